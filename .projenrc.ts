@@ -1,0 +1,75 @@
+import { awscdk, javascript } from 'projen';
+
+// Versions in one place: the library supports aws-cdk-lib >= 2.257.0 (cdk-nag 3's floor),
+// while development and tests run on the newest release so tests see what users get.
+const CDK_PEER_MIN = '2.257.0';
+const CDK_DEV = '2.276.0';
+const TS = '~5.9.0'; // ts-node fails under TypeScript 6 (ts.sys undefined); jsii tracks TypeScript.
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cloudvault-constructs',
+  description:
+    'Secure, observable and recoverable AWS CDK v2 serverless building blocks, nag-clean under AwsSolutions, HIPAA, NIST 800-53 R5, PCI DSS 3.2.1 and Serverless packs.',
+  author: 'CloudVault Maintainers',
+  authorAddress: 'maintainers@cloudvault.dev',
+  repositoryUrl: 'https://github.com/cloudvault/cloudvault-constructs.git',
+  keywords: ['cdk', 'aws-cdk', 'constructs', 'serverless', 'security', 'cdk-nag', 'lambda', 'dynamodb', 's3', 'api-gateway'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdkVersion: CDK_PEER_MIN,
+  constructsVersion: '10.5.1',
+  peerDependencyOptions: { pinnedDevDependency: false },
+  jsiiVersion: TS,
+  typescriptVersion: TS,
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['integ/**/*.ts', 'bench/**/*.ts'],
+    compilerOptions: {},
+  },
+
+  devDeps: [
+    `aws-cdk-lib@${CDK_DEV}`,
+    'constructs@^10.8.1',
+    'cdk-nag@^3.0.2',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/integ-runner@2.197.10',
+    '@aws-cdk/cloudformation-diff@^2.187.5',
+    'esbuild@^0.28.2',
+    '@types/node@^22',
+  ],
+
+  jestOptions: {
+    jestConfig: {
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Synthesis plus five nag packs is CPU-bound; two workers match the CI machine.
+      maxWorkers: 2,
+      testTimeout: 120_000,
+    },
+  },
+  // Type checking happens in `jsii` (src) and `tsc -p tsconfig.dev.json` (tests); ts-jest only transpiles.
+  tsJestOptions: { transformOptions: { isolatedModules: true } },
+
+  gitignore: ['cdk.out/', '/.tmp/', 'integ/**/cdk-integ.out.*'],
+  npmignoreEnabled: true,
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', 'tsconfig.dev.json'] },
+
+  // Release: conventional commits drive the version bump; jsii-pacmak packages every target.
+  release: true,
+  releaseToNpm: true,
+  publishToPypi: { distName: 'cloudvault-constructs', module: 'cloudvault_constructs' },
+  publishToMaven: {
+    javaPackage: 'dev.cloudvault.constructs',
+    mavenGroupId: 'dev.cloudvault',
+    mavenArtifactId: 'cloudvault-constructs',
+  },
+  publishToNuget: { dotNetNamespace: 'CloudVault.Constructs', packageId: 'CloudVault.Constructs' },
+});
+
+// Tests are transpiled without type checks by ts-jest; check them (and integ apps) here instead.
+project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
+
+project.synth();

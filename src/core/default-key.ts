@@ -1,0 +1,57 @@
+import { ArnFormat, Duration, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { EnvironmentConfig } from '../governance/environment-config';
+
+const DEFAULT_KEY_ID = 'CloudVaultDefaultKey';
+
+/**
+ * The stack's shared customer-managed key, created on first use, for constructs that were
+ * given no key. One key per stack keeps cost flat ($1/month) while every store stays
+ * encrypted with a CMK; pass `encryptionKey` to a construct to use a dedicated key instead.
+ */
+export function defaultKey(scope: IConstruct): kms.Key {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(DEFAULT_KEY_ID) as kms.Key | undefined;
+  if (existing) return existing;
+  const env = EnvironmentConfig.of(stack);
+  return new kms.Key(stack, DEFAULT_KEY_ID, {
+    description: `Default customer-managed key of stack ${stack.stackName} (cloudvault-constructs)`,
+    enableKeyRotation: true,
+    pendingWindow: Duration.days(env.removalPolicyDestroys ? 7 : 30),
+    removalPolicy: env.removalPolicy,
+  });
+}
+
+/**
+ * Lets CloudWatch Logs use the key, only for log groups of this account and region
+ * (encryption-context condition), as the service requires for encrypted log groups.
+ */
+export function allowCloudWatchLogs(key: kms.IKey): void {
+  const stack = Stack.of(key);
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowCloudWatchLogsForThisAccount',
+    principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+    actions: [
+      'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo',
+      'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey',
+    ],
+    resources: ['*'],
+    conditions: {
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      },
+    },
+  }), false);
+}
+
+/** Lets CloudWatch alarms publish to SNS topics encrypted with the key. */
+export function allowCloudWatchAlarms(key: kms.IKey): void {
+  const stack = Stack.of(key);
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowCloudWatchAlarmsToPublish',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+  }), false);
+}

@@ -1,0 +1,2 @@
+export * from './environment-config';
+export * from './required-tags';

@@ -1,0 +1,2 @@
+export * from './alarm-set';
+export * from './operations-dashboard';
