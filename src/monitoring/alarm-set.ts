@@ -222,6 +222,13 @@ export interface S3AlarmOptions {
   readonly serverErrorsThreshold?: number;
 }
 
+// At most 10 metrics fit in one alarm: the data-plane operations applications use.
+const SYSTEM_ERROR_OPERATIONS = [
+  dynamodb.Operation.GET_ITEM, dynamodb.Operation.PUT_ITEM, dynamodb.Operation.UPDATE_ITEM, dynamodb.Operation.DELETE_ITEM,
+  dynamodb.Operation.QUERY, dynamodb.Operation.SCAN, dynamodb.Operation.BATCH_GET_ITEM, dynamodb.Operation.BATCH_WRITE_ITEM,
+  dynamodb.Operation.TRANSACT_GET_ITEMS, dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+];
+
 const ALARM_SET_SYMBOL = Symbol.for('cloudvault-constructs.AlarmSet');
 
 /**
@@ -399,12 +406,21 @@ export class AlarmSet extends Construct {
     const period = Duration.minutes(5);
     const created = [
       this.addMetricAlarm(`${id}Throttles`, {
-        metric: table.metricThrottledRequestsForOperations({ period }),
+        // Table-level throttle events: per-operation metrics would exceed the 10 metrics an alarm may use.
+        metric: new cloudwatch.MathExpression({
+          expression: 'reads + writes',
+          usingMetrics: {
+            reads: table.metric('ReadThrottleEvents', { period, statistic: 'Sum' }),
+            writes: table.metric('WriteThrottleEvents', { period, statistic: 'Sum' }),
+          },
+          period,
+          label: 'Throttle events',
+        }),
         threshold: options.throttledRequestsThreshold ?? 1,
         description: `${table.node.path}: requests were throttled`,
       }),
       this.addMetricAlarm(`${id}SystemErrors`, {
-        metric: table.metricSystemErrorsForOperations({ period }),
+        metric: table.metricSystemErrorsForOperations({ period, operations: SYSTEM_ERROR_OPERATIONS }),
         threshold: options.systemErrorsThreshold ?? 1,
         description: `${table.node.path}: DynamoDB returned system errors`,
       }),
