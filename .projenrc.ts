@@ -72,4 +72,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Tests are transpiled without type checks by ts-jest; check them (and integ apps) here instead.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
+// The main job: synthesize the CloudVault reference app under all five cdk-nag packs and print the summary.
+project.addTask('cloudvault', {
+  description: 'Synthesize the CloudVault reference app (all cdk-nag packs on) and print its validation summary',
+  exec: 'ts-node --transpile-only src/cloudvault/main.ts',
+});
+
 project.synth();
