@@ -72,6 +72,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Tests are transpiled without type checks by ts-jest; check them (and integ apps) here instead.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
+// `build` packages the npm target only: jsii-pacmak's Python, Java and .NET targets download their
+// toolchain packages (PyPI, Maven Central, NuGet), which offline machines cannot reach. The release
+// workflow packages those targets in their own jobs (package:python, package:java, package:dotnet).
+const packageJs = project.tasks.tryFind('package:js')!;
+project.packageTask.reset();
+project.packageTask.spawn(packageJs);
+
 // The main job: synthesize the CloudVault reference app under all five cdk-nag packs and print the summary.
 project.addTask('cloudvault', {
   description: 'Synthesize the CloudVault reference app (all cdk-nag packs on) and print its validation summary',
