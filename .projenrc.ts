@@ -26,7 +26,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   typescriptVersion: TS,
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['integ/**/*.ts', 'bench/**/*.ts'],
+    include: ['.projenrc.ts', 'integ/**/*.ts', 'bench/**/*.ts'],
     compilerOptions: {},
   },
 
@@ -40,6 +40,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@^0.28.2',
     '@types/node@^22',
   ],
+
+  // One typed-lint project for src, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'integ', 'bench'],
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
+  },
 
   jestOptions: {
     jestConfig: {

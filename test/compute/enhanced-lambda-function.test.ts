@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { Duration, Stack, aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_lambda as lambda, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { EnhancedLambdaFunction, EnhancedLambdaFunctionProps } from '../../src/compute';
 import { AlarmSet, EnvironmentConfig, LogLevel } from '../../src';
+import { EnhancedLambdaFunction, EnhancedLambdaFunctionProps } from '../../src/compute';
 import { expectNagClean, testApp, testStack } from '../support/nag-harness';
 
 const code = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 })');

@@ -54,7 +54,8 @@ describe('AlarmSet with its own topic and every preset', () => {
   test('presets alarm on the right metrics and thresholds', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', ExtendedStatistic: 'p99', Threshold: 8000 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: '5XXError', Threshold: 0.01,
+      MetricName: '5XXError',
+      Threshold: 0.01,
       Dimensions: Match.arrayWith([{ Name: 'Method', Value: 'GET' }, { Name: 'Resource', Value: '/files' }]),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', ExtendedStatistic: 'p99', Threshold: 5000 });
