@@ -1,2 +1,5 @@
 export * from './governance';
 export * from './monitoring';
+export * from './compute';
+export * from './storage';
+export * from './api';
