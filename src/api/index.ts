@@ -1,0 +1,2 @@
+export * from './secure-rest-api';
+export * from './api-route';
