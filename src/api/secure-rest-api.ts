@@ -17,7 +17,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ApiRoute, ApiRouteOptions } from './api-route';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
 import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
-import { uniqueName } from '../core/names';
+import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
@@ -379,8 +379,8 @@ export class SecureRestApi extends Construct {
       });
     }
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: `${id}Api` });
-    this.alarms.addApiGatewayAlarms('Stage', { apiName: this.api.restApiName, stageName: this.stageName });
+    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms.addApiGatewayAlarms(props.alarms ? `${stackRelativeName(this, 64, '')}Stage` : 'Stage', { apiName: this.api.restApiName, stageName: this.stageName });
 
     this.acknowledgeChoices(cfnStage, props);
   }

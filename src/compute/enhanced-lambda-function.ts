@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
 import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
+import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig, LogLevel } from '../governance/environment-config';
 import { AlarmSet, LambdaAlarmOptions } from '../monitoring/alarm-set';
@@ -286,8 +287,8 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
       provisionedConcurrentExecutions: props.provisionedConcurrentExecutions,
     });
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: `${id}Function` });
-    this.alarms.addLambdaAlarms(id, this.function, { deadLetterQueue: this.deadLetterQueue, ...props.alarmOptions });
+    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms.addLambdaAlarms(props.alarms ? stackRelativeName(this, 64, '') : 'Function', this.function, { deadLetterQueue: this.deadLetterQueue, ...props.alarmOptions });
 
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       Tags.of(this).add(key, value);

@@ -162,7 +162,7 @@ describe('ApiRoute', () => {
       }
       for (const alarm of route.alarms) expect(api.alarms.alarms).toContain(alarm);
     }
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Test-ApiApi-GetFilesFileid5xx' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Test-Api-GetFilesFileid5xx' });
   });
 
   test('exposes the invoke URL of its path', () => {

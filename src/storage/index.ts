@@ -1,0 +1,2 @@
+export * from './secure-bucket';
+export * from './secure-table';
