@@ -77,6 +77,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToNuget: { dotNetNamespace: 'CloudVault.Constructs', packageId: 'CloudVault.Constructs' },
 });
 
+// The registry here serves only the linux builds of native optional dependencies. npm >= 11.16
+// then leaves the other platforms' optional packages out of package-lock.json and its own
+// `npm ci` rejects that lock file (npm/cli#9846); npm 11.13 records them as inert entries,
+// which every npm version's `npm ci` accepts. Keep lock-file writes on 11.13 until that is fixed.
+const NPM_FOR_LOCKFILE = 'npx -y npm@11.13.0';
+project.tasks.tryFind('install')!.reset(`${NPM_FOR_LOCKFILE} install`);
+
 // Tests are transpiled without type checks by ts-jest; check them (and integ apps) here instead.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
