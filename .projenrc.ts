@@ -84,6 +84,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
 const NPM_FOR_LOCKFILE = 'npx -y npm@11.13.0';
 project.tasks.tryFind('install')!.reset(`${NPM_FOR_LOCKFILE} install`);
 
+// The CloudVault reference app lives in src/cloudvault (ARCHITECTURE.md) but is not part of the
+// library's API or package: it may use dev dependencies such as cdk-nag, and lib/cloudvault is not published.
+project.eslint?.addOverride({
+  files: ['src/cloudvault/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
+project.npmignore?.exclude('/lib/cloudvault/');
+
 // Tests are transpiled without type checks by ts-jest; check them (and integ apps) here instead.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
