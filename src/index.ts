@@ -3,3 +3,4 @@ export * from './monitoring';
 export * from './compute';
 export * from './storage';
 export * from './api';
+export * from './network';

@@ -103,6 +103,11 @@ export interface EnhancedLambdaFunctionProps {
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
+   * Security groups for the function in `vpc`, e.g. from `Network.securityGroupForFunction`.
+   * @default - a dedicated security group that allows only HTTPS out
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
    * Reserved concurrency (0 disables the function).
    * @default - unreserved
    */
@@ -168,7 +173,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
   public readonly encryptionKey: kms.IKey;
   /** Dead-letter queue for failed asynchronous invocations, if enabled. */
   public readonly deadLetterQueue?: sqs.IQueue;
-  /** Dedicated security group, when the function is in a VPC. */
+  /** Dedicated security group, when the function is in a VPC and no `securityGroups` were given. */
   public readonly securityGroup?: ec2.SecurityGroup;
   /** Alarms of the function. */
   public readonly alarms: AlarmSet;
@@ -216,12 +221,14 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
     }));
 
     if (props.vpc) {
-      this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-        vpc: props.vpc,
-        description: `Dedicated security group of ${this.node.path}`,
-        allowAllOutbound: false,
-      });
-      this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs through VPC endpoints or NAT');
+      if (!props.securityGroups) {
+        this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+          vpc: props.vpc,
+          description: `Dedicated security group of ${this.node.path}`,
+          allowAllOutbound: false,
+        });
+        this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs through VPC endpoints or NAT');
+      }
       // What AWSLambdaVPCAccessExecutionRole grants, without the AWS managed policy.
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'ManageVpcNetworkInterfaces',
@@ -256,7 +263,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       vpc: props.vpc,
       vpcSubnets: props.vpc ? (props.vpcSubnets ?? defaultSubnets(props.vpc)) : undefined,
-      securityGroups: this.securityGroup ? [this.securityGroup] : undefined,
+      securityGroups: props.securityGroups ?? (this.securityGroup ? [this.securityGroup] : undefined),
     };
     const runtime = props.runtime ?? lambda.Runtime.NODEJS_24_X;
     if (props.entry) {
@@ -361,6 +368,10 @@ function validate(id: string, props: EnhancedLambdaFunctionProps): void {
   if (props.entry !== undefined) {
     v.check(/\.(ts|js|mjs|cjs|mts|cts)$/.test(props.entry), 'entry', props.entry, 'a .ts, .js, .mjs, .cjs, .mts or .cts file');
     v.check(existsSync(props.entry), 'entry', props.entry, 'an existing file');
+  }
+  if (props.securityGroups !== undefined) {
+    v.check(props.vpc !== undefined && props.securityGroups.length > 0, 'securityGroups', `${props.securityGroups.length} group(s)`,
+      'at least one group, given together with vpc');
   }
   v.range('memorySize', props.memorySize, 128, 10240);
   v.durationRange('timeout', props.timeout, 1, 900);

@@ -164,6 +164,18 @@ describe('EnhancedLambdaFunction opt-outs stay nag-clean with acknowledged reaso
     expectNagClean(stack);
   });
 
+  test('with given security groups instead of the dedicated one', () => {
+    const stack = testStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-1'] });
+    const sg = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef0');
+    const fn = new EnhancedLambdaFunction(stack, 'InVpc', { code, vpc, securityGroups: [sg], reservedConcurrentExecutions: 1 });
+    expect(fn.securityGroup).toBeUndefined();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: { SecurityGroupIds: ['sg-0123456789abcdef0'], SubnetIds: ['subnet-1'] } });
+    expectNagClean(stack);
+  });
+
   test('with an existing dead-letter queue', () => {
     const stack = testStack();
     const queue = sqs.Queue.fromQueueArn(stack, 'Dlq', 'arn:aws:sqs:eu-west-1:123456789012:existing-dlq');
@@ -186,6 +198,8 @@ describe('EnhancedLambdaFunction rejects invalid props', () => {
     ['provisioned above reserved', { code, reservedConcurrentExecutions: 2, provisionedConcurrentExecutions: 5 },
       'EnhancedLambdaFunction "Fn": provisionedConcurrentExecutions must be at most reservedConcurrentExecutions (2), got 5'],
     ['a reserved environment key', { code, environment: { AWS_REGION: 'x' } }, 'EnhancedLambdaFunction "Fn": environment key must be a letter followed by letters, digits or "_", not reserved by Lambda (AWS_*, _HANDLER, TZ, ...), got "AWS_REGION"'],
+    ['security groups without a VPC', { code, securityGroups: [{} as ec2.ISecurityGroup] },
+      'EnhancedLambdaFunction "Fn": securityGroups must be at least one group, given together with vpc, got "1 group(s)"'],
     ['a DLQ with the DLQ turned off', { code, deadLetterQueueEnabled: false, deadLetterQueue: {} as sqs.IQueue },
       'EnhancedLambdaFunction "Fn": deadLetterQueue must be omitted when deadLetterQueueEnabled is false, got "a queue"'],
   ];
