@@ -16,7 +16,14 @@ const LogBucket = blobs.accessLogsBucket.bucketName;
 const keyArn = blobs.encryptionKey.keyArn;
 
 // SSE-KMS with the customer-managed key and an S3 bucket key.
-integ.assertions.awsApiCall('S3', 'getBucketEncryption', { Bucket })
+const encryption = integ.assertions.awsApiCall('S3', 'getBucketEncryption', { Bucket });
+// The assertion provider derives IAM actions from API names; these three S3 actions are named differently.
+encryption.provider.addToRolePolicy({
+  Effect: 'Allow',
+  Action: ['s3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock', 's3:GetLifecycleConfiguration'],
+  Resource: ['*'],
+});
+encryption
   .expect(ExpectedResult.objectLike({
     ServerSideEncryptionConfiguration: {
       Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }],

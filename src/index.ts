@@ -4,3 +4,5 @@ export * from './compute';
 export * from './storage';
 export * from './api';
 export * from './network';
+export * from './security';
+export * from './cost';

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { SecureRestApi } from './secure-rest-api';
 import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
 import { acknowledge } from '../core/acknowledge';
+import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 
 /** A usage-plan quota: requests an API key may make per period. */
@@ -167,7 +168,9 @@ export class ApiRoute extends Construct {
       });
     }
 
-    this.alarms = api.alarms.addApiGatewayAlarms(alarmId(httpMethod, props.path), {
+    // A set shared by several APIs needs the API in the alarm id, or two APIs' routes would collide.
+    const alarmPrefix = api.alarms.node.scope === api ? '' : stackRelativeName(api, 64, '');
+    this.alarms = api.alarms.addApiGatewayAlarms(alarmPrefix + alarmId(httpMethod, props.path), {
       apiName: api.api.restApiName,
       stageName: api.stageName,
       resourcePath: props.path,

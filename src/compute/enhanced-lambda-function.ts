@@ -353,7 +353,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
         'The caller turned the dead-letter queue off (deadLetterQueueEnabled: false): the function is only invoked synchronously, where the caller sees failures directly.');
     }
     acknowledge(this.policy, ['AwsSolutions-IAM5[Resource::*]'],
-      'Only actions without resource-level permissions use "*": X-Ray PutTraceSegments/PutTelemetryRecords, and (in a VPC) the EC2 network-interface actions Lambda needs to attach to subnets.');
+      'Only actions without resource-level permissions use "*": X-Ray PutTraceSegments/PutTelemetryRecords, (in a VPC) the EC2 network-interface actions Lambda needs to attach to subnets, and (SecretStore rotation functions) secretsmanager:GetRandomPassword.');
   }
 }
 

@@ -41,7 +41,7 @@ export function allowCloudWatchLogs(key: kms.IKey): void {
         'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       },
     },
-  }), false);
+  }));
 }
 
 /** Lets CloudWatch alarms publish to SNS topics encrypted with the key. */
@@ -53,5 +53,5 @@ export function allowCloudWatchAlarms(key: kms.IKey): void {
     actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
     resources: ['*'],
     conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-  }), false);
+  }));
 }

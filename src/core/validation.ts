@@ -32,7 +32,7 @@ export class PropsValidator {
   /** A duration within [min, max] seconds. */
   public durationRange(prop: string, value: Duration | undefined, minSeconds: number, maxSeconds: number): void {
     if (value === undefined || value.isUnresolved()) return;
-    const s = value.toSeconds();
+    const s = value.toMilliseconds() / 1000;
     this.check(s >= minSeconds && s <= maxSeconds, prop, `${s} seconds`, `${minSeconds}-${maxSeconds} seconds`);
   }
 

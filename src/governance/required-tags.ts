@@ -21,6 +21,7 @@ export interface RequiredTagsProps {
 
 // AWS tag value rules: up to 256 Unicode letters, digits, spaces and _ . : / = + - @
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+const TAG_VALUE_RULE = 'a non-empty tag value of up to 256 letters, digits, spaces and _ . : / = + - @';
 // Priority above the default (100) so a stray Tags.of(x).remove() cannot strip a required tag.
 const PRIORITY = 200;
 
@@ -30,6 +31,17 @@ const PRIORITY = 200;
  * synthesis with an error naming the tag, so untagged (unallocatable) spend cannot ship.
  */
 export class RequiredTags implements IAspect {
+  /** The tag keys every resource must carry. */
+  public static readonly REQUIRED_KEYS: string[] = ['Environment', 'Project', 'Owner', 'CostCenter'];
+
+  /** What `isValidTagValue` accepts, in words, for error messages. */
+  public static readonly TAG_VALUE_RULE: string = TAG_VALUE_RULE;
+
+  /** True when `value` is a tag value AWS accepts (non-empty, at most 256 allowed characters). */
+  public static isValidTagValue(value: string): boolean {
+    return TAG_VALUE.test(value);
+  }
+
   /** Applies the required tags to `scope` and everything below it. */
   public static applyTo(scope: IConstruct, props: RequiredTagsProps): RequiredTags {
     const aspect = new RequiredTags(props);
@@ -50,8 +62,7 @@ export class RequiredTags implements IAspect {
     };
     const all: Record<string, string | undefined> = { ...props.additionalTags, ...required };
     for (const [key, value] of Object.entries(all)) {
-      v.check(typeof value === 'string' && TAG_VALUE.test(value), key, value,
-        'a non-empty tag value of up to 256 letters, digits, spaces and _ . : / = + - @');
+      v.check(typeof value === 'string' && TAG_VALUE.test(value), key, value, TAG_VALUE_RULE);
     }
     this.tags = all as Record<string, string>;
   }

@@ -6,6 +6,7 @@ import {
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as actions,
   aws_dynamodb as dynamodb,
+  aws_iam as iam,
   aws_kms as kms,
   aws_lambda as lambda,
   aws_s3 as s3,
@@ -277,11 +278,20 @@ export class AlarmSet extends Construct {
     } else {
       const key = props.encryptionKey ?? defaultKey(this);
       allowCloudWatchAlarms(key);
-      this.topic = new sns.Topic(this, 'Topic', {
+      const topic = new sns.Topic(this, 'Topic', {
         displayName: `${this.alarmSetName} alarms`,
         masterKey: key,
         enforceSSL: true,
       });
+      // The topic policy replaces SNS's default one, so CloudWatch needs an explicit allow.
+      topic.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }));
+      this.topic = topic;
     }
   }
 

@@ -41,6 +41,19 @@ describe('AlarmSet with its own topic and every preset', () => {
     });
   });
 
+  test('the topic policy lets only CloudWatch of this account publish', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        })]),
+      },
+    });
+  });
+
   test('the key lets CloudWatch alarms publish to the encrypted topic', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
@@ -87,8 +100,8 @@ describe('AlarmSet with its own topic and every preset', () => {
   });
 
   test('the dashboard renders the set: a status widget and one graph per alarm', () => {
-    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as any;
-    const body = JSON.stringify(stack.resolve(dashboard.Properties.DashboardBody));
+    const resource = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as any;
+    const body = JSON.stringify(stack.resolve(resource.Properties.DashboardBody));
     expect(body).toContain('Ops (');
     expect(body.match(/\\"type\\":\\"metric\\"/g)?.length).toBe(set.alarms.length);
     expect(body).toContain('\\"type\\":\\"alarm\\"');
