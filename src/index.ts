@@ -6,3 +6,4 @@ export * from './api';
 export * from './network';
 export * from './security';
 export * from './cost';
+export * from './events';

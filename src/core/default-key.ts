@@ -44,14 +44,22 @@ export function allowCloudWatchLogs(key: kms.IKey): void {
   }));
 }
 
-/** Lets CloudWatch alarms publish to SNS topics encrypted with the key. */
-export function allowCloudWatchAlarms(key: kms.IKey): void {
-  const stack = Stack.of(key);
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowCloudWatchAlarmsToPublish',
-    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+/**
+ * Lets an AWS service that delivers into encrypted topics or queues as itself (CloudWatch alarms,
+ * EventBridge, Budgets, AWS Config, SNS, ...) use the key, for this account only. Returns false
+ * when the key is imported and its policy cannot be changed here (its owner must allow it).
+ */
+export function allowServiceToDeliver(key: kms.IKey, service: string, sid: string): boolean {
+  return key.addToResourcePolicy(new iam.PolicyStatement({
+    sid,
+    principals: [new iam.ServicePrincipal(`${service}.amazonaws.com`)],
     actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
     resources: ['*'],
-    conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-  }));
+    conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(key).account } },
+  })).statementAdded;
+}
+
+/** Lets CloudWatch alarms publish to SNS topics encrypted with the key. */
+export function allowCloudWatchAlarms(key: kms.IKey): boolean {
+  return allowServiceToDeliver(key, 'cloudwatch', 'AllowCloudWatchAlarmsToPublish');
 }

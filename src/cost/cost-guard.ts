@@ -12,7 +12,7 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { allowCloudWatchAlarms, defaultKey } from '../core/default-key';
+import { allowCloudWatchAlarms, allowServiceToDeliver, defaultKey } from '../core/default-key';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { RequiredTags } from '../governance/required-tags';
@@ -160,7 +160,7 @@ export class CostGuard extends Construct {
       this.topic = props.topic;
     } else {
       const key = props.encryptionKey ?? defaultKey(this);
-      allowBudgets(key);
+      allowServiceToDeliver(key, 'budgets', 'AllowBudgetsToPublish');
       this.encryptionKey = key;
       this.topic = new sns.Topic(this, 'Topic', { displayName: 'Cost alerts', masterKey: key, enforceSSL: true });
     }
@@ -280,20 +280,6 @@ function tagExpression(tags: Record<string, string>): budgets.CfnBudget.Expressi
   const expressions = Object.keys(tags).sort().map((key) => ({ tags: { key, values: [tags[key]] } }));
   if (expressions.length === 0) return undefined;
   return expressions.length === 1 ? expressions[0] : { and: expressions };
-}
-
-/**
- * Budgets publishes to the encrypted topic with this key, for this account only (the topic
- * policy narrows publishing further, to this account's budgets).
- */
-function allowBudgets(key: kms.IKey): void {
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowBudgetsToPublish',
-    principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
-    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    resources: ['*'],
-    conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(key).account } },
-  }), false);
 }
 
 function validate(scope: Construct, id: string, props: CostGuardProps, tagFilters: Record<string, string>): void {

@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge } from '../core/acknowledge';
-import { defaultKey } from '../core/default-key';
+import { allowServiceToDeliver, defaultKey } from '../core/default-key';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig } from '../governance/environment-config';
@@ -233,7 +233,7 @@ export class ThreatDetection extends Construct {
       }
     }
 
-    allowEventBridge(this.encryptionKey);
+    allowServiceToDeliver(this.encryptionKey, 'events', 'AllowEventBridgeToDeliver');
     if (props.topic) {
       this.topic = props.topic;
     } else {
@@ -253,7 +253,7 @@ export class ThreatDetection extends Construct {
     });
     acknowledge(this.deadLetterQueue, ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
       'This queue is the dead-letter queue of the findings rules\' targets and of the e-mail subscriptions; a DLQ of its own would only move the same undelivered findings. Its depth is alarmed on.');
-    if (emails.length > 0) allowSnsDeadLetters(this.encryptionKey);
+    if (emails.length > 0) allowServiceToDeliver(this.encryptionKey, 'sns', 'AllowSnsToDeadLetter');
     for (const email of emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: this.deadLetterQueue }));
     }
@@ -315,28 +315,6 @@ function severityLabels(minimum: number): string[] {
   let band = 0;
   SEVERITY_BANDS.forEach(([, from], i) => { if (minimum >= from) band = i; });
   return SEVERITY_BANDS.slice(band).map(([label]) => label);
-}
-
-/** EventBridge publishes to the encrypted topic and dead-letter queue with this key. */
-function allowEventBridge(key: kms.IKey): void {
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowEventBridgeToDeliver',
-    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    resources: ['*'],
-    conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(key).account } },
-  }), false);
-}
-
-/** SNS moves undeliverable e-mail notifications to the encrypted dead-letter queue with this key. */
-function allowSnsDeadLetters(key: kms.IKey): void {
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowSnsToDeadLetter',
-    principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
-    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    resources: ['*'],
-    conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(key).account } },
-  }), false);
 }
 
 function validate(id: string, props: ThreatDetectionProps): void {

@@ -136,6 +136,8 @@ export class SecureBucket extends Construct {
   public readonly encryptionKey: kms.IKey;
   /** The alarm set that holds the bucket's alarms. */
   public readonly alarms: AlarmSet;
+  /** Whether S3 sends the bucket's events to Amazon EventBridge. */
+  public readonly eventBridgeEnabled: boolean;
   private notificationsAcknowledged = false;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
@@ -176,6 +178,7 @@ export class SecureBucket extends Construct {
       removalPolicy: props.objectLock && env.removalPolicyDestroys ? RemovalPolicy.RETAIN : env.removalPolicy,
       autoDeleteObjects: env.removalPolicyDestroys && !props.objectLock,
     });
+    this.eventBridgeEnabled = props.eventBridgeEnabled ?? false;
     if (props.eventBridgeEnabled) this.acknowledgeNotificationsHandler();
     this.enableAccessLogs(props.accessLogsPrefix ?? 'access-logs/');
     acknowledge(this.bucket, complianceRuleIds('S3BucketReplicationEnabled'),

@@ -1,0 +1,3 @@
+export * from './scheduled-job';
+export * from './work-queue';
+export * from './bucket-event-rule';
