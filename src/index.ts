@@ -7,3 +7,4 @@ export * from './network';
 export * from './security';
 export * from './cost';
 export * from './events';
+export * from './recovery';

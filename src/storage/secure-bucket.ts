@@ -1,5 +1,7 @@
 import {
   Annotations,
+  AspectPriority,
+  Aspects,
   Duration,
   RemovalPolicy,
   Stack,
@@ -181,10 +183,7 @@ export class SecureBucket extends Construct {
     this.eventBridgeEnabled = props.eventBridgeEnabled ?? false;
     if (props.eventBridgeEnabled) this.acknowledgeNotificationsHandler();
     this.enableAccessLogs(props.accessLogsPrefix ?? 'access-logs/');
-    acknowledge(this.bucket, complianceRuleIds('S3BucketReplicationEnabled'),
-      'Cross-region replication needs a destination bucket in a second region, which the ReplicatedBucket ' +
-      'construct adds on top of a SecureBucket; alone it is the single-region building block, versioned so ' +
-      'overwritten or deleted objects stay recoverable.');
+    this.acknowledgeSingleRegion();
 
     this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
     this.alarms.addS3Alarms(props.alarms ? stackRelativeName(this, 64, '') : 'Bucket', this.bucket, { filterId: METRICS_FILTER_ID });
@@ -300,6 +299,25 @@ export class SecureBucket extends Construct {
         'Role of CDK\'s BucketNotificationsHandler, the deploy-time custom resource that writes bucket notification ' +
         'configurations; CDK attaches AWSLambdaBasicExecutionRole, which only lets it write its own CloudWatch logs.');
     }
+  }
+
+  /**
+   * A bucket that replicates (ReplicatedBucket, or replication set through the escape hatch)
+   * satisfies S3BucketReplicationEnabled; only a bucket that still has no replication
+   * configuration once the app is complete is acknowledged. MUTATING priority: before any
+   * aspect that reads acknowledgements (cdk-nag itself validates after synthesis).
+   */
+  private acknowledgeSingleRegion(): void {
+    const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
+    Aspects.of(cfnBucket).add({
+      visit: (node) => {
+        if (node !== cfnBucket || cfnBucket.replicationConfiguration !== undefined) return;
+        acknowledge(this.bucket, complianceRuleIds('S3BucketReplicationEnabled'),
+          'Cross-region replication needs a destination bucket in a second region, which the ReplicatedBucket ' +
+          'construct adds on top of a SecureBucket; alone it is the single-region building block, versioned so ' +
+          'overwritten or deleted objects stay recoverable.');
+      },
+    }, { priority: AspectPriority.MUTATING });
   }
 
   private createAccessLogsBucket(env: EnvironmentConfig): s3.Bucket {

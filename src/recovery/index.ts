@@ -1,0 +1,3 @@
+export * from './backup-plan';
+export * from './failover-route';
+export * from './replicated-bucket';
