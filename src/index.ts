@@ -8,3 +8,4 @@ export * from './security';
 export * from './cost';
 export * from './events';
 export * from './recovery';
+export * from './delivery';
