@@ -18,6 +18,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
+  // Handlers are bundled together by build-tools/bundle-handlers.ts, not per file by projen.
+  lambdaAutoDiscover: false,
 
   cdkVersion: CDK_PEER_MIN,
   constructsVersion: '10.5.1',
@@ -39,12 +41,24 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/cloudformation-diff@^2.187.5',
     'esbuild@^0.28.2',
     '@types/node@^22',
+    // CloudVault handler libraries: bundled into assets/handlers at build time, never installed by consumers.
+    '@aws-lambda-powertools/logger@^2.36.0',
+    '@aws-lambda-powertools/metrics@^2.36.0',
+    '@aws-lambda-powertools/tracer@^2.36.0',
+    'zod@^4.6.7',
+    '@aws-sdk/client-dynamodb@^3.1164.0',
+    '@aws-sdk/lib-dynamodb@^3.1162.0',
+    '@aws-sdk/client-s3@^3.1173.0',
+    '@aws-sdk/s3-request-presigner@^3.1164.0',
+    '@types/aws-lambda@^8.10.164',
+    // DynamoDB Local (the jar) for handler tests and local mode; runs on the machine's Java 17.
+    'amplify-dynamodb-simulator@^2.9.30',
   ],
 
   // One typed-lint project for src, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'integ', 'bench'],
+    devdirs: ['test', 'integ', 'bench', 'build-tools'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
@@ -61,9 +75,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Type checking happens in `jsii` (src) and `tsc -p tsconfig.dev.json` (tests); ts-jest only transpiles.
   tsJestOptions: { transformOptions: { isolatedModules: true } },
 
-  gitignore: ['cdk.out/', '/.tmp/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
+  gitignore: ['cdk.out/', '/.tmp/', '/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
   npmignoreEnabled: true,
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', 'tsconfig.dev.json'] },
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/assets/', 'tsconfig.dev.json'] },
 
   // Release: conventional commits drive the version bump; jsii-pacmak packages every target.
   release: true,
@@ -125,5 +139,15 @@ project.addTask('cloudvault', {
   description: 'Synthesize the CloudVault reference app (all cdk-nag packs on) and print its validation summary',
   exec: 'ts-node --transpile-only src/cloudvault/main.ts',
 });
+
+// CloudVault handlers are bundled at build time (one esbuild call, all entry points) into
+// assets/handlers/<name>/index.mjs; synthesis only reads them (src/cloudvault/handler-code.ts).
+const bundle = project.addTask('bundle:handlers', {
+  description: 'Bundle the CloudVault Lambda handlers (src/cloudvault/handlers/*.lambda.ts) into assets/handlers',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/bundle-handlers.ts',
+});
+project.preCompileTask.spawn(bundle);
+// `npx projen test` on its own (without compile) still needs the bundles the app's stacks reference.
+project.testTask.prependSpawn(bundle);
 
 project.synth();

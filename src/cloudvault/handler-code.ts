@@ -10,12 +10,12 @@ export const HANDLER_BUNDLE_DIR = path.resolve(__dirname, '..', '..', 'assets', 
 
 /**
  * The prebuilt code of handler `name` (src/cloudvault/handlers/<name>.lambda.ts), bundled at build
- * time by `npx projen bundle`, so synthesizing the app never runs esbuild.
+ * time by `npx projen bundle:handlers`, so synthesizing the app never runs esbuild.
  */
 export function handlerCode(name: string): lambda.Code {
   const dir = path.join(HANDLER_BUNDLE_DIR, name);
   if (!existsSync(path.join(dir, 'index.mjs'))) {
-    throw new Error(`CloudVault handler "${name}" is not bundled (${dir}/index.mjs missing): run "npx projen bundle"`);
+    throw new Error(`CloudVault handler "${name}" is not bundled (${dir}/index.mjs missing): run "npx projen bundle:handlers"`);
   }
   return lambda.Code.fromAsset(dir);
 }

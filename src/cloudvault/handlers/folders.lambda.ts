@@ -1,0 +1,391 @@
+/**
+ * folderService: the tenant's folder hierarchy.
+ *
+ *   GET    /api/folders          the tenant's folder tree
+ *   POST   /api/folders          create `{ name, parentId? }`
+ *   GET    /api/folders/{id}     one folder and its children
+ *   PATCH  /api/folders/{id}     rename and/or move `{ name?, parentId? }` (parentId null = top level)
+ *   DELETE /api/folders/{id}     delete when empty, or the whole subtree with `?recursive=true`
+ *
+ * Invariants, kept by DynamoDB transactions (keys in lib/keys.ts):
+ * - names are unique per parent (case-insensitive): a `NAME#` guard item is written with
+ *   attribute_not_exists in the same transaction as the folder;
+ * - no orphans: each folder counts its children (`childCount`); creating or moving a child updates
+ *   the parent's counter on condition that the parent exists, and a folder is deleted only on
+ *   condition that its counter is 0, so a child can never be attached to a folder being deleted;
+ * - no cycles: a move walks the new parent's ancestors, rejects the move when the folder itself is
+ *   one of them, and checks in the transaction that none of those ancestors moved meanwhile.
+ */
+import { randomUUID } from 'crypto';
+import { GetCommand, QueryCommand, QueryCommandInput, TransactWriteCommand, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { ddb, tableName } from './lib/clients';
+import { BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError } from './lib/errors';
+import { created, ok } from './lib/http';
+import { FOLDER_PREFIX, GSI, childIndex, folderKey, nameGuardKey, nameKey, tenantPk } from './lib/keys';
+import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
+import { booleanQuery, idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
+
+/** A move is verified against at most this many ancestors (a transaction holds at most 100 items). */
+export const MAX_MOVE_DEPTH = 90;
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** The stored folder item. */
+interface FolderItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly id: string;
+  readonly name: string;
+  readonly parentId?: string;
+  readonly childCount: number;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly createdBy: string;
+}
+
+/** A folder as clients see it. */
+export interface Folder {
+  readonly id: string;
+  readonly name: string;
+  readonly parentId: string | null;
+  readonly childCount: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface FolderNode extends Folder {
+  readonly children: FolderNode[];
+}
+
+const toFolder = (item: FolderItem): Folder => ({
+  id: item.id,
+  name: item.name,
+  parentId: item.parentId ?? null,
+  childCount: item.childCount,
+  createdAt: item.createdAt,
+  updatedAt: item.updatedAt,
+});
+
+const createBody = z.strictObject({ name: nameSchema, parentId: idSchema.optional() });
+const updateBody = z
+  .strictObject({ name: nameSchema.optional(), parentId: idSchema.nullable().optional() })
+  .refine((b) => b.name !== undefined || b.parentId !== undefined, { message: 'provide "name" and/or "parentId"' });
+const idPath = z.object({ id: idSchema });
+const deleteQuery = z.strictObject({ recursive: booleanQuery.optional() });
+
+export const handler = withApiHandler(async (req) => {
+  const { httpMethod: method, resource } = req.event;
+  if (resource === '/api/folders') {
+    if (method === 'GET') return listTree(req);
+    if (method === 'POST') return createFolder(req);
+  } else if (resource === '/api/folders/{id}') {
+    if (method === 'GET') return getFolder(req);
+    if (method === 'PATCH') return updateFolder(req);
+    if (method === 'DELETE') return deleteFolder(req);
+  } else {
+    throw new NotFoundError(`No route for ${resource}`);
+  }
+  throw new MethodNotAllowedError(method, resource);
+});
+
+async function listTree(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const folders = (await allFolders(req.caller.tenantId)).map(toFolder);
+  const nodes = new Map<string, FolderNode>(folders.map((f) => [f.id, { ...f, children: [] }]));
+  const roots: FolderNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.parentId === null ? undefined : nodes.get(node.parentId);
+    (parent ? parent.children : roots).push(node);
+  }
+  const byName = (a: FolderNode, b: FolderNode) => a.name.localeCompare(b.name);
+  for (const node of nodes.values()) node.children.sort(byName);
+  return ok({ folders: roots.sort(byName), count: folders.length });
+}
+
+async function createFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { tenantId, userId } = req.caller;
+  const body = parseBody(req.event, createBody);
+  const now = new Date().toISOString();
+  const id = randomUUID();
+  const item: FolderItem & Record<string, unknown> = {
+    ...folderKey(tenantId, id),
+    id,
+    type: 'FOLDER',
+    name: body.name,
+    parentId: body.parentId,
+    childCount: 0,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    createdBy: userId,
+    ...childIndex(tenantId, body.parentId, 'FOLDER', body.name),
+  };
+
+  const items: TransactItem[] = [
+    { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+    nameGuardPut(tenantId, body.parentId, body.name, id),
+  ];
+  if (body.parentId) items.push(counterUpdate(tenantId, body.parentId, +1));
+
+  await transact(items, (index) => {
+    if (index === 1) return nameConflict(body.name);
+    if (index === 2) return new NotFoundError(`Parent folder ${body.parentId} not found`);
+    return undefined;
+  });
+  metrics.addMetric('FoldersCreated', MetricUnit.Count, 1);
+  return created(toFolder(item));
+}
+
+async function getFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { tenantId } = req.caller;
+  const { id } = parsePath(req.event, idPath);
+  const folder = await mustGetFolder(tenantId, id);
+  // Children (folders now, files later) come from the FolderChildren index, sorted by kind and name.
+  const children = await queryAll({
+    TableName: tableName(),
+    IndexName: GSI.folderChildren,
+    KeyConditionExpression: 'gsi2pk = :p',
+    ExpressionAttributeValues: { ':p': childIndex(tenantId, id, 'FOLDER', '').gsi2pk },
+  });
+  return ok({
+    ...toFolder(folder),
+    children: children.map((c) => ({ id: c.id as string, name: c.name as string, kind: (c.type as string) ?? 'FOLDER' })),
+  });
+}
+
+async function updateFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { tenantId } = req.caller;
+  const { id } = parsePath(req.event, idPath);
+  const body = parseBody(req.event, updateBody);
+  const folder = await mustGetFolder(tenantId, id);
+
+  const newName = body.name ?? folder.name;
+  const oldParent = folder.parentId;
+  const newParent = body.parentId === undefined ? oldParent : body.parentId ?? undefined;
+  const moved = newParent !== oldParent;
+  const renamed = newName !== folder.name;
+  if (!moved && !renamed) return ok(toFolder(folder));
+
+  // Cycle check: the new parent's ancestors (the new parent included) must not contain the folder.
+  const ancestors = moved && newParent ? await ancestorsOf(tenantId, newParent, id) : [];
+
+  const now = new Date().toISOString();
+  const index = childIndex(tenantId, newParent, 'FOLDER', newName);
+  const items: TransactItem[] = [{
+    Update: {
+      TableName: tableName(),
+      Key: folderKey(tenantId, id),
+      UpdateExpression: `SET #name = :name, gsi2pk = :g2pk, gsi2sk = :g2sk, updatedAt = :now, version = version + :one${newParent ? ', parentId = :parent' : ' REMOVE parentId'}`,
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeNames: { '#name': 'name' },
+      ExpressionAttributeValues: {
+        ':name': newName,
+        ':g2pk': index.gsi2pk,
+        ':g2sk': index.gsi2sk,
+        ':now': now,
+        ':one': 1,
+        ':version': folder.version,
+        ...(newParent ? { ':parent': newParent } : {}),
+      },
+    },
+  }];
+  let guardIndex = -1;
+  if (moved || nameKey(newName) !== nameKey(folder.name)) {
+    items.push({ Delete: { TableName: tableName(), Key: nameGuardKey(tenantId, oldParent, folder.name) } });
+    guardIndex = items.push(nameGuardPut(tenantId, newParent, newName, id)) - 1;
+  }
+  const parentIndexes = new Set<number>();
+  if (moved) {
+    // One operation per item: counter updates and ancestor checks on the same folder are merged.
+    const ops = new Map<string, { delta: number; parentId?: string | null }>();
+    for (const a of ancestors) ops.set(a.id, { delta: 0, parentId: a.parentId ?? null });
+    if (oldParent) ops.set(oldParent, { ...(ops.get(oldParent) ?? {}), delta: -1 });
+    if (newParent) ops.set(newParent, { ...(ops.get(newParent) ?? {}), delta: +1 });
+    for (const [folderId, op] of ops) {
+      parentIndexes.add(items.push(folderOp(tenantId, folderId, op.delta, op.parentId)) - 1);
+    }
+  }
+
+  await transact(items, (i) => {
+    if (i === 0) return new ConflictError('Folder was changed by another request; reload and retry', undefined, 'CONCURRENT_MODIFICATION');
+    if (i === guardIndex) return nameConflict(newName);
+    if (parentIndexes.has(i)) return new ConflictError('The destination folder was moved or deleted meanwhile; reload and retry', undefined, 'CONCURRENT_MODIFICATION');
+    return undefined;
+  });
+  if (moved) metrics.addMetric('FoldersMoved', MetricUnit.Count, 1);
+  if (renamed) metrics.addMetric('FoldersRenamed', MetricUnit.Count, 1);
+  return ok(toFolder({ ...folder, name: newName, parentId: newParent, updatedAt: now, version: folder.version + 1 }));
+}
+
+async function deleteFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { tenantId } = req.caller;
+  const { id } = parsePath(req.event, idPath);
+  const { recursive } = parseQuery(req.event, deleteQuery);
+  const folder = await mustGetFolder(tenantId, id);
+
+  if (!recursive) {
+    await deleteOne(tenantId, folder);
+    metrics.addMetric('FoldersDeleted', MetricUnit.Count, 1);
+    return ok({ deleted: [id] });
+  }
+
+  // Deepest first: every folder is empty when it is deleted, so a failure half-way leaves a
+  // smaller but consistent tree (no orphans) and the request can simply be repeated.
+  const all = await allFolders(tenantId);
+  const children = new Map<string, FolderItem[]>();
+  for (const f of all) {
+    if (f.parentId) children.set(f.parentId, [...(children.get(f.parentId) ?? []), f]);
+  }
+  const order: FolderItem[] = [];
+  const visit = (f: FolderItem) => {
+    for (const c of children.get(f.id) ?? []) visit(c);
+    order.push(f);
+  };
+  visit(all.find((f) => f.id === id) ?? folder);
+  for (const f of order) await deleteOne(tenantId, f);
+  metrics.addMetric('FoldersDeleted', MetricUnit.Count, order.length);
+  return ok({ deleted: order.map((f) => f.id) });
+}
+
+/** Deletes one empty folder, its name guard and its place in the parent's child counter. */
+async function deleteOne(tenantId: string, folder: FolderItem): Promise<void> {
+  const items: TransactItem[] = [
+    {
+      Delete: {
+        TableName: tableName(),
+        Key: folderKey(tenantId, folder.id),
+        ConditionExpression: 'attribute_exists(pk) AND childCount = :zero',
+        ExpressionAttributeValues: { ':zero': 0 },
+      },
+    },
+    { Delete: { TableName: tableName(), Key: nameGuardKey(tenantId, folder.parentId, folder.name) } },
+  ];
+  if (folder.parentId) items.push(counterUpdate(tenantId, folder.parentId, -1));
+  await transact(items, (i) => {
+    if (i === 0) {
+      return new ConflictError(`Folder "${folder.name}" is not empty; delete its contents first or pass ?recursive=true`, undefined, 'FOLDER_NOT_EMPTY');
+    }
+    return undefined;
+  });
+}
+
+/** The ancestors of `startId` (itself first, up to the top level); 409 when `movingId` is among them. */
+async function ancestorsOf(tenantId: string, startId: string, movingId: string): Promise<FolderItem[]> {
+  const chain: FolderItem[] = [];
+  let current: string | undefined = startId;
+  while (current) {
+    if (current === movingId) {
+      throw new ConflictError('A folder cannot be moved into itself or one of its own subfolders', { folderId: movingId, parentId: startId }, 'FOLDER_CYCLE');
+    }
+    if (chain.length >= MAX_MOVE_DEPTH) {
+      throw new BadRequestError(`The destination is nested more than ${MAX_MOVE_DEPTH} levels deep`, undefined, 'TOO_DEEP');
+    }
+    const item: FolderItem | undefined = await getFolderItem(tenantId, current);
+    if (!item) {
+      throw new NotFoundError(current === startId ? `Parent folder ${startId} not found` : 'The destination folder was moved or deleted meanwhile');
+    }
+    chain.push(item);
+    current = item.parentId;
+  }
+  return chain;
+}
+
+const nameConflict = (name: string) => new ConflictError(`A folder or file named "${name}" already exists here`, { name }, 'NAME_CONFLICT');
+
+function nameGuardPut(tenantId: string, parentId: string | undefined, name: string, targetId: string): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...nameGuardKey(tenantId, parentId, name), type: 'NAME', kind: 'FOLDER', targetId },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+function counterUpdate(tenantId: string, folderId: string, delta: number): TransactItem {
+  return folderOp(tenantId, folderId, delta, undefined);
+}
+
+/**
+ * An operation on a related folder: adjust its child counter by `delta` (0 = check only) on
+ * condition that it exists and, when `parentId` is given (null = top level), still sits there.
+ */
+function folderOp(tenantId: string, folderId: string, delta: number, parentId: string | null | undefined): TransactItem {
+  const values: Record<string, unknown> = {};
+  let condition = 'attribute_exists(pk)';
+  if (parentId === null) condition += ' AND attribute_not_exists(parentId)';
+  if (typeof parentId === 'string') {
+    condition += ' AND parentId = :parent';
+    values[':parent'] = parentId;
+  }
+  const key = folderKey(tenantId, folderId);
+  if (delta === 0) {
+    // DynamoDB rejects an empty ExpressionAttributeValues map.
+    const withValues = Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {};
+    return { ConditionCheck: { TableName: tableName(), Key: key, ConditionExpression: condition, ...withValues } };
+  }
+  values[':delta'] = delta;
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: key,
+      UpdateExpression: 'SET childCount = childCount + :delta',
+      ConditionExpression: condition,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/**
+ * Runs a transaction; when DynamoDB cancels it because of a failed condition, `explain` maps the
+ * failing item's index to the client error (unmapped failures are retried-later conflicts).
+ */
+async function transact(items: TransactItem[], explain: (index: number) => Error | undefined): Promise<void> {
+  try {
+    await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (err) {
+    const e = err as { name?: string; CancellationReasons?: { Code?: string }[] };
+    if (e.name !== 'TransactionCanceledException') throw err;
+    const reasons = e.CancellationReasons ?? [];
+    const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+    if (failed >= 0) throw explain(failed) ?? new ConflictError('The request conflicts with a concurrent change; retry', undefined, 'CONCURRENT_MODIFICATION');
+    if (reasons.some((r) => r.Code === 'TransactionConflict')) {
+      throw new ConflictError('The request conflicts with a concurrent change; retry', undefined, 'CONCURRENT_MODIFICATION');
+    }
+    throw err;
+  }
+}
+
+async function getFolderItem(tenantId: string, id: string): Promise<FolderItem | undefined> {
+  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: folderKey(tenantId, id), ConsistentRead: true }));
+  return res.Item as FolderItem | undefined;
+}
+
+/** The folder, or 404: also when the id belongs to another tenant (the key carries the caller's tenant). */
+async function mustGetFolder(tenantId: string, id: string): Promise<FolderItem> {
+  const folder = await getFolderItem(tenantId, id);
+  if (!folder) throw new NotFoundError(`Folder ${id} not found`);
+  return folder;
+}
+
+async function allFolders(tenantId: string): Promise<FolderItem[]> {
+  return (await queryAll({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': FOLDER_PREFIX },
+    ConsistentRead: true,
+  })) as unknown as FolderItem[];
+}
+
+async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb().send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}

@@ -1,0 +1,39 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './observability';
+
+// Clients are created once per container (on first use, so a handler that never touches S3 never
+// builds an S3 client) and reused by every invocation. Endpoints are overridable for local mode
+// and tests: DYNAMODB_ENDPOINT (DynamoDB Local), S3_ENDPOINT (an S3 emulator, path-style).
+
+let documentClient: DynamoDBDocumentClient | undefined;
+let s3Client: S3Client | undefined;
+
+/** The DynamoDB DocumentClient (plain JS values in and out; `undefined` attributes dropped). */
+export function ddb(): DynamoDBDocumentClient {
+  if (!documentClient) {
+    const endpoint = process.env.DYNAMODB_ENDPOINT;
+    const client = tracer.captureAWSv3Client(new DynamoDBClient(endpoint ? { endpoint } : {}));
+    documentClient = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+  }
+  return documentClient;
+}
+
+/** The S3 client. */
+export function s3(): S3Client {
+  if (!s3Client) {
+    const endpoint = process.env.S3_ENDPOINT;
+    s3Client = tracer.captureAWSv3Client(new S3Client(endpoint ? { endpoint, forcePathStyle: true } : {}));
+  }
+  return s3Client;
+}
+
+/** The single CloudVault table (TABLE_NAME, set by the stack). */
+export function tableName(): string {
+  const name = process.env.TABLE_NAME;
+  if (!name) throw new Error('TABLE_NAME is not set');
+  return name;
+}
