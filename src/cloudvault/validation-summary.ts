@@ -1,13 +1,16 @@
-import { Stack, Validations, cx_api as cxapi } from 'aws-cdk-lib';
+import { Stack, Stage, Validations, cx_api as cxapi } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 
 /** Prints what was synthesized and validated: stacks, resources, packs, findings, acknowledgements. */
 export function printValidationSummary(assembly: cxapi.CloudAssembly, stacks: Stack[], packNames: string[]): void {
   const rows = stacks.map((stack) => {
-    const template = assembly.getStackByName(stack.stackName).template;
-    const acknowledged = stack.node.findAll().flatMap((c) => c.node.metadata)
+    // Stacks of a stage sit in the stage's nested assembly (cached by the app's synth).
+    const template = Stage.of(stack)!.synth().getStackArtifact(stack.artifactId).template;
+    const acknowledged = ownConstructs(stack).flatMap((c) => c.node.metadata)
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .reduce((n, m) => n + Object.keys(m.data ?? {}).length, 0);
-    return { stack: stack.stackName, resources: Object.keys(template.Resources ?? {}).length, acknowledged };
+    // The construct path (what `cdk deploy` selects by): pipeline stages repeat the stack names.
+    return { stack: stack.node.path, resources: Object.keys(template.Resources ?? {}).length, acknowledged };
   });
   const lines = [
     `CloudVault synthesized to ${assembly.directory}`,
@@ -16,4 +19,9 @@ export function printValidationSummary(assembly: cxapi.CloudAssembly, stacks: St
     'Validation: PASSED (synthesis fails with the report on any unacknowledged finding)',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** The constructs of `scope` outside the stages nested in it (a pipeline stack holds its stages). */
+function ownConstructs(scope: IConstruct): IConstruct[] {
+  return [scope, ...scope.node.children.filter((c) => !Stage.isStage(c)).flatMap(ownConstructs)];
 }

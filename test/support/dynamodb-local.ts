@@ -15,7 +15,7 @@ export interface DynamoDbLocal {
   readonly endpoint: string;
   /** A client for test setup and assertions. */
   readonly client: DynamoDBClient;
-  /** Creates a CloudVault table (keys and GSIs as in core-stack.ts) and returns its name. */
+  /** Creates a CloudVault table (keys and GSIs as in data-stack.ts) and returns its name. */
   createTable(name?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -101,7 +101,7 @@ export async function startDynamoDbLocal(timeoutMs = 20_000): Promise<DynamoDbLo
     client,
     stop,
     async createTable(name = `cloudvault-${++tables}`) {
-      // Same key schema and GSIs as the SecureTable in src/cloudvault/core-stack.ts.
+      // Same key schema and GSIs as the SecureTable in src/cloudvault/data-stack.ts.
       const s = (n: string) => ({ AttributeName: n, AttributeType: 'S' as const });
       const gsi = (indexName: string, pk: string, sk?: string) => ({
         IndexName: indexName,

@@ -1,5 +1,5 @@
 /**
- * The single-table key design (table and GSIs defined in src/cloudvault/core-stack.ts).
+ * The single-table key design (table and GSIs defined in src/cloudvault/data-stack.ts).
  *
  * Every item of a tenant lives in the partition `TENANT#<tenantId>`, so a key built from the
  * caller's tenant can never address another tenant's item. Sort key prefixes:
@@ -17,7 +17,7 @@
  * GSI partition keys that are per tenant also start with `TENANT#<tenantId>` for the same reason.
  */
 
-/** GSI names, as in core-stack.ts. */
+/** GSI names, as in data-stack.ts. */
 export const GSI = {
   userByEmail: 'UserByEmail',
   folderChildren: 'FolderChildren',

@@ -1,0 +1,47 @@
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
+import { EnvironmentConfig, RequiredTags } from '../src';
+import { CloudVaultApiStack } from '../src/cloudvault/api-stack';
+import { CloudVaultDataStack } from '../src/cloudvault/data-stack';
+import { CloudVaultNetworkStack } from '../src/cloudvault/network-stack';
+import { CloudVaultSecurityStack } from '../src/cloudvault/security-stack';
+
+// The CloudVault API path of the reference app: network, security (WAF, alarm topic) and API
+// stacks wired as the CloudVault stage wires them. Stacks sit directly in the app (not in the
+// stage) because integ-runner and the snapshot check read only top-level stacks.
+const app = new App();
+EnvironmentConfig.dev().applyTo(app); // integ stacks are torn down after the run
+RequiredTags.applyTo(app, { environment: 'dev', project: 'cloudvault', owner: 'cloudvault-maintainers', costCenter: 'CV-0001' });
+
+// The table's customer-managed key needs a concrete region (integ-runner passes one).
+const env = { region: process.env.CDK_INTEG_REGION ?? process.env.CDK_DEFAULT_REGION ?? 'eu-west-1' };
+const network = new CloudVaultNetworkStack(app, 'CvIntegCloudVaultNetwork', { env });
+// Test accounts run GuardDuty, Security Hub and AWS Config already (one of each per region).
+const security = new CloudVaultSecurityStack(app, 'CvIntegCloudVaultSecurity', { env, createDetector: false, createSecurityHub: false, createRecorder: false });
+const data = new CloudVaultDataStack(app, 'CvIntegCloudVaultData', { env, keys: security.keys, alarmTopic: security.alarms.topic });
+const api = new CloudVaultApiStack(app, 'CvIntegCloudVaultApi', {
+  env,
+  alarmTopic: security.alarms.topic,
+  webAclArn: security.firewall.webAclArn,
+  vpc: network.network.vpc,
+  table: data.table,
+});
+
+const integ = new IntegTest(app, 'CloudVaultIntegTest', {
+  testCases: [network, security, data, api],
+  assertionStack: new Stack(app, 'CvIntegCloudVaultAssertions', { env }),
+});
+
+// The public health route answers without credentials, through the WAF.
+integ.assertions.httpApiCall(api.api.urlForPath('/api/health'))
+  .expect(ExpectedResult.objectLike({ status: 200, body: { status: 'ok' } }));
+
+// The folders routes are guarded by the Cognito authorizer: an anonymous call is rejected.
+integ.assertions.httpApiCall(api.api.urlForPath('/api/folders'))
+  .expect(ExpectedResult.objectLike({ status: 401 }));
+
+// The stage is associated with the security stack's web ACL.
+integ.assertions.awsApiCall('WAFV2', 'getWebACLForResource', { ResourceArn: api.api.api.deploymentStage.stageArn })
+  .expect(ExpectedResult.objectLike({ WebACL: { ARN: Match.stringLikeRegexp('webacl') } }));
+
+app.synth();
