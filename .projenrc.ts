@@ -40,6 +40,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/cloudformation-diff@^2.187.5',
     'esbuild@^0.28.2',
+    // The CDK CLI for `npx cdk synth/deploy` of the reference app; 2.1148.x reads cloud assembly schema 55
+    // (the npm "latest" tag, 3.0.0, only reads schema 43).
+    'aws-cdk@~2.1148.1',
     '@types/node@^22',
     // CloudVault handler libraries: bundled into assets/handlers at build time, never installed by consumers.
     '@aws-lambda-powertools/logger@^2.36.0',
