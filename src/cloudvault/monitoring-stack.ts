@@ -32,7 +32,7 @@ export class CloudVaultMonitoringStack extends Stack {
 
   constructor(scope: Construct, id: string, props: CloudVaultMonitoringStackProps) {
     super(scope, id, props);
-    this.dashboard = new OperationsDashboard(this, 'Dashboard');
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', { alarmSets: props.alarmSets });
     const board = this.dashboard.dashboard;
 
     board.addWidgets(
@@ -41,17 +41,6 @@ export class CloudVaultMonitoringStack extends Stack {
       new cloudwatch.GraphWidget({ title: 'Active users', left: [businessMetric('ActiveUsers', 'Sum', 'Active users')], width: 6 }),
       new cloudwatch.GraphWidget({ title: 'Share links', left: [businessMetric('ShareLinksCreated', 'Sum', 'Share links created')], width: 6 }),
     );
-    // The other stacks' alarm sets: OperationsDashboard renders only the sets of its own stack.
-    for (const set of props.alarmSets) {
-      if (set.alarms.length === 0) continue;
-      board.addWidgets(new cloudwatch.AlarmStatusWidget({
-        title: `${set.alarmSetName} (${set.alarms.length} alarms)`,
-        alarms: set.alarms,
-        width: 24,
-        height: Math.min(2 + Math.ceil(set.alarms.length / 4), 8),
-      }));
-    }
-
     const handlerLogs = props.functionLogGroups;
     this.queries = [
       new logs.QueryDefinition(this, 'Errors', {

@@ -14,19 +14,28 @@ export interface OperationsDashboardProps {
    * @default Duration.hours(3)
    */
   readonly defaultRange?: Duration;
+  /**
+   * AlarmSets of other stacks to render too, e.g. one dashboard for a whole app. They are read
+   * at synthesis, so alarms added to them later are included.
+   * @default - only the AlarmSets of the dashboard's own stack
+   */
+  readonly alarmSets?: AlarmSet[];
 }
 
 /**
- * A CloudWatch dashboard that renders every AlarmSet of its stack: per set, a status row of
- * all its alarms and a graph of each alarm. Sets added after the dashboard are included, as
- * rendering happens when the stack is synthesized.
+ * A CloudWatch dashboard that renders every AlarmSet of its stack (and any `alarmSets` of other
+ * stacks): per set, a status row of all its alarms and a graph of each alarm. Sets and alarms
+ * added after the dashboard are included, as rendering happens when the stack is synthesized.
  */
 export class OperationsDashboard extends Construct {
   /** The underlying dashboard, for extra widgets. */
   public readonly dashboard: cloudwatch.Dashboard;
 
+  private readonly extraSets: AlarmSet[];
+
   constructor(scope: Construct, id: string, props: OperationsDashboardProps = {}) {
     super(scope, id);
+    this.extraSets = props.alarmSets ?? [];
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: props.defaultRange ?? Duration.hours(3),
@@ -44,7 +53,8 @@ export class OperationsDashboard extends Construct {
   }
 
   private render(): void {
-    for (const set of AlarmSet.ofStack(this)) {
+    const own = AlarmSet.ofStack(this);
+    for (const set of [...own, ...this.extraSets.filter((s) => !own.includes(s))]) {
       const alarms = set.alarms;
       if (alarms.length === 0) continue;
       this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({

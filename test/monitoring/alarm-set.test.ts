@@ -1,7 +1,7 @@
 import { Duration, Stack, aws_cloudwatch as cloudwatch, aws_dynamodb as dynamodb, aws_lambda as lambda, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AlarmSet, EnvironmentConfig, OperationsDashboard } from '../../src';
-import { expectNagClean, testStack } from '../support/nag-harness';
+import { expectNagClean, testApp, testStack } from '../support/nag-harness';
 
 const metric = new cloudwatch.Metric({ namespace: 'CloudVault', metricName: 'Uploads', statistic: 'Sum', period: Duration.minutes(5) });
 
@@ -170,5 +170,21 @@ describe('AlarmSet rejects invalid input', () => {
   });
   test('a composite alarm of an empty set', () => {
     expect(() => set.addCompositeAlarm()).toThrow('AlarmSet "Ops": alarms must be at least one alarm before addCompositeAlarm(), got 0');
+  });
+});
+
+describe('OperationsDashboard across stacks', () => {
+  test('renders the AlarmSets of other stacks it is given, including alarms added after it', () => {
+    const app = testApp();
+    const api = testStack(app, 'Api');
+    const ops = testStack(app, 'Ops');
+    const apiAlarms = new AlarmSet(api, 'ApiAlarms');
+    const dashboard = new OperationsDashboard(ops, 'Dashboard', { alarmSets: [apiAlarms] });
+    apiAlarms.addMetricAlarm('Uploads', { metric, threshold: 1 });
+    const template = Template.fromStack(ops);
+    const body = JSON.stringify(ops.resolve(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody));
+    expect(body).toContain('ApiAlarms (1 alarms)');
+    expect(body.match(/\\"type\\":\\"metric\\"/g)?.length).toBe(1);
+    expect(dashboard.dashboard).toBeDefined();
   });
 });
