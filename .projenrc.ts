@@ -153,4 +153,12 @@ project.preCompileTask.spawn(bundle);
 // `npx projen test` on its own (without compile) still needs the bundles the app's stacks reference.
 project.testTask.prependSpawn(bundle);
 
+// Benchmarks (issue 6): synth vs CfnInclude floor, handler bundles and init, test times; writes docs/benchmarks.md.
+const bench = project.addTask('bench', {
+  description: 'Benchmark CloudVault synth, handler bundles and tests; writes docs/benchmarks.md (--quick skips test timings)',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/run.ts',
+  receiveArgs: true,
+});
+bench.prependSpawn(bundle); // measures assets/handlers, so bundle first
+
 project.synth();
