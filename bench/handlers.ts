@@ -3,26 +3,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { BuildOptions, build } from 'esbuild';
+import { HANDLER_BUILD_OPTIONS as BUNDLER_OPTIONS } from '../build-tools/bundle-handlers';
 
-/**
- * The esbuild options of build-tools/bundle-handlers.ts (mirrored: that script runs on import).
- * Keep in step with it; sourcemap is off here because only the code is measured.
- */
-export const HANDLER_BUILD_OPTIONS: BuildOptions = {
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'esm',
-  minify: true,
-  treeShaking: true,
-  mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire as __cvCreateRequire } from 'module'; const require = __cvCreateRequire(import.meta.url);" },
-  external: [],
-  metafile: true,
-  logLevel: 'warning',
-  legalComments: 'none',
-};
+/** The bundler's own options, without source maps: only the code is measured. */
+export const HANDLER_BUILD_OPTIONS: BuildOptions = { ...BUNDLER_OPTIONS, sourcemap: false };
 
 export interface BundleInfo {
   readonly name: string;

@@ -3,16 +3,39 @@
  * assets/handlers/<name>/index.mjs with ONE esbuild call (all entry points share the work), so
  * synthesizing the app never runs esbuild (src/cloudvault/handler-code.ts reads the result).
  *
- * Run by `npx projen bundle` (spawned by pre-compile and test).
+ * Run by `npx projen bundle:handlers` (spawned by pre-compile and test).
  */
 import { readdirSync, rmSync, statSync } from 'fs';
 import * as path from 'path';
-import { build } from 'esbuild';
+import { BuildOptions, build } from 'esbuild';
 
 const ROOT = path.resolve(__dirname, '..');
 const HANDLERS_DIR = path.join(ROOT, 'src', 'cloudvault', 'handlers');
 const OUT_DIR = path.join(ROOT, 'assets', 'handlers');
 const SUFFIX = '.lambda.ts';
+
+/** The esbuild options of every handler bundle; bench/handlers.ts measures with the same ones. */
+export const HANDLER_BUILD_OPTIONS = {
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  minify: true,
+  treeShaking: true,
+  sourcemap: true, // external .map next to each bundle; NODE_OPTIONS=--enable-source-maps maps stack traces
+  // Prefer the ES module builds (the AWS SDK v3 and Powertools ship both) so tree-shaking works.
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
+  banner: { js: "import { createRequire as __cvCreateRequire } from 'module'; const require = __cvCreateRequire(import.meta.url);" },
+  // The AWS SDK v3 is bundled rather than taken from the Lambda runtime: the version is then the
+  // one tested here and does not change under a deployed function. Issue 6 measures this choice
+  // (cold start and package size of bundled vs runtime-provided SDK).
+  external: [],
+  metafile: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+} satisfies BuildOptions;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -25,25 +48,7 @@ async function main(): Promise<void> {
   const result = await build({
     entryPoints: Object.fromEntries(names.map((n) => [`${n}/index`, path.join(HANDLERS_DIR, `${n}${SUFFIX}`)])),
     outdir: OUT_DIR,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    minify: true,
-    treeShaking: true,
-    sourcemap: true, // external .map next to each bundle; NODE_OPTIONS=--enable-source-maps maps stack traces
-    // Prefer the ES module builds (the AWS SDK v3 and Powertools ship both) so tree-shaking works.
-    mainFields: ['module', 'main'],
-    // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
-    banner: { js: "import { createRequire as __cvCreateRequire } from 'module'; const require = __cvCreateRequire(import.meta.url);" },
-    // The AWS SDK v3 is bundled rather than taken from the Lambda runtime: the version is then the
-    // one tested here and does not change under a deployed function. Issue 6 measures this choice
-    // (cold start and package size of bundled vs runtime-provided SDK).
-    external: [],
-    metafile: true,
-    logLevel: 'warning',
-    legalComments: 'none',
+    ...HANDLER_BUILD_OPTIONS,
   });
 
   const rows = Object.entries(result.metafile.outputs)
@@ -58,7 +63,10 @@ async function main(): Promise<void> {
   console.log(`bundled ${rows.length} handler(s) into ${path.relative(ROOT, OUT_DIR)} in ${Date.now() - started} ms`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Bundle only when run as a script, so the bench can import the options.
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
