@@ -28,7 +28,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   typescriptVersion: TS,
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['.projenrc.ts', 'integ/**/*.ts', 'bench/**/*.ts'],
+    include: ['.projenrc.ts', 'integ/**/*.ts', 'bench/**/*.ts', 'local/**/*.ts'],
     compilerOptions: {},
   },
 
@@ -53,7 +53,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/lib-dynamodb@^3.1162.0',
     '@aws-sdk/client-s3@^3.1173.0',
     '@aws-sdk/s3-request-presigner@^3.1164.0',
+    '@aws-sdk/client-sqs@^3.1169.0',
+    '@aws-sdk/client-sesv2@^3.1169.0',
+    '@aws-sdk/client-backup@^3.1092.0',
+    '@aws-lambda-powertools/idempotency@^2.35.0',
+    '@aws-lambda-powertools/batch@^2.35.0',
+    // Thumbnails in fileProcessor. Tests here use the x64 build from node_modules; the build installs
+    // the linux-arm64 build into the handler's asset (the function runs on ARM64).
+    'sharp@^0.35.5',
     '@types/aws-lambda@^8.10.164',
+    // S3 emulator on loopback for handler tests, local mode and end-to-end tests.
+    '@20minutes/s3rver@^4.0.4',
     // DynamoDB Local (the jar) for handler tests and local mode; runs on the machine's Java 17.
     'amplify-dynamodb-simulator@^2.9.30',
   ],
@@ -61,7 +71,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // One typed-lint project for src, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'integ', 'bench', 'build-tools'],
+    devdirs: ['test', 'integ', 'bench', 'build-tools', 'local'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
@@ -80,7 +90,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: ['cdk.out/', '/.tmp/', '/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
   npmignoreEnabled: true,
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/assets/', 'tsconfig.dev.json'] },
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/local/', '/assets/', 'tsconfig.dev.json'] },
 
   // Release: conventional commits drive the version bump; jsii-pacmak packages every target.
   release: true,
@@ -162,3 +172,11 @@ const bench = project.addTask('bench', {
 bench.prependSpawn(bundle); // measures assets/handlers, so bundle first
 
 project.synth();
+
+// Local mode (issue 5): the CloudVault API on localhost with the real handlers, DynamoDB Local and
+// an S3 emulator; `npm run local`, Ctrl-C stops it.
+project.addTask('local', {
+  description: 'Run the CloudVault API locally (handlers from source, DynamoDB Local, S3 emulator, dev tokens)',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json local/main.ts',
+  receiveArgs: true,
+});

@@ -1,5 +1,6 @@
 import { Stack, StackProps, aws_dynamodb as dynamodb, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { TABLE_SCHEMA } from './table-schema';
 import { AlarmSet } from '../monitoring';
 import { ReplicatedBucket } from '../recovery';
 import { EncryptionKeys } from '../security';
@@ -47,18 +48,18 @@ export class CloudVaultDataStack extends Stack {
     this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: this.stackName, topic: props.alarmTopic });
 
     // Single table: tenant-scoped keys; GSIs for user-by-email, folder hierarchy, file search, share links.
+    const attribute = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
     this.table = new SecureTable(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: attribute(TABLE_SCHEMA.partitionKey),
+      sortKey: attribute(TABLE_SCHEMA.sortKey),
       encryptionKey: props.keys.data,
       stream: true,
-      timeToLiveAttribute: 'expiresAt',
-      globalSecondaryIndexes: [
-        { indexName: 'UserByEmail', partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING } },
-        { indexName: 'FolderChildren', partitionKey: { name: 'gsi2pk', type: dynamodb.AttributeType.STRING }, sortKey: { name: 'gsi2sk', type: dynamodb.AttributeType.STRING } },
-        { indexName: 'FileSearch', partitionKey: { name: 'gsi3pk', type: dynamodb.AttributeType.STRING }, sortKey: { name: 'gsi3sk', type: dynamodb.AttributeType.STRING } },
-        { indexName: 'ShareLinks', partitionKey: { name: 'gsi4pk', type: dynamodb.AttributeType.STRING } },
-      ],
+      timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
+      globalSecondaryIndexes: TABLE_SCHEMA.globalSecondaryIndexes.map((gsi) => ({
+        indexName: gsi.indexName,
+        partitionKey: attribute(gsi.partitionKey),
+        sortKey: gsi.sortKey ? attribute(gsi.sortKey) : undefined,
+      })),
       alarms: this.alarms,
     });
 

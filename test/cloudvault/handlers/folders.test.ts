@@ -1,7 +1,7 @@
 import '../../support/handler-env'; // before the handler: Powertools reads it at module load
 import { handler } from '../../../src/cloudvault/handlers/folders.lambda';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../support/dynamodb-local';
+import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a' };
 const B: Identity = { tenantId: 'tenant-b', sub: 'user-b' };

@@ -13,6 +13,14 @@
  * | `FILE#<fileId>#VERSION#<ver>`    | file version                                              |
  * | `NAME#<parentId or ROOT>#<name>` | uniqueness guard: one folder or file per name in a parent  |
  * | `SHARE#<token>`                  | share link (GSI ShareLinks: gsi4pk = `SHARE#<token>`)      |
+ * | `EVENT#<yyyy-mm-dd>#<time>#<id>` | raw analytics event (expires after 90 days)               |
+ * | `DAILY#<yyyy-mm-dd>`             | analytics daily aggregate                                 |
+ * | `NOTIF#<userId>#<time>#<id>`     | in-app notification of one user                           |
+ * | `BACKUP#<backupId>`              | on-demand backup (export) and its verification            |
+ *
+ * Outside tenant partitions: `ACTIVE#<yyyy-mm-dd>` / `TENANT#<id>` marks a tenant with analytics
+ * events that day (the daily aggregation job's work list), and Powertools idempotency records
+ * (`idempotency#<function>` / hash), which hold no tenant data but a hash and a cached response.
  *
  * GSI partition keys that are per tenant also start with `TENANT#<tenantId>` for the same reason.
  */
@@ -66,3 +74,32 @@ export const emailIndexPk = (email: string): string => `EMAIL#${email.toLowerCas
 
 /** ShareLinks GSI partition key: public share routes find a link by its token alone. */
 export const shareIndexPk = (token: string): string => `SHARE#${token}`;
+
+/** A file version's sort key; versions are numbered from 1 and zero-padded so they sort. */
+export const versionSk = (fileId: string, version: number): string => `${FILE_PREFIX}${fileId}#VERSION#${String(version).padStart(6, '0')}`;
+export const versionKey = (tenantId: string, fileId: string, version: number): Key => ({ pk: tenantPk(tenantId), sk: versionSk(fileId, version) });
+
+/** FileSearch GSI: every file of a tenant, sorted by creation time (date ranges); name and type are filters. */
+export const fileSearchIndex = (tenantId: string, createdAt: string, fileId: string) => ({ gsi3pk: `${tenantPk(tenantId)}#FILES`, gsi3sk: `${createdAt}#${fileId}` });
+
+/**
+ * S3 object keys. Everything of a tenant lives under `tenants/<tenantId>/`; the fileProcessor only
+ * reacts to `tenants/` keys, so its own writes (thumbnails/, quarantine/) never trigger it again.
+ */
+export const TENANT_OBJECT_PREFIX = 'tenants/';
+export const objectKey = (tenantId: string, fileId: string, version: number): string => `${TENANT_OBJECT_PREFIX}${tenantId}/files/${fileId}/v${version}`;
+export const thumbnailKey = (tenantId: string, fileId: string, version: number): string => `thumbnails/${tenantId}/files/${fileId}/v${version}.webp`;
+export const quarantineKey = (tenantId: string, fileId: string, version: number): string => `quarantine/${tenantId}/files/${fileId}/v${version}`;
+export const backupObjectKey = (tenantId: string, backupId: string): string => `backups/${tenantId}/${backupId}.json`;
+
+/** Parses `tenants/<tenantId>/files/<fileId>/v<version>`; undefined for any other key. */
+export function parseObjectKey(key: string): { tenantId: string; fileId: string; version: number } | undefined {
+  const m = /^tenants\/([A-Za-z0-9_-]{1,64})\/files\/([0-9a-f-]{36})\/v(\d{1,6})$/.exec(key);
+  return m ? { tenantId: m[1], fileId: m[2], version: Number(m[3]) } : undefined;
+}
+
+export const analyticsEventSk = (day: string, at: string, id: string): string => `EVENT#${day}#${at}#${id}`;
+export const dailyKey = (tenantId: string, day: string): Key => ({ pk: tenantPk(tenantId), sk: `DAILY#${day}` });
+export const activeTenantKey = (day: string, tenantId: string): Key => ({ pk: `ACTIVE#${day}`, sk: tenantPk(tenantId) });
+export const notificationSk = (userId: string, at: string, id: string): string => `NOTIF#${userId}#${at}#${id}`;
+export const backupKey = (tenantId: string, backupId: string): Key => ({ pk: tenantPk(tenantId), sk: `BACKUP#${backupId}` });

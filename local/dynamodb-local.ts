@@ -9,6 +9,7 @@ import { existsSync, readdirSync, statSync } from 'fs';
 import { AddressInfo, createServer } from 'net';
 import * as path from 'path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { TABLE_SCHEMA } from '../src/cloudvault/table-schema';
 
 export interface DynamoDbLocal {
   /** `http://127.0.0.1:<port>` */
@@ -101,24 +102,24 @@ export async function startDynamoDbLocal(timeoutMs = 20_000): Promise<DynamoDbLo
     client,
     stop,
     async createTable(name = `cloudvault-${++tables}`) {
-      // Same key schema and GSIs as the SecureTable in src/cloudvault/data-stack.ts.
-      const s = (n: string) => ({ AttributeName: n, AttributeType: 'S' as const });
-      const gsi = (indexName: string, pk: string, sk?: string) => ({
-        IndexName: indexName,
-        KeySchema: [{ AttributeName: pk, KeyType: 'HASH' as const }, ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : [])],
-        Projection: { ProjectionType: 'ALL' as const },
-      });
+      // The same keys and GSIs as the SecureTable of src/cloudvault/data-stack.ts (one definition).
+      const key = (pk: string, sk?: string) => [
+        { AttributeName: pk, KeyType: 'HASH' as const },
+        ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
+      ];
+      const indexes = TABLE_SCHEMA.globalSecondaryIndexes;
+      const attributes = new Set<string>([TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey]);
+      for (const gsi of indexes) [gsi.partitionKey, gsi.sortKey].forEach((a) => a && attributes.add(a));
       await client.send(new CreateTableCommand({
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk'].map(s),
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        GlobalSecondaryIndexes: [
-          gsi('UserByEmail', 'gsi1pk'),
-          gsi('FolderChildren', 'gsi2pk', 'gsi2sk'),
-          gsi('FileSearch', 'gsi3pk', 'gsi3sk'),
-          gsi('ShareLinks', 'gsi4pk'),
-        ],
+        AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' as const })),
+        KeySchema: key(TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey),
+        GlobalSecondaryIndexes: indexes.map((gsi) => ({
+          IndexName: gsi.indexName,
+          KeySchema: key(gsi.partitionKey, gsi.sortKey),
+          Projection: { ProjectionType: 'ALL' as const },
+        })),
       }));
       return name;
     },

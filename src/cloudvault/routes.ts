@@ -1,0 +1,57 @@
+/**
+ * Every route of the CloudVault API and the handler that serves it: the API stack wires these into
+ * the SecureRestApi, local mode (local/) serves the same table over HTTP, so the two cannot drift.
+ * Handler names are the files src/cloudvault/handlers/<handler>.lambda.ts.
+ */
+export type ApiHandlerName = 'health' | 'folders' | 'files' | 'shares' | 'analytics' | 'notifications' | 'backup';
+
+export interface RouteDefinition {
+  /** Construct id of the route (unique). */
+  readonly name: string;
+  /** Route template, as in `event.resource`. */
+  readonly path: string;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly handler: ApiHandlerName;
+  /** Why the route is reachable without a Cognito token; absent for authenticated routes. */
+  readonly publicReason?: string;
+}
+
+export const ROUTES: readonly RouteDefinition[] = [
+  { name: 'Health', path: '/api/health', method: 'GET', handler: 'health', publicReason: 'Liveness probe for load balancers and uptime checks; returns no data.' },
+
+  { name: 'ListFolders', path: '/api/folders', method: 'GET', handler: 'folders' },
+  { name: 'CreateFolder', path: '/api/folders', method: 'POST', handler: 'folders' },
+  { name: 'GetFolder', path: '/api/folders/{id}', method: 'GET', handler: 'folders' },
+  { name: 'UpdateFolder', path: '/api/folders/{id}', method: 'PATCH', handler: 'folders' },
+  { name: 'DeleteFolder', path: '/api/folders/{id}', method: 'DELETE', handler: 'folders' },
+
+  { name: 'ListFiles', path: '/api/files', method: 'GET', handler: 'files' },
+  { name: 'CreateUpload', path: '/api/files', method: 'POST', handler: 'files' },
+  { name: 'GetFile', path: '/api/files/{id}', method: 'GET', handler: 'files' },
+  { name: 'UpdateFile', path: '/api/files/{id}', method: 'PATCH', handler: 'files' },
+  { name: 'DeleteFile', path: '/api/files/{id}', method: 'DELETE', handler: 'files' },
+  // Multipart uploads (files over 8 MB): complete with the parts' ETags, or abort.
+  { name: 'CompleteUpload', path: '/api/files/{id}/upload', method: 'POST', handler: 'files' },
+  { name: 'AbortUpload', path: '/api/files/{id}/upload', method: 'DELETE', handler: 'files' },
+  { name: 'ListVersions', path: '/api/files/{id}/versions', method: 'GET', handler: 'files' },
+  { name: 'RestoreVersion', path: '/api/files/{id}/versions', method: 'POST', handler: 'files' },
+
+  { name: 'CreateShare', path: '/api/shares', method: 'POST', handler: 'shares' },
+  { name: 'ListShares', path: '/api/shares', method: 'GET', handler: 'shares' },
+  {
+    name: 'OpenShare',
+    path: '/api/shares/{token}',
+    method: 'GET',
+    handler: 'shares',
+    publicReason: 'Share links are opened by people without an account; the unguessable token (256 bits), expiry, optional password and download limit are the access control.',
+  },
+
+  { name: 'RecordEvent', path: '/api/analytics', method: 'POST', handler: 'analytics' },
+  { name: 'GetReport', path: '/api/analytics', method: 'GET', handler: 'analytics' },
+
+  { name: 'SendNotification', path: '/api/notifications', method: 'POST', handler: 'notifications' },
+  { name: 'ListNotifications', path: '/api/notifications', method: 'GET', handler: 'notifications' },
+
+  { name: 'StartBackup', path: '/api/backup', method: 'POST', handler: 'backup' },
+  { name: 'BackupStatus', path: '/api/backup', method: 'GET', handler: 'backup' },
+];
