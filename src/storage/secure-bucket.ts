@@ -3,6 +3,7 @@ import {
   AspectPriority,
   Aspects,
   Duration,
+  Fn,
   RemovalPolicy,
   Stack,
   Token,
@@ -11,7 +12,7 @@ import {
   aws_logs as logs,
   aws_s3 as s3,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
 import { defaultKey } from '../core/default-key';
 import { stackRelativeName } from '../core/names';
@@ -140,6 +141,7 @@ export class SecureBucket extends Construct {
   public readonly alarms: AlarmSet;
   /** Whether S3 sends the bucket's events to Amazon EventBridge. */
   public readonly eventBridgeEnabled: boolean;
+  private arnExported = false;
   private notificationsAcknowledged = false;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
@@ -255,24 +257,42 @@ export class SecureBucket extends Construct {
   // Explicit actions instead of the L2 grants, whose wildcards (s3:DeleteObject*, s3:List*,
   // kms:GenerateDataKey*...) would also allow deleting versions and fail AwsSolutions-IAM5.
   private grantObjects(grantee: iam.IGrantable, actions: string[], objectsKeyPattern: string): iam.Grant {
-    const grant = iam.Grant.addToPrincipalOrResource({
-      grantee, actions, resourceArns: [this.bucket.arnForObjects(objectsKeyPattern)], resource: this.bucket,
-    });
-    this.acknowledgeObjectWildcard(grantee, objectsKeyPattern);
+    const principal = grantee.grantPrincipal;
+    const principalConstruct = Construct.isConstruct(principal) ? principal : undefined;
+    const principalStack = principalConstruct ? Stack.of(principalConstruct) : undefined;
+    const stack = Stack.of(this);
+    if (!principalConstruct || !principalStack || principalStack === stack) {
+      const grant = iam.Grant.addToPrincipalOrResource({
+        grantee, actions, resourceArns: [this.bucket.arnForObjects(objectsKeyPattern)], resource: this.bucket,
+      });
+      if (objectsKeyPattern.includes('*') && principalConstruct) {
+        const logicalId = stack.resolve(stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket));
+        this.acknowledgeObjectWildcard(principalConstruct, `<${logicalId}.Arn>/${objectsKeyPattern}`, objectsKeyPattern);
+      }
+      return grant;
+    }
+    // A principal in another stack reads the bucket ARN through an export with a fixed name, so
+    // the acknowledgement of the object wildcard can name the resource exactly as cdk-nag reports it.
+    const exportName = this.arnExportName();
+    const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [`${Fn.importValue(exportName)}/${objectsKeyPattern}`] });
+    principalStack.addDependency(stack, `${this.node.path} grants object access to ${principalConstruct.node.path}`);
+    if (objectsKeyPattern.includes('*')) this.acknowledgeObjectWildcard(principalConstruct, `${exportName}/${objectsKeyPattern}`, objectsKeyPattern);
     return grant;
   }
 
-  /**
-   * Object keys are only known at run time, so object-level grants name this bucket's objects by
-   * pattern (`<bucket>/*` by default). The finding is acknowledged on the grantee, for this exact
-   * bucket and pattern only; any other wildcard in the grantee's policy still fails.
-   */
-  private acknowledgeObjectWildcard(grantee: iam.IGrantable, objectsKeyPattern: string): void {
-    const principal = grantee.grantPrincipal;
-    if (!objectsKeyPattern.includes('*') || !Construct.isConstruct(principal) || Stack.of(principal) !== Stack.of(this)) return;
+  /** Name of the export of the bucket's ARN for grants to other stacks (created on first use). */
+  private arnExportName(): string {
     const stack = Stack.of(this);
-    const logicalId = stack.resolve(stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket));
-    acknowledge(principal, [`AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${objectsKeyPattern}]`],
+    const name = `${stack.stackName}-${stackRelativeName(this, 200, '-')}-BucketArn`.replace(/[^A-Za-z0-9:-]/g, '-');
+    if (!this.arnExported) {
+      stack.exportValue(this.bucket.bucketArn, { name });
+      this.arnExported = true;
+    }
+    return name;
+  }
+
+  private acknowledgeObjectWildcard(principal: IConstruct, resource: string, objectsKeyPattern: string): void {
+    acknowledge(principal, [`AwsSolutions-IAM5[Resource::${resource}]`],
       `Object-level S3 actions name objects by key, which are only known at run time; this grant is limited to objects matching "${objectsKeyPattern}" in bucket ${this.node.path}.`);
   }
 

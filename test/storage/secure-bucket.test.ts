@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentConfig } from '../../src/governance';
 import { AlarmSet } from '../../src/monitoring';
 import { SecureBucket, SecureBucketProps } from '../../src/storage';
-import { expectNagClean, testApp, testStack } from '../support/nag-harness';
+import { expectNagClean, formatFindings, nagFindings, testApp, testStack } from '../support/nag-harness';
 
 function resourceOf(stack: Stack, template: Template, construct: { node: { defaultChild?: unknown } }): any {
   return template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)];
@@ -303,6 +303,37 @@ describe('SecureBucket grants', () => {
   test('object grants are limited to the key pattern', () => {
     const objects = statementsOf('Scoped').find((s) => [s.Action].flat().includes('s3:GetObject'));
     expect(JSON.stringify(objects.Resource)).toContain('/tenant-a/*');
+  });
+});
+
+describe('SecureBucket grants to a principal in another stack', () => {
+  let consumer: Stack;
+  let producer: Stack;
+  beforeAll(() => {
+    const app = testApp();
+    producer = new Stack(app, 'Storage', { env: { account: '123456789012', region: 'eu-west-1' } });
+    consumer = new Stack(app, 'Workers', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const secure = new SecureBucket(producer, 'Files');
+    const worker = new iam.Role(consumer, 'Worker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    secure.grantRead(worker, 'tenants/*');
+    secure.grantPut(worker, 'thumbnails/*');
+    app.synth();
+  });
+
+  test('reads the bucket ARN from one named export and scopes objects to the key patterns', () => {
+    Template.fromStack(producer).hasOutput('*', { Export: { Name: 'Storage-Files-BucketArn' } });
+    const policy = Object.values(Template.fromStack(consumer).findResources('AWS::IAM::Policy'))[0] as any;
+    const resources = JSON.stringify(policy.Properties.PolicyDocument.Statement.map((st: any) => st.Resource));
+    expect(resources).toContain('{"Fn::ImportValue":"Storage-Files-BucketArn"},"/tenants/*"');
+    expect(resources).toContain('{"Fn::ImportValue":"Storage-Files-BucketArn"},"/thumbnails/*"');
+    expect(consumer.dependencies).toContain(producer);
+  });
+
+  test('the object wildcards are acknowledged by exact resource: no IAM5 finding in the consumer, producer nag-clean', () => {
+    expectNagClean(producer);
+    // (The bare test role's inline policy has findings of its own; a function's role would not.)
+    expect(formatFindings(nagFindings(consumer))).not.toContain('IAM5');
+    expect(formatFindings(nagFindings(consumer))).toContain('IAMNoInlinePolicy'); // the check ran
   });
 });
 
