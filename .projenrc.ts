@@ -180,3 +180,9 @@ project.addTask('local', {
   exec: 'ts-node --transpile-only --project tsconfig.dev.json local/main.ts',
   receiveArgs: true,
 });
+
+// The architecture picture in README.md / docs/architecture.md, generated from the synthesized app.
+project.addTask('cloudvault:diagram', {
+  description: 'Regenerate the CloudVault architecture diagram (README.md, docs/architecture.md) from the synthesized app',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/architecture-diagram.ts',
+});

@@ -2,12 +2,16 @@
  * Bundles every CloudVault handler (src/cloudvault/handlers/*.lambda.ts) into
  * assets/handlers/<name>/index.mjs with ONE esbuild call (all entry points share the work), so
  * synthesizing the app never runs esbuild (src/cloudvault/handler-code.ts reads the result).
+ * Native packages (sharp) stay external and are then installed, for linux-arm64, into the asset of
+ * the handler that uses them (build-tools/install-native-modules.ts).
  *
  * Run by `npx projen bundle:handlers` (spawned by pre-compile and test).
  */
 import { readdirSync, rmSync, statSync } from 'fs';
+import { isBuiltin } from 'module';
 import * as path from 'path';
-import { BuildOptions, build } from 'esbuild';
+import { BuildOptions, Metafile, build } from 'esbuild';
+import { HANDLER_NATIVE_PACKAGES, NATIVE_PACKAGES, installNativePackages } from './install-native-modules';
 
 const ROOT = path.resolve(__dirname, '..');
 const HANDLERS_DIR = path.join(ROOT, 'src', 'cloudvault', 'handlers');
@@ -31,7 +35,9 @@ export const HANDLER_BUILD_OPTIONS = {
   // The AWS SDK v3 is bundled rather than taken from the Lambda runtime: the version is then the
   // one tested here and does not change under a deployed function. Issue 6 measures this choice
   // (cold start and package size of bundled vs runtime-provided SDK).
-  external: [],
+  // Native packages cannot be bundled: they are installed into the asset of the handlers that use
+  // them (one esbuild call has one external list; externalsOf() holds each handler to its own).
+  external: [...NATIVE_PACKAGES],
   metafile: true,
   logLevel: 'warning',
   legalComments: 'none',
@@ -53,14 +59,29 @@ async function main(): Promise<void> {
 
   const rows = Object.entries(result.metafile.outputs)
     .filter(([file]) => file.endsWith('.mjs'))
-    .map(([file]) => {
+    .map(([file, output]) => {
       const abs = path.resolve(ROOT, file);
-      return { handler: path.basename(path.dirname(abs)), kib: statSync(abs).size / 1024 };
+      const handler = path.basename(path.dirname(abs));
+      checkExternals(handler, output);
+      const natives = installNativePackages(ROOT, handler, path.dirname(abs));
+      return { handler, kib: statSync(abs).size / 1024, natives };
     });
   for (const row of rows) {
-    console.log(`${row.handler.padEnd(24)} ${row.kib.toFixed(1).padStart(8)} KiB`);
+    const natives = row.natives.map((n) =>
+      ` + node_modules ${(n.bytes / 1024 / 1024).toFixed(1)} MiB (${n.packageName}@${n.version} linux-arm64, ${n.binaries.length} AArch64 binaries${n.fromCache ? ', cached' : ''})`);
+    console.log(`${row.handler.padEnd(24)} ${row.kib.toFixed(1).padStart(8)} KiB${natives.join('')}`);
   }
   console.log(`bundled ${rows.length} handler(s) into ${path.relative(ROOT, OUT_DIR)} in ${Date.now() - started} ms`);
+}
+
+/** A handler may leave only Node built-ins and its own native packages out of its bundle. */
+function checkExternals(handler: string, output: Metafile['outputs'][string]): void {
+  const own = new Set((HANDLER_NATIVE_PACKAGES[handler] ?? []).map((p) => p.name));
+  const stray = output.imports.filter((i) => i.external && !isBuiltin(i.path) && !own.has(i.path)).map((i) => i.path);
+  if (stray.length > 0) {
+    throw new Error(`${handler} imports ${[...new Set(stray)].join(', ')}, which its bundle leaves out and its asset does not get: ` +
+      'add the handler to HANDLER_NATIVE_PACKAGES in build-tools/install-native-modules.ts');
+  }
 }
 
 // Bundle only when run as a script, so the bench can import the options.

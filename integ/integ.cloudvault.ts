@@ -3,11 +3,12 @@ import { App, Stack } from 'aws-cdk-lib';
 import { EnvironmentConfig, RequiredTags } from '../src';
 import { CloudVaultApiStack } from '../src/cloudvault/api-stack';
 import { CloudVaultDataStack } from '../src/cloudvault/data-stack';
+import { CloudVaultEventsStack } from '../src/cloudvault/events-stack';
 import { CloudVaultNetworkStack } from '../src/cloudvault/network-stack';
 import { CloudVaultSecurityStack } from '../src/cloudvault/security-stack';
 
-// The CloudVault API path of the reference app: network, security (WAF, alarm topic) and API
-// stacks wired as the CloudVault stage wires them. Stacks sit directly in the app (not in the
+// The CloudVault API path of the reference app: network, security (WAF, alarm topic), data, events
+// and API stacks wired as the CloudVault stage wires them. Stacks sit directly in the app (not in the
 // stage) because integ-runner and the snapshot check read only top-level stacks.
 const app = new App();
 EnvironmentConfig.dev().applyTo(app); // integ stacks are torn down after the run
@@ -19,16 +20,26 @@ const network = new CloudVaultNetworkStack(app, 'CvIntegCloudVaultNetwork', { en
 // Test accounts run GuardDuty, Security Hub and AWS Config already (one of each per region).
 const security = new CloudVaultSecurityStack(app, 'CvIntegCloudVaultSecurity', { env, createDetector: false, createSecurityHub: false, createRecorder: false });
 const data = new CloudVaultDataStack(app, 'CvIntegCloudVaultData', { env, keys: security.keys, alarmTopic: security.alarms.topic });
+const events = new CloudVaultEventsStack(app, 'CvIntegCloudVaultEvents', {
+  env,
+  alarmTopic: security.alarms.topic,
+  vpc: network.network.vpc,
+  table: data.table,
+  files: data.files,
+  senderDomain: 'cloudvault.example.com',
+});
 const api = new CloudVaultApiStack(app, 'CvIntegCloudVaultApi', {
   env,
   alarmTopic: security.alarms.topic,
   webAclArn: security.firewall.webAclArn,
   vpc: network.network.vpc,
   table: data.table,
+  files: data.files,
+  notificationQueue: events.notifications,
 });
 
 const integ = new IntegTest(app, 'CloudVaultIntegTest', {
-  testCases: [network, security, data, api],
+  testCases: [network, security, data, events, api],
   assertionStack: new Stack(app, 'CvIntegCloudVaultAssertions', { env }),
 });
 
@@ -36,9 +47,15 @@ const integ = new IntegTest(app, 'CloudVaultIntegTest', {
 integ.assertions.httpApiCall(api.api.urlForPath('/api/health'))
   .expect(ExpectedResult.objectLike({ status: 200, body: { status: 'ok' } }));
 
-// The folders routes are guarded by the Cognito authorizer: an anonymous call is rejected.
-integ.assertions.httpApiCall(api.api.urlForPath('/api/folders'))
-  .expect(ExpectedResult.objectLike({ status: 401 }));
+// The other routes are guarded by the Cognito authorizer: anonymous calls are rejected.
+for (const route of ['/api/folders', '/api/files', '/api/shares', '/api/analytics', '/api/notifications', '/api/backup']) {
+  integ.assertions.httpApiCall(api.api.urlForPath(route))
+    .expect(ExpectedResult.objectLike({ status: 401 }));
+}
+
+// The public share route reaches its handler without credentials: an unknown token is a 404.
+integ.assertions.httpApiCall(api.api.urlForPath(`/api/shares/${'A'.repeat(43)}`))
+  .expect(ExpectedResult.objectLike({ status: 404, body: { error: { code: 'NOT_FOUND' } } }));
 
 // The stage is associated with the security stack's web ACL.
 integ.assertions.awsApiCall('WAFV2', 'getWebACLForResource', { ResourceArn: api.api.api.deploymentStage.stageArn })

@@ -1,7 +1,8 @@
 /**
  * DynamoDB Local for handler tests and local mode: the jar shipped in the npm package
  * `amplify-dynamodb-simulator`, run with the machine's Java (17+) in memory on a free loopback
- * port. One instance per test file: `const db = await startDynamoDbLocal()` in beforeAll,
+ * port, one database for all credentials (`-sharedDb`: handlers may sign with the S3 emulator's keys).
+ * One instance per test file: `const db = await startDynamoDbLocal()` in beforeAll,
  * `await db.stop()` in afterAll.
  */
 import { ChildProcess, spawn } from 'child_process';
@@ -56,7 +57,7 @@ export async function startDynamoDbLocal(timeoutMs = 20_000): Promise<DynamoDbLo
   const endpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn('java', [
     ...(existsSync(libDir) ? [`-Djava.library.path=${libDir}`] : []),
-    '-jar', jar, '-inMemory', '-port', String(port),
+    '-jar', jar, '-inMemory', '-sharedDb', '-port', String(port),
   ], { cwd: jarDir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });

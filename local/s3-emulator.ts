@@ -4,7 +4,7 @@
  * including presigned URLs and multipart uploads, and reports object-created events, which local
  * mode forwards to the fileProcessor as S3 would through EventBridge.
  */
-import { mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -13,6 +13,8 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 const S3rver: new (options: Record<string, unknown>) => S3rverServer = require('@20minutes/s3rver');
 
 interface S3rverServer {
+  middleware: Array<(ctx: any, next: () => Promise<void>) => Promise<void>>;
+  store: { getResourcePath(bucket: string, key: string | undefined, kind: string): string };
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
   on(event: 'event', listener: (event: S3NotificationEvent) => void): void;
@@ -67,6 +69,7 @@ export async function startS3Emulator(): Promise<S3Emulator> {
     // SignatureDoesNotMatch to correctly signed calls), so signatures are not verified here.
     allowMismatchedSignatures: true,
   });
+  addAbortMultipartUpload(server);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = emulatorClient(endpoint);
@@ -93,4 +96,24 @@ export async function startS3Emulator(): Promise<S3Emulator> {
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * s3rver answers AbortMultipartUpload (DELETE ?uploadId) with 405. This adds it as S3 behaves: the
+ * upload and its parts are dropped (a later complete fails), an unknown upload id is NoSuchUpload.
+ */
+function addAbortMultipartUpload(server: S3rverServer): void {
+  server.middleware.unshift(async (ctx, next) => {
+    if (ctx.method !== 'DELETE' || !('uploadId' in ctx.query)) return next();
+    const bucket = ctx.path.split('/').filter(Boolean)[0];
+    const dir = path.join(server.store.getResourcePath(bucket, undefined, 'uploads'), String(ctx.query.uploadId));
+    if (!existsSync(dir)) {
+      ctx.status = 404;
+      ctx.type = 'application/xml';
+      ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+      return;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    ctx.status = 204;
+  });
 }

@@ -2,12 +2,14 @@ import { Duration, Stack, StackProps, aws_cognito as cognito, aws_ec2 as ec2, aw
 import { Construct } from 'constructs';
 import { handlerCode } from './handler-code';
 import { CLOUDVAULT_METRICS_NAMESPACE } from './monitoring-stack';
+import { ApiHandlerName, ROUTES } from './routes';
 import { ApiAuthorization, SecureRestApi } from '../api';
 import { EnhancedLambdaFunction } from '../compute';
 import { acknowledge } from '../core/acknowledge';
+import { WorkQueue } from '../events';
 import { EnvironmentConfig } from '../governance';
 import { AlarmSet } from '../monitoring';
-import { SecureTable } from '../storage';
+import { SecureBucket, SecureTable } from '../storage';
 
 /** Properties of the CloudVault API stack. */
 export interface CloudVaultApiStackProps extends StackProps {
@@ -19,6 +21,48 @@ export interface CloudVaultApiStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   /** The single table the handlers read and write. */
   readonly table: SecureTable;
+  /** The files bucket (tenant objects, thumbnails, exports). */
+  readonly files: SecureBucket;
+  /** Queue of the notification worker (events stack). */
+  readonly notificationQueue: WorkQueue;
+}
+
+type BucketGrant = (bucket: SecureBucket, fn: EnhancedLambdaFunction) => void;
+
+/** What one API function needs: table access, bucket grants by key prefix, queue, size. */
+interface ApiFunctionSpec {
+  readonly table?: 'read' | 'readWrite';
+  readonly files?: readonly BucketGrant[];
+  readonly notifications?: boolean;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+}
+
+// Object key layout: src/cloudvault/handlers/lib/keys.ts (tenants/, thumbnails/, quarantine/, backups/).
+const API_FUNCTIONS: Record<ApiHandlerName, ApiFunctionSpec> = {
+  health: { memorySize: 256, timeout: Duration.seconds(5) },
+  // Recursive folder deletes remove the files inside, their objects and thumbnails.
+  folders: {
+    table: 'readWrite',
+    files: [(b, fn) => b.grantDelete(fn, 'tenants/*'), (b, fn) => b.grantDelete(fn, 'thumbnails/*')],
+  },
+  // Presigned uploads (single and multipart) and downloads, restores by copy, deletes.
+  files: {
+    table: 'readWrite',
+    files: [(b, fn) => b.grantReadWrite(fn, 'tenants/*'), (b, fn) => b.grantRead(fn, 'thumbnails/*'), (b, fn) => b.grantDelete(fn, 'tenants/*'), (b, fn) => b.grantDelete(fn, 'thumbnails/*')],
+  },
+  // Share links redirect to presigned downloads of the current version.
+  // scrypt password checks are CPU-bound: more memory, more CPU.
+  shares: { table: 'readWrite', files: [(b, fn) => b.grantRead(fn, 'tenants/*')], memorySize: 1024 },
+  analytics: { table: 'readWrite' },
+  notifications: { table: 'read', notifications: true },
+  // On-demand exports of a tenant's items, verified by reading them back.
+  backup: { table: 'readWrite', files: [(b, fn) => b.grantReadWrite(fn, 'backups/*')], timeout: Duration.seconds(29), memorySize: 1024 },
+};
+
+/** `file-processor` -> `FileProcessor` (construct ids). */
+export function pascalCase(name: string): string {
+  return name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 }
 
 // Reported by the health route; resolves from src/cloudvault and lib/cloudvault alike.
@@ -36,6 +80,8 @@ export class CloudVaultApiStack extends Stack {
   public readonly userPoolClient: cognito.UserPoolClient;
   public readonly groups: cognito.CfnUserPoolGroup[];
   public readonly api: SecureRestApi;
+  /** The API's functions by handler name (src/cloudvault/handlers/<name>.lambda.ts). */
+  public readonly functions: Record<ApiHandlerName, EnhancedLambdaFunction>;
   public readonly health: EnhancedLambdaFunction;
   public readonly folders: EnhancedLambdaFunction;
   public readonly alarms: AlarmSet;
@@ -83,36 +129,49 @@ export class CloudVaultApiStack extends Stack {
       webAclArn: props.webAclArn,
       alarms: this.alarms,
     });
-    this.health = new EnhancedLambdaFunction(this, 'Health', {
-      code: handlerCode('health'),
-      environment: handlerEnvironment('health'),
-      timeout: Duration.seconds(5),
-      deadLetterQueueEnabled: false,
-      vpc: props.vpc,
-      alarms: this.alarms,
-    });
-    this.api.addRoute('Health', { path: '/api/health', method: 'GET', handler: this.health, public: true, publicReason: 'Liveness probe for load balancers and uptime checks; returns no data.' });
-
-    // folderService: hierarchy with transactional moves and renames (src/cloudvault/handlers/folders.lambda.ts).
-    this.folders = new EnhancedLambdaFunction(this, 'Folders', {
-      code: handlerCode('folders'),
-      environment: { ...handlerEnvironment('folders'), TABLE_NAME: props.table.tableName },
-      memorySize: 512,
-      timeout: Duration.seconds(10),
-      deadLetterQueueEnabled: false,
-      vpc: props.vpc,
-      alarms: this.alarms,
-    });
-    props.table.grantReadWriteData(this.folders);
-    this.api.addRoute('ListFolders', { path: '/api/folders', method: 'GET', handler: this.folders });
-    this.api.addRoute('CreateFolder', { path: '/api/folders', method: 'POST', handler: this.folders });
-    this.api.addRoute('GetFolder', { path: '/api/folders/{id}', method: 'GET', handler: this.folders });
-    this.api.addRoute('UpdateFolder', { path: '/api/folders/{id}', method: 'PATCH', handler: this.folders });
-    this.api.addRoute('DeleteFolder', { path: '/api/folders/{id}', method: 'DELETE', handler: this.folders });
+    // One function per handler of the route table; every route of ROUTES is wired, none by hand.
+    const names = [...new Set(ROUTES.map((r) => r.handler))];
+    this.functions = Object.fromEntries(names.map((name) => [name, this.apiFunction(name, props)])) as Record<ApiHandlerName, EnhancedLambdaFunction>;
+    for (const route of ROUTES) {
+      this.api.addRoute(route.name, {
+        path: route.path,
+        method: route.method,
+        handler: this.functions[route.handler],
+        public: route.publicReason !== undefined,
+        publicReason: route.publicReason,
+      });
+    }
+    this.health = this.functions.health;
+    this.folders = this.functions.folders;
 
     if (!env.isProduction) {
       acknowledge(this.userPool, ['AwsSolutions-COG2'],
         'MFA is optional outside prod (the reference app\'s dev/staging profiles) so test users and automated end-to-end runs can sign in with a password; prod requires TOTP MFA.');
     }
+  }
+
+  /** The function of one API handler with the memory, environment and least-privilege grants it needs. */
+  private apiFunction(name: ApiHandlerName, props: CloudVaultApiStackProps): EnhancedLambdaFunction {
+    const spec = API_FUNCTIONS[name];
+    const fn = new EnhancedLambdaFunction(this, pascalCase(name), {
+      code: handlerCode(name),
+      environment: {
+        ...handlerEnvironment(name),
+        ...(spec.table ? { TABLE_NAME: props.table.tableName } : {}),
+        ...(spec.files ? { FILES_BUCKET: props.files.bucket.bucketName } : {}),
+        ...(spec.notifications ? { NOTIFICATIONS_QUEUE_URL: props.notificationQueue.queue.queueUrl } : {}),
+      },
+      memorySize: spec.memorySize ?? 512,
+      timeout: spec.timeout ?? Duration.seconds(10),
+      // Synchronous API calls: the caller gets the error, there is nothing to redrive.
+      deadLetterQueueEnabled: false,
+      vpc: props.vpc,
+      alarms: this.alarms,
+    });
+    if (spec.table === 'read') props.table.grantReadData(fn);
+    if (spec.table === 'readWrite') props.table.grantReadWriteData(fn);
+    for (const grant of spec.files ?? []) grant(props.files, fn);
+    if (spec.notifications) props.notificationQueue.grantSendMessages(fn);
+    return fn;
   }
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { CloudVaultApiStack } from './api-stack';
 import { CloudVaultCostStack } from './cost-stack';
 import { CloudVaultDataStack, CloudVaultReplicationDestination } from './data-stack';
+import { CloudVaultEventsStack } from './events-stack';
 import { CloudVaultMonitoringStack } from './monitoring-stack';
 import { CloudVaultNetworkStack } from './network-stack';
 import { CloudVaultDomainOptions, CloudVaultRecoveryStack } from './recovery-stack';
@@ -56,6 +57,11 @@ export interface CloudVaultProps extends StageProps {
    */
   readonly createRecorder?: boolean;
   /**
+   * Verified SES identity (domain) notification e-mails are sent from (`no-reply@<domain>`).
+   * @default 'cloudvault.example.com'
+   */
+  readonly senderDomain?: string;
+  /**
    * Owner tag value.
    * @default 'cloudvault-maintainers'
    */
@@ -69,7 +75,7 @@ export interface CloudVaultProps extends StageProps {
 
 /**
  * The CloudVault reference app in one environment, split by lifecycle: network, security, data,
- * API, monitoring, recovery and cost stacks, all tagged with the RequiredTags.
+ * events, API, monitoring, recovery and cost stacks, all tagged with the RequiredTags.
  */
 export class CloudVault extends Stage {
   public readonly profile: EnvironmentConfig;
@@ -77,6 +83,7 @@ export class CloudVault extends Stage {
   public readonly network: CloudVaultNetworkStack;
   public readonly security: CloudVaultSecurityStack;
   public readonly data: CloudVaultDataStack;
+  public readonly events: CloudVaultEventsStack;
   public readonly api: CloudVaultApiStack;
   public readonly monitoring: CloudVaultMonitoringStack;
   public readonly recovery: CloudVaultRecoveryStack;
@@ -111,12 +118,22 @@ export class CloudVault extends Stage {
       alarmTopic,
       replication: props.replicationDestination,
     });
+    this.events = new CloudVaultEventsStack(this, 'Events', {
+      env,
+      alarmTopic,
+      vpc: this.network.network.vpc,
+      table: this.data.table,
+      files: this.data.files,
+      senderDomain: props.senderDomain ?? 'cloudvault.example.com',
+    });
     this.api = new CloudVaultApiStack(this, 'Api', {
       env,
       alarmTopic,
       webAclArn: this.security.firewall.webAclArn,
       vpc: this.network.network.vpc,
       table: this.data.table,
+      files: this.data.files,
+      notificationQueue: this.events.notifications,
     });
     this.recovery = new CloudVaultRecoveryStack(this, 'Recovery', {
       env,
@@ -124,6 +141,7 @@ export class CloudVault extends Stage {
       alarmTopic,
       table: this.data.table,
       files: this.data.files,
+      vpc: this.network.network.vpc,
       domain: props.domain,
       secondaryRegion: props.secondaryRegion,
     });
@@ -135,14 +153,14 @@ export class CloudVault extends Stage {
     });
     this.monitoring = new CloudVaultMonitoringStack(this, 'Monitoring', {
       env,
-      alarmSets: [this.security.alarms, this.data.alarms, this.api.alarms, this.recovery.alarms],
-      functionLogGroups: [this.api.health.logGroup],
+      alarmSets: [this.security.alarms, this.data.alarms, this.events.alarms, this.api.alarms, this.recovery.alarms],
+      functionLogGroups: [...Object.values(this.api.functions), ...this.events.functions, this.recovery.scheduledBackup].map((fn) => fn.logGroup),
       accessLogGroup: this.api.api.accessLogGroup,
     });
   }
 
   /** Every stack of the stage. */
   public get stacks(): Stack[] {
-    return [this.network, this.security, this.data, this.api, this.monitoring, this.recovery, this.cost];
+    return [this.network, this.security, this.data, this.events, this.api, this.monitoring, this.recovery, this.cost];
   }
 }

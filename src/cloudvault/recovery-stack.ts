@@ -1,6 +1,10 @@
-import { Stack, StackProps, aws_route53 as route53, aws_sns as sns } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps, aws_ec2 as ec2, aws_iam as iam, aws_route53 as route53, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { handlerEnvironment } from './api-stack';
+import { handlerCode } from './handler-code';
+import { EnhancedLambdaFunction } from '../compute';
 import { PropsValidator } from '../core/validation';
+import { ScheduledJob } from '../events';
 import { AlarmSet } from '../monitoring';
 import { BackupPlan, FailoverRoute } from '../recovery';
 import { EncryptionKeys } from '../security';
@@ -31,6 +35,8 @@ export interface CloudVaultRecoveryStackProps extends StackProps {
   readonly alarmTopic: sns.ITopic;
   readonly table: SecureTable;
   readonly files: SecureBucket;
+  /** VPC the scheduled backup function runs in. */
+  readonly vpc: ec2.IVpc;
   /** Failover routing; none without it. */
   readonly domain?: CloudVaultDomainOptions;
   /** The secondary region (required with `domain`). */
@@ -40,6 +46,9 @@ export interface CloudVaultRecoveryStackProps extends StackProps {
 /** Backups of the stateful resources and, with a domain, DNS failover to the secondary region. */
 export class CloudVaultRecoveryStack extends Stack {
   public readonly backupPlan: BackupPlan;
+  /** Daily on-demand AWS Backup job of the table, which also verifies the previous day's job. */
+  public readonly scheduledBackup: EnhancedLambdaFunction;
+  public readonly backupJob: ScheduledJob;
   public readonly failover?: FailoverRoute;
   public readonly alarms: AlarmSet;
 
@@ -49,6 +58,41 @@ export class CloudVaultRecoveryStack extends Stack {
     this.backupPlan = new BackupPlan(this, 'Backup', { encryptionKey: props.keys.backup, alarms: this.alarms });
     this.backupPlan.addTable(props.table);
     this.backupPlan.addBucket(props.files);
+
+    // backupService's scheduled mode (src/cloudvault/handlers/backup.lambda.ts): starts a backup job
+    // of the table into the plan's vault and checks that yesterday's job completed.
+    this.scheduledBackup = new EnhancedLambdaFunction(this, 'ScheduledBackup', {
+      code: handlerCode('backup'),
+      environment: {
+        ...handlerEnvironment('backup'),
+        TABLE_NAME: props.table.tableName,
+        TABLE_ARN: props.table.tableArn,
+        BACKUP_VAULT_NAME: this.backupPlan.vault.backupVaultName,
+        BACKUP_ROLE_ARN: this.backupPlan.role.roleArn,
+      },
+      timeout: Duration.minutes(1),
+      vpc: props.vpc,
+      alarms: this.alarms,
+    });
+    this.scheduledBackup.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['backup:StartBackupJob'],
+      resources: [this.backupPlan.vault.backupVaultArn],
+    }));
+    this.scheduledBackup.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['backup:DescribeBackupJob'],
+      // Backup jobs have no ARN of their own: DescribeBackupJob supports no resource-level permission.
+      resources: ['*'],
+    }));
+    this.scheduledBackup.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [this.backupPlan.role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+    }));
+    this.backupJob = new ScheduledJob(this, 'BackupJob', {
+      function: this.scheduledBackup,
+      schedules: [{ name: 'daily-backup', cron: '30 2 * * ? *', input: { action: 'scheduled-backup' }, description: 'On-demand table backup and check of the previous one' }],
+      alarms: this.alarms,
+    });
 
     if (props.domain) {
       new PropsValidator('CloudVaultRecoveryStack', id)

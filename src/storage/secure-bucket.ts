@@ -275,7 +275,7 @@ export class SecureBucket extends Construct {
     // the acknowledgement of the object wildcard can name the resource exactly as cdk-nag reports it.
     const exportName = this.arnExportName();
     const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [`${Fn.importValue(exportName)}/${objectsKeyPattern}`] });
-    principalStack.addDependency(stack, `${this.node.path} grants object access to ${principalConstruct.node.path}`);
+    principalStack.addStackDependency(stack, `${this.node.path} grants object access to ${principalConstruct.node.path}`);
     if (objectsKeyPattern.includes('*')) this.acknowledgeObjectWildcard(principalConstruct, `${exportName}/${objectsKeyPattern}`, objectsKeyPattern);
     return grant;
   }

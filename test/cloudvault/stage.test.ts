@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CloudVault } from '../../src/cloudvault/cloudvault-stage';
 import { CloudVaultPipelineStack } from '../../src/cloudvault/pipeline-stack';
+import { ROUTES } from '../../src/cloudvault/routes';
 import { EnvironmentConfig } from '../../src/governance';
 import { formatFindings, nagFindings, testApp } from '../support/nag-harness';
 
@@ -34,7 +35,7 @@ describe.each([
 
   test('stacks split by lifecycle', () => {
     expect(stage.stacks.map((s) => s.stackName)).toEqual(
-      ['Network', 'Security', 'Data', 'Api', 'Monitoring', 'Recovery', 'Cost'].map((s) => `CloudVault-${name}-${s}`));
+      ['Network', 'Security', 'Data', 'Events', 'Api', 'Monitoring', 'Recovery', 'Cost'].map((s) => `CloudVault-${name}-${s}`));
   });
 
   test('Cognito: e-mail sign-in, strong passwords, MFA optional outside prod and required in prod, threat protection, groups', () => {
@@ -60,11 +61,66 @@ describe.each([
     });
     // Every route but health gets the Cognito authorizer of this pool.
     expect(stage.api.api.authorization.userPools).toEqual([stage.api.userPool]);
-    const methods = Object.values(t(stage.api).findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
-    const authByMethod = methods.filter((m) => m.HttpMethod !== 'OPTIONS').map((m) => `${m.HttpMethod} ${m.AuthorizationType}`).sort();
-    expect(authByMethod).toEqual([
-      'DELETE COGNITO_USER_POOLS', 'GET COGNITO_USER_POOLS', 'GET COGNITO_USER_POOLS', 'GET NONE', 'PATCH COGNITO_USER_POOLS', 'POST COGNITO_USER_POOLS',
-    ]);
+    // Every route of the route table, and only those, with the Cognito authorizer unless it is public.
+    const api = t(stage.api);
+    const resources = api.findResources('AWS::ApiGateway::Resource');
+    const pathOf = (ref: any): string => {
+      if (!ref?.Ref) return '';
+      const r = resources[ref.Ref].Properties;
+      return `${pathOf(r.ParentId)}/${r.PathPart}`;
+    };
+    const methods = Object.values(api.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties).filter((m) => m.HttpMethod !== 'OPTIONS');
+    const actual = methods.map((m) => `${m.HttpMethod} ${pathOf(m.ResourceId)} ${m.AuthorizationType}`).sort();
+    const expected = ROUTES.map((r) => `${r.method} ${r.path} ${r.publicReason ? 'NONE' : 'COGNITO_USER_POOLS'}`).sort();
+    expect(actual).toEqual(expected);
+    expect(actual.filter((m) => m.endsWith(' NONE'))).toEqual(['GET /api/health NONE', 'GET /api/shares/{token} NONE']);
+  });
+
+  test('one function per API handler, each with the environment it needs and no wildcard actions', () => {
+    const api = t(stage.api);
+    const functions = Object.values(api.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment?.Variables ?? {});
+    const services = functions.map((v) => v.POWERTOOLS_SERVICE_NAME).filter(Boolean).sort();
+    expect(services).toEqual([...new Set(ROUTES.map((r) => r.handler))].sort());
+    const variables = (service: string) => Object.keys(functions.find((v) => v.POWERTOOLS_SERVICE_NAME === service)!);
+    expect(variables('files')).toEqual(expect.arrayContaining(['TABLE_NAME', 'FILES_BUCKET']));
+    expect(variables('notifications')).toEqual(expect.arrayContaining(['TABLE_NAME', 'NOTIFICATIONS_QUEUE_URL']));
+    expect(variables('health')).not.toContain('TABLE_NAME');
+    const actions = JSON.stringify(Object.values(api.findResources('AWS::IAM::ManagedPolicy')).map((p) => p.Properties.PolicyDocument));
+    expect(actions).not.toMatch(/"(s3|dynamodb|sqs|kms):\*"/);
+  });
+
+  test('events: the fileProcessor gets object-created events of tenants/ keys; jobs and the notification queue run their handlers', () => {
+    const events = t(stage.events);
+    events.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        'source': ['aws.s3'],
+        'detail-type': ['Object Created'],
+        'detail': Match.objectLike({ object: { key: [{ prefix: 'tenants/' }] } }),
+      }),
+    });
+    const crons = Object.values(events.findResources('AWS::Scheduler::Schedule')).map((s) => s.Properties.ScheduleExpression).sort();
+    expect(crons).toEqual(['cron(0 3 * * ? *)', 'cron(15 1 * * ? *)']);
+    events.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    const sesTemplates = Object.values(events.findResources('AWS::SES::Template')).map((x) => x.Properties.Template.TemplateName).sort();
+    expect(sesTemplates).toEqual(['share-created', 'upload-complete', 'quota-warning', 'generic'].map((n) => `CloudVault-${name}-Events-${n}`).sort());
+    // The worker may send only the app's templates from its own sender address.
+    const policies = JSON.stringify(Object.values(events.findResources('AWS::IAM::ManagedPolicy')).map((p) => p.Properties.PolicyDocument));
+    expect(policies).toContain('"ses:FromAddress":"no-reply@cloudvault.example.com"');
+    expect(policies).toContain('s3:ListBucketMultipartUploads'); // the cleanup job finds stale uploads
+  });
+
+  test('recovery: a daily scheduled backup job runs the backup handler with the vault and the role it may pass', () => {
+    const recovery = t(stage.recovery);
+    recovery.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      Target: Match.objectLike({ Input: JSON.stringify({ action: 'scheduled-backup' }) }),
+    });
+    recovery.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'backup', BACKUP_VAULT_NAME: Match.anyValue(), BACKUP_ROLE_ARN: Match.anyValue(), TABLE_ARN: Match.anyValue() }) },
+    });
+    const policies = JSON.stringify(Object.values(recovery.findResources('AWS::IAM::ManagedPolicy')).map((p) => p.Properties.PolicyDocument));
+    expect(policies).toContain('backup:StartBackupJob');
+    expect(policies).toContain('iam:PassRole');
   });
 
   test('the folders routes run the bundled folders handler with read/write access to the table only', () => {

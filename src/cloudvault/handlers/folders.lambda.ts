@@ -5,32 +5,35 @@
  *   POST   /api/folders          create `{ name, parentId? }`
  *   GET    /api/folders/{id}     one folder and its children
  *   PATCH  /api/folders/{id}     rename and/or move `{ name?, parentId? }` (parentId null = top level)
- *   DELETE /api/folders/{id}     delete when empty, or the whole subtree with `?recursive=true`
+ *   DELETE /api/folders/{id}     delete when empty, or the whole subtree (files included) with `?recursive=true`
  *
- * Invariants, kept by DynamoDB transactions (keys in lib/keys.ts):
- * - names are unique per parent (case-insensitive): a `NAME#` guard item is written with
- *   attribute_not_exists in the same transaction as the folder;
- * - no orphans: each folder counts its children (`childCount`); creating or moving a child updates
- *   the parent's counter on condition that the parent exists, and a folder is deleted only on
- *   condition that its counter is 0, so a child can never be attached to a folder being deleted;
+ * Invariants, kept by DynamoDB transactions (keys in lib/keys.ts, shared with the fileService in
+ * lib/hierarchy.ts, so folders and files obey the same rules):
+ * - names are unique per parent among folders AND files (case-insensitive): a `NAME#` guard item
+ *   is written with attribute_not_exists in the same transaction as the folder or file;
+ * - no orphans: each folder counts its children, folders and files (`childCount`); creating or
+ *   moving a child updates the parent's counter on condition that the parent exists, and a folder
+ *   is deleted only on condition that its counter is 0, so a child can never be attached to a
+ *   folder being deleted; a recursive delete removes each folder's files (versions, objects,
+ *   storedBytes) before the folder;
  * - no cycles: a move walks the new parent's ancestors, rejects the move when the folder itself is
  *   one of them, and checks in the transaction that none of those ancestors moved meanwhile.
  */
 import { randomUUID } from 'crypto';
-import { GetCommand, QueryCommand, QueryCommandInput, TransactWriteCommand, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { ddb, tableName } from './lib/clients';
 import { BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError } from './lib/errors';
+import { deleteFileCompletely, filesInFolder } from './lib/file-items';
+import { TransactItem, counterUpdate, folderOp, nameConflict, nameGuardDelete, nameGuardPut, queryAll, transact } from './lib/hierarchy';
 import { created, ok } from './lib/http';
-import { FOLDER_PREFIX, GSI, childIndex, folderKey, nameGuardKey, nameKey, tenantPk } from './lib/keys';
+import { FOLDER_PREFIX, GSI, childIndex, folderKey, nameKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
 import { booleanQuery, idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 
 /** A move is verified against at most this many ancestors (a transaction holds at most 100 items). */
 export const MAX_MOVE_DEPTH = 90;
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** The stored folder item. */
 interface FolderItem {
@@ -125,7 +128,7 @@ async function createFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
 
   const items: TransactItem[] = [
     { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-    nameGuardPut(tenantId, body.parentId, body.name, id),
+    nameGuardPut(tenantId, body.parentId, body.name, 'FOLDER', id),
   ];
   if (body.parentId) items.push(counterUpdate(tenantId, body.parentId, +1));
 
@@ -142,7 +145,7 @@ async function getFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId } = req.caller;
   const { id } = parsePath(req.event, idPath);
   const folder = await mustGetFolder(tenantId, id);
-  // Children (folders now, files later) come from the FolderChildren index, sorted by kind and name.
+  // Children (folders and files) come from the FolderChildren index, sorted by kind and name.
   const children = await queryAll({
     TableName: tableName(),
     IndexName: GSI.folderChildren,
@@ -193,8 +196,8 @@ async function updateFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
   }];
   let guardIndex = -1;
   if (moved || nameKey(newName) !== nameKey(folder.name)) {
-    items.push({ Delete: { TableName: tableName(), Key: nameGuardKey(tenantId, oldParent, folder.name) } });
-    guardIndex = items.push(nameGuardPut(tenantId, newParent, newName, id)) - 1;
+    items.push(nameGuardDelete(tenantId, oldParent, folder.name));
+    guardIndex = items.push(nameGuardPut(tenantId, newParent, newName, 'FOLDER', id)) - 1;
   }
   const parentIndexes = new Set<number>();
   if (moved) {
@@ -231,8 +234,9 @@ async function deleteFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
     return ok({ deleted: [id] });
   }
 
-  // Deepest first: every folder is empty when it is deleted, so a failure half-way leaves a
-  // smaller but consistent tree (no orphans) and the request can simply be repeated.
+  // Deepest first, each folder's files before the folder: every folder is empty when it is
+  // deleted, so a failure half-way leaves a smaller but consistent tree (no orphans) and the
+  // request can simply be repeated.
   const all = await allFolders(tenantId);
   const children = new Map<string, FolderItem[]>();
   for (const f of all) {
@@ -244,9 +248,17 @@ async function deleteFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
     order.push(f);
   };
   visit(all.find((f) => f.id === id) ?? folder);
-  for (const f of order) await deleteOne(tenantId, f);
+  const deletedFiles: string[] = [];
+  let freedBytes = 0;
+  for (const f of order) {
+    for (const file of await filesInFolder(tenantId, f.id)) {
+      freedBytes += (await deleteFileCompletely(tenantId, file)).freedBytes;
+      deletedFiles.push(file.id);
+    }
+    await deleteOne(tenantId, f);
+  }
   metrics.addMetric('FoldersDeleted', MetricUnit.Count, order.length);
-  return ok({ deleted: order.map((f) => f.id) });
+  return ok({ deleted: order.map((f) => f.id), deletedFiles, freedBytes });
 }
 
 /** Deletes one empty folder, its name guard and its place in the parent's child counter. */
@@ -260,7 +272,7 @@ async function deleteOne(tenantId: string, folder: FolderItem): Promise<void> {
         ExpressionAttributeValues: { ':zero': 0 },
       },
     },
-    { Delete: { TableName: tableName(), Key: nameGuardKey(tenantId, folder.parentId, folder.name) } },
+    nameGuardDelete(tenantId, folder.parentId, folder.name),
   ];
   if (folder.parentId) items.push(counterUpdate(tenantId, folder.parentId, -1));
   await transact(items, (i) => {
@@ -292,72 +304,6 @@ async function ancestorsOf(tenantId: string, startId: string, movingId: string):
   return chain;
 }
 
-const nameConflict = (name: string) => new ConflictError(`A folder or file named "${name}" already exists here`, { name }, 'NAME_CONFLICT');
-
-function nameGuardPut(tenantId: string, parentId: string | undefined, name: string, targetId: string): TransactItem {
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: { ...nameGuardKey(tenantId, parentId, name), type: 'NAME', kind: 'FOLDER', targetId },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
-
-function counterUpdate(tenantId: string, folderId: string, delta: number): TransactItem {
-  return folderOp(tenantId, folderId, delta, undefined);
-}
-
-/**
- * An operation on a related folder: adjust its child counter by `delta` (0 = check only) on
- * condition that it exists and, when `parentId` is given (null = top level), still sits there.
- */
-function folderOp(tenantId: string, folderId: string, delta: number, parentId: string | null | undefined): TransactItem {
-  const values: Record<string, unknown> = {};
-  let condition = 'attribute_exists(pk)';
-  if (parentId === null) condition += ' AND attribute_not_exists(parentId)';
-  if (typeof parentId === 'string') {
-    condition += ' AND parentId = :parent';
-    values[':parent'] = parentId;
-  }
-  const key = folderKey(tenantId, folderId);
-  if (delta === 0) {
-    // DynamoDB rejects an empty ExpressionAttributeValues map.
-    const withValues = Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {};
-    return { ConditionCheck: { TableName: tableName(), Key: key, ConditionExpression: condition, ...withValues } };
-  }
-  values[':delta'] = delta;
-  return {
-    Update: {
-      TableName: tableName(),
-      Key: key,
-      UpdateExpression: 'SET childCount = childCount + :delta',
-      ConditionExpression: condition,
-      ExpressionAttributeValues: values,
-    },
-  };
-}
-
-/**
- * Runs a transaction; when DynamoDB cancels it because of a failed condition, `explain` maps the
- * failing item's index to the client error (unmapped failures are retried-later conflicts).
- */
-async function transact(items: TransactItem[], explain: (index: number) => Error | undefined): Promise<void> {
-  try {
-    await ddb().send(new TransactWriteCommand({ TransactItems: items }));
-  } catch (err) {
-    const e = err as { name?: string; CancellationReasons?: { Code?: string }[] };
-    if (e.name !== 'TransactionCanceledException') throw err;
-    const reasons = e.CancellationReasons ?? [];
-    const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-    if (failed >= 0) throw explain(failed) ?? new ConflictError('The request conflicts with a concurrent change; retry', undefined, 'CONCURRENT_MODIFICATION');
-    if (reasons.some((r) => r.Code === 'TransactionConflict')) {
-      throw new ConflictError('The request conflicts with a concurrent change; retry', undefined, 'CONCURRENT_MODIFICATION');
-    }
-    throw err;
-  }
-}
-
 async function getFolderItem(tenantId: string, id: string): Promise<FolderItem | undefined> {
   const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: folderKey(tenantId, id), ConsistentRead: true }));
   return res.Item as FolderItem | undefined;
@@ -377,15 +323,4 @@ async function allFolders(tenantId: string): Promise<FolderItem[]> {
     ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': FOLDER_PREFIX },
     ConsistentRead: true,
   })) as unknown as FolderItem[];
-}
-
-async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb().send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
 }

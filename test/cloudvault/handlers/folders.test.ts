@@ -1,7 +1,12 @@
 import '../../support/handler-env'; // before the handler: Powertools reads it at module load
-import { handler } from '../../../src/cloudvault/handlers/folders.lambda';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
+import { S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
+import { handler as filesHandler } from '../../../src/cloudvault/handlers/files.lambda';
+import { handler } from '../../../src/cloudvault/handlers/folders.lambda';
+import * as keys from '../../../src/cloudvault/handlers/lib/keys';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a' };
 const B: Identity = { tenantId: 'tenant-b', sub: 'user-b' };
@@ -221,5 +226,125 @@ describe('tenant isolation', () => {
     const loner: Identity = { sub: 'user-without-tenant' };
     expect((await call(loner, 'GET')).body.count).toBe(0);
     expectError(await get(loner, aRoot), 404, 'NOT_FOUND');
+  });
+});
+
+describe('files in folders (shared with the fileService)', () => {
+  const F: Identity = { tenantId: 'tenant-files', sub: 'user-f' };
+  let emu: S3Emulator;
+  let doc: DynamoDBDocumentClient;
+  let table: string;
+  let bucket: string;
+
+  beforeAll(async () => {
+    // The emulator only accepts its own credentials; DynamoDB Local accepts any.
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    emu = await startS3Emulator();
+    process.env.S3_ENDPOINT = emu.endpoint;
+    bucket = await emu.createBucket();
+    process.env.FILES_BUCKET = bucket;
+    table = process.env.TABLE_NAME!;
+    doc = DynamoDBDocumentClient.from(db.client);
+  }, 30_000);
+  afterAll(async () => emu?.stop());
+
+  /** Creates a file through the fileService and uploads its bytes to the presigned URL. */
+  async function uploadFile(identity: Identity, name: string, content: string, folderId?: string): Promise<string> {
+    const event = apiEvent({ method: 'POST', resource: '/api/files', body: { name, size: Buffer.byteLength(content), contentType: 'text/plain', folderId }, identity });
+    const res = parseResponse(await filesHandler(event, lambdaContext('files')));
+    expect(res.statusCode).toBe(201);
+    const put = await fetch(res.body.upload.url, { method: 'PUT', body: content, headers: res.body.upload.headers });
+    expect(put.status).toBe(200);
+    return res.body.file.id;
+  }
+
+  /** What the fileProcessor does for a verified version (contract in lib/file-items.ts). */
+  async function markAvailable(tenantId: string, fileId: string, size: number): Promise<void> {
+    const thumb = keys.thumbnailKey(tenantId, fileId, 1);
+    await emu.client.send(new PutObjectCommand({ Bucket: bucket, Key: thumb, Body: 'thumb' }));
+    await doc.send(new UpdateCommand({
+      TableName: table,
+      Key: keys.versionKey(tenantId, fileId, 1),
+      UpdateExpression: 'SET #s = :a, thumbnailKey = :t',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':a': 'AVAILABLE', ':t': thumb },
+    }));
+    await doc.send(new UpdateCommand({
+      TableName: table,
+      Key: keys.fileKey(tenantId, fileId),
+      UpdateExpression: 'SET #s = :a, currentVersion = :one, thumbnailKey = :t',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':a': 'AVAILABLE', ':one': 1, ':t': thumb },
+    }));
+    await doc.send(new UpdateCommand({ TableName: table, Key: keys.tenantKey(tenantId), UpdateExpression: 'ADD storedBytes :n', ExpressionAttributeValues: { ':n': size } }));
+  }
+
+  async function objectExists(key: string): Promise<boolean> {
+    try {
+      await emu.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const item = async (key: keys.Key) => (await doc.send(new GetCommand({ TableName: table, Key: key }))).Item;
+
+  test('files count as children and share the name guard with folders', async () => {
+    const folder = await create(F, 'Docs');
+    const fileId = await uploadFile(F, 'readme.txt', 'hello', folder);
+    expect((await get(F, folder)).body).toMatchObject({ childCount: 1, children: [{ id: fileId, name: 'readme.txt', kind: 'FILE' }] });
+    expectError(await call(F, 'POST', { body: { name: 'README.TXT', parentId: folder } }), 409, 'NAME_CONFLICT', /"README\.TXT" already exists/);
+    const sub = await create(F, 'Sub', folder);
+    expectError(await call(F, 'PATCH', { id: sub, body: { name: 'Readme.txt' } }), 409, 'NAME_CONFLICT');
+    expect((await get(F, folder)).body.childCount).toBe(2);
+  });
+
+  test('a non-recursive delete of a folder holding a file is a 409 and deletes nothing', async () => {
+    const folder = await create(F, 'Holds a file');
+    const fileId = await uploadFile(F, 'only.txt', 'x', folder);
+    expectError(await call(F, 'DELETE', { id: folder }), 409, 'FOLDER_NOT_EMPTY', /not empty/);
+    expect((await get(F, folder)).body.childCount).toBe(1);
+    expect(await item(keys.fileKey(F.tenantId!, fileId))).toBeDefined();
+  });
+
+  test('a recursive delete removes the files inside: versions, name guards, objects, thumbnails and stored bytes', async () => {
+    await doc.send(new PutCommand({ TableName: table, Item: { ...keys.tenantKey(F.tenantId!), storedBytes: 100 } }));
+    const keep = await create(F, 'Keep');
+    const top = await create(F, 'Top', keep);
+    const sub = await create(F, 'Inner', top);
+    const inTop = await uploadFile(F, 'top.txt', 'top file', top);
+    const inSub = await uploadFile(F, 'deep.txt', 'deeper file!', sub);
+    await markAvailable(F.tenantId!, inSub, 12);
+    const objects = [
+      keys.objectKey(F.tenantId!, inTop, 1),
+      keys.objectKey(F.tenantId!, inSub, 1),
+      keys.thumbnailKey(F.tenantId!, inSub, 1),
+    ];
+    for (const key of objects) expect(await objectExists(key)).toBe(true);
+    expect((await emu.client.send(new GetObjectCommand({ Bucket: bucket, Key: objects[1] }))).ContentLength).toBe(12);
+
+    const res = await call(F, 'DELETE', { id: top, query: { recursive: 'true' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body.deleted).toEqual([sub, top]);
+    expect([...res.body.deletedFiles].sort()).toEqual([inTop, inSub].sort());
+    expect(res.body.freedBytes).toBe(12);
+
+    for (const key of objects) expect(await objectExists(key)).toBe(false);
+    for (const [fileId, folderId, name] of [[inTop, top, 'top.txt'], [inSub, sub, 'deep.txt']]) {
+      expect(await item(keys.fileKey(F.tenantId!, fileId))).toBeUndefined();
+      expect(await item(keys.versionKey(F.tenantId!, fileId, 1))).toBeUndefined();
+      expect(await item(keys.nameGuardKey(F.tenantId!, folderId, name))).toBeUndefined();
+    }
+    expect((await item(keys.tenantKey(F.tenantId!)))!.storedBytes).toBe(100);
+    expect((await get(F, keep)).body).toMatchObject({ childCount: 0, children: [] });
+    // Nothing of the deleted files is left in the tenant's partition.
+    const left = await doc.send(new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.tenantPk(F.tenantId!) },
+    }));
+    expect(JSON.stringify(left.Items)).not.toMatch(new RegExp(`${inTop}|${inSub}`));
   });
 });

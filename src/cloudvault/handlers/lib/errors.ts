@@ -72,3 +72,20 @@ export class PayloadTooLargeError extends HttpError {
     super(413, 'PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBytes} bytes`);
   }
 }
+
+/** 410: the resource existed but is no longer usable (an expired or used-up share link). */
+export class GoneError extends HttpError {
+  constructor(message: string, code = 'GONE') {
+    super(410, code, message);
+  }
+}
+
+/**
+ * 413 with a specific code: a declared upload is larger than a limit (the tenant's storage quota,
+ * its maximum file size). The message names the limit and the numbers; details carries them.
+ */
+export class LimitExceededError extends HttpError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(413, code, message, details);
+  }
+}

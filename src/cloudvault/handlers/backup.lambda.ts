@@ -1,0 +1,358 @@
+/**
+ * backupService. One function, two kinds of events (dispatched on the event's shape):
+ *
+ * API (tenant data, from the caller's claims):
+ *   POST /api/backup              admins only: export the tenant's items to S3 and verify it -> 201 the backup record
+ *   GET  /api/backup              the tenant's backups, newest first (`?limit=&nextToken=`)
+ *   GET  /api/backup?id=<id>      one backup (404 for unknown ids and other tenants' ids)
+ *
+ * Schedule (EventBridge Scheduler input `{ "action": "scheduled-backup" }`, daily): starts an
+ * AWS Backup job of the whole table (all tenants; the vault and its key are the recovery stack's),
+ * records the job id, and verifies the previous day's job (DescribeBackupJob must say COMPLETED,
+ * otherwise an error log and the `BackupFailures` metric, which is alarmed on).
+ *
+ * An export is one JSON document `{ format, version, tenantId, backupId, exportedAt, count, items }`
+ * at keys.backupObjectKey, written with a SHA-256 checksum (S3 rejects the upload if the bytes
+ * it got differ) and then read back: the SHA-256 of the stored bytes, the tenant, the id and the
+ * item count must match before the backup is COMPLETED and `verified`.
+ */
+import { createHash, randomBytes } from 'crypto';
+import { DescribeBackupJobCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand, QueryCommand, QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import * as z from 'zod';
+import { backup, ddb, s3, tableName } from './lib/clients';
+import { ForbiddenError, HttpError, MethodNotAllowedError, NotFoundError } from './lib/errors';
+import { withEventHandler } from './lib/event-handler';
+import { created, ok } from './lib/http';
+import { Key, backupKey, backupObjectKey, tenantPk } from './lib/keys';
+import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
+import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
+import { idSchema, parseBody, parseQuery } from './lib/validation';
+
+/** Group whose members may start backups. */
+export const ADMIN_GROUP = 'admin';
+export const EXPORT_FORMAT = 'cloudvault-tenant-export';
+export const EXPORT_VERSION = 1;
+const BACKUP_PREFIX = 'BACKUP#';
+
+/**
+ * Key of the record of one day's scheduled table backup. It holds no tenant data (a job id of
+ * the whole table), so it lives outside the tenant partitions, like the idempotency records.
+ * TODO(lead): move to keys.ts (`scheduledBackupKey`) and its header table.
+ */
+export const scheduledBackupKey = (day: string): Key => ({ pk: 'SCHEDULED_BACKUP', sk: `DAY#${day}` });
+
+/** The scheduled invocation's input (the schedule's JSON input). */
+export const scheduledInput = z.strictObject({ action: z.literal('scheduled-backup') });
+
+/** A backup (export) record as stored at keys.backupKey and as clients see it (without the keys). */
+export interface BackupRecord {
+  readonly backupId: string;
+  readonly status: 'RUNNING' | 'COMPLETED' | 'FAILED';
+  readonly objectKey: string;
+  readonly startedAt: string;
+  readonly completedAt?: string;
+  readonly itemCount?: number;
+  readonly sizeBytes?: number;
+  /** Hex SHA-256 of the export object. */
+  readonly sha256?: string;
+  readonly verified: boolean;
+  readonly requestedBy: string;
+  /** Why it failed (a fixed description, never internals). */
+  readonly error?: string;
+}
+
+const listQuery = z.strictObject({ id: idSchema.optional(), limit: limitQuery.optional(), nextToken: nextTokenQuery.optional() })
+  .refine((q) => q.id === undefined || (q.limit === undefined && q.nextToken === undefined), { message: '"id" cannot be combined with "limit" or "nextToken"' });
+
+const apiHandler = withApiHandler(async (req) => {
+  const { httpMethod: method, resource } = req.event;
+  if (resource !== '/api/backup') throw new NotFoundError(`No route for ${resource}`);
+  if (method === 'POST') return startExport(req);
+  if (method === 'GET') return status(req);
+  throw new MethodNotAllowedError(method, resource);
+});
+
+/** API Gateway requests go to the API; anything else is a scheduled invocation. */
+export const handler = async (event: unknown, context: Context): Promise<APIGatewayProxyResult | ScheduledBackupResult> => {
+  if (isApiEvent(event)) return apiHandler(event, context);
+  return scheduledHandler(event, context);
+};
+
+function isApiEvent(event: unknown): event is APIGatewayProxyEvent {
+  return typeof event === 'object' && event !== null && 'httpMethod' in event && 'requestContext' in event;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API: on-demand export of the caller's tenant
+
+/** Thrown when the stored export does not match what was written. */
+class VerificationError extends Error {}
+
+async function startExport(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { tenantId, userId, groups } = req.caller;
+  if (!groups.includes(ADMIN_GROUP)) throw new ForbiddenError('Only tenant admins may start a backup');
+  // No options today; a body, if any, must be `{}` (so a `tenantId` in it is a 400, not ignored).
+  if (req.event.body !== null && req.event.body !== undefined && req.event.body !== '') parseBody(req.event, z.strictObject({}));
+
+  const backupId = timeOrderedUuid();
+  const record: BackupRecord = {
+    backupId,
+    status: 'RUNNING',
+    objectKey: backupObjectKey(tenantId, backupId),
+    startedAt: new Date().toISOString(),
+    verified: false,
+    requestedBy: userId,
+  };
+  // Written first, so an export that times out is visible as RUNNING rather than missing.
+  await ddb().send(new PutCommand({
+    TableName: tableName(),
+    Item: { ...backupKey(tenantId, backupId), type: 'BACKUP', ...record },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  }));
+
+  try {
+    const result = await exportTenant(tenantId, backupId, record.objectKey);
+    const done: BackupRecord = { ...record, ...result, status: 'COMPLETED', verified: true, completedAt: new Date().toISOString() };
+    await saveRecord(tenantId, done);
+    metrics.addMetric('BackupsCompleted', MetricUnit.Count, 1);
+    metrics.addMetric('BackupItemsExported', MetricUnit.Count, result.itemCount);
+    logger.info('backup completed', { backupId, itemCount: result.itemCount, sizeBytes: result.sizeBytes });
+    return created(done);
+  } catch (err) {
+    const reason = err instanceof VerificationError ? `verification failed: ${err.message}` : 'the export could not be written';
+    await saveRecord(tenantId, { ...record, status: 'FAILED', verified: false, error: reason, completedAt: new Date().toISOString() });
+    metrics.addMetric('BackupFailures', MetricUnit.Count, 1);
+    logger.error('backup failed', { backupId, reason, error: err as Error });
+    throw new HttpError(500, 'BACKUP_FAILED', `Backup ${backupId} failed (${reason}); its record says so at GET /api/backup?id=${backupId}`, { backupId });
+  }
+}
+
+/** Writes the tenant's export and verifies it; the record's result fields. */
+async function exportTenant(tenantId: string, backupId: string, objectKey: string) {
+  const items = await tenantItems(tenantId);
+  const exportedAt = new Date().toISOString();
+  const document = { format: EXPORT_FORMAT, version: EXPORT_VERSION, tenantId, backupId, exportedAt, count: items.length, items };
+  const bytes = Buffer.from(JSON.stringify(document), 'utf8');
+  const digest = createHash('sha256').update(bytes).digest();
+  await s3().send(new PutObjectCommand({
+    Bucket: filesBucket(),
+    Key: objectKey,
+    Body: bytes,
+    ContentType: 'application/json',
+    // S3 recomputes it and refuses the upload on a mismatch; it is stored with the object.
+    ChecksumSHA256: digest.toString('base64'),
+    Metadata: { 'tenant-id': tenantId, 'backup-id': backupId, 'item-count': String(items.length) },
+  }));
+  const sha256 = digest.toString('hex');
+  await verifyExport(filesBucket(), objectKey, { tenantId, backupId, itemCount: items.length, sha256 });
+  return { itemCount: items.length, sizeBytes: bytes.length, sha256 };
+}
+
+/**
+ * Reads an export back and checks it against what was written: the SHA-256 of the stored bytes
+ * (and S3's own stored checksum when it reports one), the tenant, the backup id and the item count.
+ * Throws VerificationError on any difference.
+ */
+export interface ExpectedExport {
+  readonly tenantId: string;
+  readonly backupId: string;
+  readonly itemCount: number;
+  /** Hex SHA-256 of the bytes that were written. */
+  readonly sha256: string;
+}
+
+export async function verifyExport(bucket: string, key: string, expected: ExpectedExport): Promise<void> {
+  const res = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+  const bytes = Buffer.from(await res.Body!.transformToByteArray());
+  const digest = createHash('sha256').update(bytes).digest();
+  if (digest.toString('hex') !== expected.sha256) throw new VerificationError('the SHA-256 of the stored object differs');
+  if (res.ChecksumSHA256 !== undefined && res.ChecksumSHA256 !== digest.toString('base64')) throw new VerificationError('the checksum S3 stored differs');
+  let document: { format?: unknown; tenantId?: unknown; backupId?: unknown; count?: unknown; items?: unknown };
+  try {
+    document = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new VerificationError('the stored object is not JSON');
+  }
+  if (document.format !== EXPORT_FORMAT || document.tenantId !== expected.tenantId || document.backupId !== expected.backupId) {
+    throw new VerificationError('the stored object belongs to another export');
+  }
+  if (document.count !== expected.itemCount || !Array.isArray(document.items) || document.items.length !== expected.itemCount) {
+    throw new VerificationError(`the stored object does not hold ${expected.itemCount} items`);
+  }
+}
+
+/** Every item of the tenant's partition except the backup records themselves (consistent reads, paginated). */
+async function tenantItems(tenantId: string): Promise<Record<string, unknown>[]> {
+  const items = await queryAll({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': tenantPk(tenantId) },
+    ConsistentRead: true,
+  });
+  // Filtered here: a Query's FilterExpression cannot use the sort key.
+  return items.filter((item) => !String(item.sk).startsWith(BACKUP_PREFIX));
+}
+
+async function saveRecord(tenantId: string, record: BackupRecord): Promise<void> {
+  await ddb().send(new PutCommand({ TableName: tableName(), Item: { ...backupKey(tenantId, record.backupId), type: 'BACKUP', ...record } }));
+}
+
+async function status(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { tenantId } = req.caller;
+  const query = parseQuery(req.event, listQuery);
+  if (query.id !== undefined) {
+    const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: backupKey(tenantId, query.id), ConsistentRead: true }));
+    // The key carries the caller's tenant: another tenant's id is simply not found.
+    if (!res.Item) throw new NotFoundError(`Backup ${query.id} not found`);
+    return ok(toView(res.Item));
+  }
+  const pk = tenantPk(tenantId);
+  const page = await ddb().send(new QueryCommand({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': BACKUP_PREFIX },
+    // Backup ids are time-ordered (UUIDv7), so descending sort keys are newest first.
+    ScanIndexForward: false,
+    Limit: query.limit ?? DEFAULT_PAGE_SIZE,
+    ExclusiveStartKey: decodeNextToken(query.nextToken, pk, BACKUP_PREFIX),
+  }));
+  const items = (page.Items ?? []).map(toView);
+  return ok({ items, count: items.length, nextToken: encodeNextToken(page.LastEvaluatedKey) });
+}
+
+function toView(item: Record<string, unknown>): BackupRecord {
+  const { pk: _pk, sk: _sk, type: _type, ...view } = item;
+  return view as unknown as BackupRecord;
+}
+
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of milliseconds first, so ids sort by creation time, and the
+ * backup list can be read newest first straight from the sort key.
+ */
+export function timeOrderedUuid(now = Date.now()): string {
+  const time = now.toString(16).padStart(12, '0'); // 48 bits
+  const random = randomBytes(10).toString('hex');
+  const variant = '89ab'[parseInt(random[3], 16) % 4]; // RFC 9562 variant: binary 10xx
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(0, 3)}-${variant}${random.slice(4, 7)}-${random.slice(8, 20)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedule: daily AWS Backup job of the table, and verification of the previous day's job
+
+export interface ScheduledBackupResult {
+  readonly day: string;
+  readonly backupJobId: string;
+  /** The previous day's job: its state, and whether it counts as a good backup. */
+  readonly previous: { readonly day: string; readonly backupJobId?: string; readonly state?: string; readonly verified: boolean };
+}
+
+/** Backup job must start within this window and finish within the next (AWS Backup expires it otherwise). */
+const START_WINDOW_MINUTES = 60;
+const COMPLETE_WINDOW_MINUTES = 8 * 60;
+
+const scheduledHandler = withEventHandler(async (event: unknown): Promise<ScheduledBackupResult> => {
+  const parsed = scheduledInput.safeParse(event);
+  if (!parsed.success) {
+    // The schedule's input is wrong: fail loudly (Scheduler retries, then its DLQ) so it gets fixed.
+    throw new Error(`Invalid scheduled event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`);
+  }
+  try {
+    return await scheduledBackup(new Date());
+  } catch (err) {
+    metrics.addMetric('BackupFailures', MetricUnit.Count, 1);
+    throw err;
+  }
+});
+
+async function scheduledBackup(now: Date): Promise<ScheduledBackupResult> {
+  const day = now.toISOString().slice(0, 10);
+  const previousDay = new Date(now.getTime() - 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+
+  const job = await backup().send(new StartBackupJobCommand({
+    BackupVaultName: requiredEnv('BACKUP_VAULT_NAME'),
+    ResourceArn: requiredEnv('TABLE_ARN'),
+    IamRoleArn: requiredEnv('BACKUP_ROLE_ARN'),
+    // One job per day even when Scheduler delivers the invocation twice (at-least-once).
+    IdempotencyToken: `cloudvault-scheduled-${day}`,
+    StartWindowMinutes: START_WINDOW_MINUTES,
+    CompleteWindowMinutes: COMPLETE_WINDOW_MINUTES,
+  }));
+  const backupJobId = job.BackupJobId!;
+  await ddb().send(new PutCommand({
+    TableName: tableName(),
+    Item: {
+      ...scheduledBackupKey(day),
+      type: 'SCHEDULED_BACKUP',
+      day,
+      backupJobId,
+      recoveryPointArn: job.RecoveryPointArn,
+      startedAt: now.toISOString(),
+      state: 'STARTED',
+      verified: false,
+    },
+  }));
+  metrics.addMetric('ScheduledBackupsStarted', MetricUnit.Count, 1);
+  logger.info('scheduled backup started', { day, backupJobId });
+
+  return { day, backupJobId, previous: await verifyScheduledBackup(previousDay) };
+}
+
+/** Checks the job recorded for `day`; a job that did not complete is an error log plus the BackupFailures metric. */
+async function verifyScheduledBackup(day: string): Promise<ScheduledBackupResult['previous']> {
+  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: scheduledBackupKey(day), ConsistentRead: true }));
+  const record = res.Item;
+  if (!record) {
+    // The first run after deployment has no previous job; a run that failed to start one was already
+    // an invocation error (alarmed, and retried by Scheduler), so this is only a warning.
+    logger.warn('no scheduled backup recorded for the previous day', { day });
+    return { day, verified: false };
+  }
+  const backupJobId = record.backupJobId as string;
+  if (record.verified === true) return { day, backupJobId, state: record.state as string, verified: true };
+
+  const job = await backup().send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }));
+  const state = job.State ?? 'UNKNOWN';
+  const verified = state === 'COMPLETED';
+  await ddb().send(new UpdateCommand({
+    TableName: tableName(),
+    Key: scheduledBackupKey(day),
+    UpdateExpression: 'SET #state = :state, verified = :verified, verifiedAt = :now, backupSizeInBytes = :size',
+    ExpressionAttributeNames: { '#state': 'state' },
+    ExpressionAttributeValues: { ':state': state, ':verified': verified, ':now': new Date().toISOString(), ':size': job.BackupSizeInBytes ?? null },
+  }));
+  if (verified) {
+    metrics.addMetric('ScheduledBackupsVerified', MetricUnit.Count, 1);
+    logger.info('previous scheduled backup verified', { day, backupJobId });
+  } else {
+    // Anything but COMPLETED a day later (FAILED, ABORTED, EXPIRED, PARTIAL, or still running) is a failed backup.
+    metrics.addMetric('BackupFailures', MetricUnit.Count, 1);
+    logger.error('previous scheduled backup did not complete', { day, backupJobId, state, statusMessage: job.StatusMessage });
+  }
+  return { day, backupJobId, state, verified };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb().send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+function filesBucket(): string {
+  return requiredEnv('FILES_BUCKET');
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}

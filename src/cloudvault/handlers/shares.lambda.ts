@@ -1,0 +1,365 @@
+/**
+ * Share links: a tenant's users hand out links to a file; anyone holding the link can download it.
+ *
+ *   POST   /api/shares           create `{ fileId, expiresInHours?, password?, maxDownloads? }` -> 201
+ *   GET    /api/shares           the tenant's links, newest first (`?limit=&nextToken=`)
+ *   DELETE /api/shares/{token}   revoke a link of the tenant -> 204
+ *   GET    /api/shares/{token}   PUBLIC: 302 to a 60-second presigned download of the file's current version
+ *
+ * The token (32 random bytes, base64url) is the credential, so it is checked for shape before any
+ * lookup and never logged. A link item (keys.shareKey) lives in its tenant's partition; the public
+ * route finds it by token through the ShareLinks index and reads the file from that tenant only.
+ * Expiry is the TTL attribute `expiresAt`; since TTL deletes late, expiry is also checked on open.
+ * The download limit is enforced by a conditional increment, so concurrent opens cannot exceed it.
+ */
+import { randomBytes } from 'crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { storeEvent } from './lib/analytics';
+import { ddb, s3, tableName } from './lib/clients';
+import { attachmentDisposition } from './lib/content-disposition';
+import { ConflictError, GoneError, HttpError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
+import { created, noContent, ok } from './lib/http';
+import { GSI, TENANT_OBJECT_PREFIX, fileKey, shareIndexPk, shareKey, tenantPk, versionKey } from './lib/keys';
+import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
+import { DEFAULT_PAGE_SIZE, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
+import { hashSharePassword, verifySharePassword } from './lib/share-password';
+import { idSchema, parseBody, parsePath, parseQuery } from './lib/validation';
+
+export const MAX_EXPIRY_HOURS = 720;
+export const DEFAULT_EXPIRY_HOURS = 24;
+export const MAX_DOWNLOADS = 10_000;
+/** Lifetime of the presigned download URL a share link redirects to. */
+export const DOWNLOAD_URL_SECONDS = 60;
+/** Header carrying the password of a protected link (a header, not the query string, so it stays out of access logs). */
+export const PASSWORD_HEADER = 'x-share-password';
+
+const SHARES = '/api/shares';
+const SHARE = '/api/shares/{token}';
+const SHARE_PREFIX = 'SHARE#';
+
+/**
+ * Listing newest first needs an index sorted by creation time: links use the FileSearch index
+ * (gsi3) in a partition of their own, `TENANT#<id>#SHARES`, next to the tenant's `#FILES`.
+ * (Belongs in keys.ts next to fileSearchIndex.)
+ */
+export const shareListIndex = (tenantId: string, createdAt: string, token: string) => ({ gsi3pk: `${tenantPk(tenantId)}#SHARES`, gsi3sk: `${createdAt}#${token}` });
+
+/** The stored link. */
+interface ShareItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly token: string;
+  readonly tenantId: string;
+  readonly fileId: string;
+  readonly fileName: string;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  /** Epoch seconds (the table's TTL attribute). */
+  readonly expiresAt: number;
+  readonly maxDownloads?: number;
+  readonly downloadCount: number;
+  readonly passwordHash?: string;
+}
+
+/** A link as the tenant's users see it (never the password hash). */
+export interface ShareLink {
+  readonly token: string;
+  readonly url: string;
+  readonly fileId: string;
+  readonly fileName: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly maxDownloads?: number;
+  readonly downloadCount: number;
+  readonly passwordProtected: boolean;
+  /** `expired` and `exhausted` links answer 410 until the cleanup job or TTL removes them. */
+  readonly status: 'active' | 'expired' | 'exhausted';
+}
+
+const linkPath = (token: string) => `${SHARES}/${token}`;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function toShareLink(item: ShareItem): ShareLink {
+  const exhausted = item.maxDownloads !== undefined && item.downloadCount >= item.maxDownloads;
+  return {
+    token: item.token,
+    url: linkPath(item.token),
+    fileId: item.fileId,
+    fileName: item.fileName,
+    createdAt: item.createdAt,
+    expiresAt: new Date(item.expiresAt * 1000).toISOString(),
+    maxDownloads: item.maxDownloads,
+    downloadCount: item.downloadCount,
+    passwordProtected: item.passwordHash !== undefined,
+    status: item.expiresAt <= nowSeconds() ? 'expired' : exhausted ? 'exhausted' : 'active',
+  };
+}
+
+const wholeNumber = (min: number, max: number) =>
+  z.number({ error: `must be a whole number from ${min} to ${max}` }).int({ message: `must be a whole number from ${min} to ${max}` })
+    .min(min, { message: `must be a whole number from ${min} to ${max}` }).max(max, { message: `must be a whole number from ${min} to ${max}` });
+
+const createBody = z.strictObject({
+  fileId: idSchema,
+  expiresInHours: wholeNumber(1, MAX_EXPIRY_HOURS).default(DEFAULT_EXPIRY_HOURS),
+  password: z.string({ error: 'must be a string' })
+    .min(8, { message: 'must be at least 8 characters' })
+    .max(128, { message: 'must be at most 128 characters' })
+    .optional(),
+  maxDownloads: wholeNumber(1, MAX_DOWNLOADS).optional(),
+});
+
+/** 32 random bytes, base64url without padding. */
+const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, { message: 'must be a share link token (43 base64url characters)' });
+const tokenPath = z.object({ token: tokenSchema });
+const listQuery = z.strictObject({ limit: limitQuery.optional(), nextToken: nextTokenQuery.optional() });
+const passwordHeader = z.string().max(128, { message: 'must be at most 128 characters' }).optional();
+
+export const handler = withApiHandler(async (req) => {
+  const { httpMethod: method, resource } = req.event;
+  if (resource === SHARES) {
+    if (method === 'POST') return createShare(req);
+    if (method === 'GET') return listShares(req);
+  } else if (resource === SHARE) {
+    if (method === 'GET') return openShare(req);
+    if (method === 'DELETE') return revokeShare(req);
+  } else {
+    throw new NotFoundError(`No route for ${resource}`);
+  }
+  throw new MethodNotAllowedError(method, resource);
+});
+
+async function createShare(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { tenantId, userId } = req.caller;
+  const body = parseBody(req.event, createBody);
+  const file = await getItem(fileKey(tenantId, body.fileId));
+  if (!file) throw new NotFoundError(`File ${body.fileId} not found`);
+  if (file.status !== 'AVAILABLE') throw new NotFoundError(`File ${body.fileId} is not available for sharing`);
+
+  const token = randomBytes(32).toString('base64url');
+  const createdAt = new Date().toISOString();
+  const expiresAt = nowSeconds() + body.expiresInHours * 3600;
+  const item: ShareItem & Record<string, unknown> = {
+    ...shareKey(tenantId, token),
+    type: 'SHARE',
+    token,
+    tenantId,
+    fileId: body.fileId,
+    fileName: String(file.name),
+    createdAt,
+    createdBy: userId,
+    expiresAt,
+    maxDownloads: body.maxDownloads,
+    downloadCount: 0,
+    passwordHash: body.password === undefined ? undefined : await hashSharePassword(body.password),
+    gsi4pk: shareIndexPk(token),
+    ...shareListIndex(tenantId, createdAt, token),
+  };
+  try {
+    // The file must still be available when the link is written (not deleted or quarantined meanwhile).
+    await ddb().send(new TransactWriteCommand({
+      TransactItems: [
+        {
+          ConditionCheck: {
+            TableName: tableName(),
+            Key: fileKey(tenantId, body.fileId),
+            ConditionExpression: '#status = :available',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':available': 'AVAILABLE' },
+          },
+        },
+        { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ],
+    }));
+  } catch (err) {
+    const e = err as { name?: string; CancellationReasons?: { Code?: string }[] };
+    if (e.name !== 'TransactionCanceledException') throw err;
+    if (e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw new NotFoundError(`File ${body.fileId} is not available for sharing`);
+    throw new ConflictError('The file was changed by a concurrent request; retry', undefined, 'CONCURRENT_MODIFICATION');
+  }
+  metrics.addMetric('ShareLinksCreated', MetricUnit.Count, 1);
+  const link = toShareLink(item);
+  return created({
+    token,
+    url: link.url,
+    fileId: body.fileId,
+    expiresAt: link.expiresAt,
+    maxDownloads: body.maxDownloads,
+    passwordProtected: link.passwordProtected,
+  });
+}
+
+async function listShares(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { tenantId } = req.caller;
+  const query = parseQuery(req.event, listQuery);
+  const index = shareListIndex(tenantId, '', '');
+  const page = await ddb().send(new QueryCommand({
+    TableName: tableName(),
+    IndexName: GSI.fileSearch,
+    KeyConditionExpression: 'gsi3pk = :pk',
+    ExpressionAttributeValues: { ':pk': index.gsi3pk },
+    ScanIndexForward: false,
+    Limit: query.limit ?? DEFAULT_PAGE_SIZE,
+    ExclusiveStartKey: decodeListToken(query.nextToken, tenantId, index.gsi3pk),
+  }));
+  const shares = ((page.Items ?? []) as ShareItem[]).map(toShareLink);
+  return ok({ shares, nextToken: encodeNextToken(page.LastEvaluatedKey) });
+}
+
+/**
+ * The start key of a list page: an index key (pk, sk, gsi3pk, gsi3sk) of one of the caller's own
+ * links; anything else (another tenant's token, a forged key) is a 400 before DynamoDB sees it.
+ */
+function decodeListToken(token: string | undefined, tenantId: string, listPk: string): Record<string, string> | undefined {
+  if (token === undefined) return undefined;
+  let key: Record<string, unknown> | undefined;
+  try {
+    key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    key = undefined;
+  }
+  const valid = typeof key === 'object' && key !== null && !Array.isArray(key)
+    && Object.keys(key).sort().join(',') === 'gsi3pk,gsi3sk,pk,sk'
+    && key.pk === tenantPk(tenantId) && typeof key.sk === 'string' && key.sk.startsWith(SHARE_PREFIX)
+    && key.gsi3pk === listPk && typeof key.gsi3sk === 'string';
+  if (!valid) {
+    throw new ValidationError('Invalid query: query.nextToken: is not a token of this list', [{ path: 'query.nextToken', message: 'is not a token of this list' }]);
+  }
+  return key as Record<string, string>;
+}
+
+async function revokeShare(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { tenantId } = req.caller;
+  const { token } = parsePath(req.event, tokenPath);
+  try {
+    // The key carries the caller's tenant: another tenant's token is simply not there (404).
+    await ddb().send(new DeleteCommand({ TableName: tableName(), Key: shareKey(tenantId, token), ConditionExpression: 'attribute_exists(pk)' }));
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ConditionalCheckFailedException') throw new NotFoundError('Share link not found');
+    throw err;
+  }
+  metrics.addMetric('ShareLinksRevoked', MetricUnit.Count, 1);
+  return noContent();
+}
+
+/** PUBLIC: no caller. Everything below is derived from the token and the link's own tenant. */
+async function openShare(req: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { token } = parsePath(req.event, tokenPath);
+  const password = readPasswordHeader(req.event.headers);
+
+  const found = await ddb().send(new QueryCommand({
+    TableName: tableName(),
+    IndexName: GSI.shareLinks,
+    KeyConditionExpression: 'gsi4pk = :token',
+    ExpressionAttributeValues: { ':token': shareIndexPk(token) },
+  }));
+  const link = found.Items?.[0] as ShareItem | undefined;
+  if (!link) throw new NotFoundError('Share link not found');
+  logger.appendKeys({ tenant_id: link.tenantId });
+
+  assertUsable(link);
+  if (link.passwordHash !== undefined && (password === undefined || !(await verifySharePassword(password, link.passwordHash)))) {
+    // Same answer for a missing and a wrong password.
+    throw new HttpError(401, 'SHARE_PASSWORD_REQUIRED', `This share link is password-protected: send the correct password in the ${PASSWORD_HEADER} header`);
+  }
+
+  // The file is looked up first, so a link to a deleted file does not use up a download.
+  const download = await currentDownload(link.tenantId, link.fileId);
+  await countDownload(link);
+
+  const url = await getSignedUrl(s3(), new GetObjectCommand({
+    Bucket: filesBucket(),
+    Key: download.objectKey,
+    ResponseContentDisposition: attachmentDisposition(download.fileName),
+  }), { expiresIn: DOWNLOAD_URL_SECONDS });
+  metrics.addMetric('ShareLinkDownloads', MetricUnit.Count, 1);
+  await recordOpen(link);
+  return {
+    statusCode: 302,
+    headers: { 'location': url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' },
+    body: '',
+  };
+}
+
+/** 410 for an expired link (TTL may not have removed it yet) or one whose downloads are used up. */
+function assertUsable(link: ShareItem): void {
+  if (link.expiresAt <= nowSeconds()) throw new GoneError('This share link has expired', 'SHARE_EXPIRED');
+  if (link.maxDownloads !== undefined && link.downloadCount >= link.maxDownloads) {
+    throw new GoneError('This share link has reached its download limit', 'SHARE_EXHAUSTED');
+  }
+}
+
+/**
+ * Counts one download on condition that the link still exists, has not expired and has downloads
+ * left: DynamoDB evaluates the condition and the increment atomically, so concurrent opens of a
+ * link with one download left yield exactly one success.
+ */
+async function countDownload(link: ShareItem): Promise<void> {
+  try {
+    await ddb().send(new UpdateCommand({
+      TableName: tableName(),
+      Key: shareKey(link.tenantId, link.token),
+      UpdateExpression: 'SET downloadCount = downloadCount + :one, lastDownloadAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(maxDownloads) OR downloadCount < maxDownloads)',
+      ExpressionAttributeValues: { ':one': 1, ':now': nowSeconds(), ':at': new Date().toISOString() },
+    }));
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+    // Say why: revoked meanwhile (404), or expired / used up by a concurrent open (410).
+    const current = (await getItem(shareKey(link.tenantId, link.token))) as ShareItem | undefined;
+    if (!current) throw new NotFoundError('Share link not found');
+    assertUsable(current);
+    throw new GoneError('This share link has reached its download limit', 'SHARE_EXHAUSTED');
+  }
+}
+
+/**
+ * The S3 key of the file's current version and the file's current name (it may have been renamed
+ * since the link was made), from the link's tenant only; 410 when the file is gone or not available.
+ */
+async function currentDownload(tenantId: string, fileId: string): Promise<{ objectKey: string; fileName: string }> {
+  const gone = () => new GoneError('The shared file is no longer available', 'SHARE_FILE_UNAVAILABLE');
+  const file = await getItem(fileKey(tenantId, fileId));
+  if (!file || file.status !== 'AVAILABLE' || typeof file.currentVersion !== 'number') throw gone();
+  const version = await getItem(versionKey(tenantId, fileId, file.currentVersion));
+  const objectKey = version?.objectKey;
+  // Defence in depth: the object must sit under the link's own tenant prefix.
+  if (typeof objectKey !== 'string' || !objectKey.startsWith(`${TENANT_OBJECT_PREFIX}${tenantId}/`)) throw gone();
+  if (version?.status !== undefined && version.status !== 'AVAILABLE') throw gone();
+  return { objectKey, fileName: String(file.name) };
+}
+
+/** Share opens feed the tenant's analytics (anonymous: no user); a failure there must not fail the download. */
+async function recordOpen(link: ShareItem): Promise<void> {
+  try {
+    await storeEvent({ tenantId: link.tenantId, type: 'share_opened', fileId: link.fileId });
+  } catch (err) {
+    logger.warn('share_opened analytics event not stored', { error: err as Error });
+  }
+}
+
+/** The optional password header (header names are case-insensitive; API Gateway passes them as sent). */
+function readPasswordHeader(headers: Record<string, string | undefined> | null): string | undefined {
+  const entry = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === PASSWORD_HEADER);
+  const result = passwordHeader.safeParse(entry?.[1]);
+  if (!result.success) {
+    const message = result.error.issues[0]?.message ?? 'is invalid';
+    throw new ValidationError(`Invalid headers: headers.${PASSWORD_HEADER}: ${message}`, [{ path: `headers.${PASSWORD_HEADER}`, message }]);
+  }
+  return result.data;
+}
+
+async function getItem(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+  return res.Item;
+}
+
+function filesBucket(): string {
+  const name = process.env.FILES_BUCKET;
+  if (!name) throw new Error('FILES_BUCKET is not set');
+  return name;
+}
