@@ -171,8 +171,6 @@ const bench = project.addTask('bench', {
 });
 bench.prependSpawn(bundle); // measures assets/handlers, so bundle first
 
-project.synth();
-
 // Local mode (issue 5): the CloudVault API on localhost with the real handlers, DynamoDB Local and
 // an S3 emulator; `npm run local`, Ctrl-C stops it.
 project.addTask('local', {
@@ -186,3 +184,5 @@ project.addTask('cloudvault:diagram', {
   description: 'Regenerate the CloudVault architecture diagram (README.md, docs/architecture.md) from the synthesized app',
   exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/architecture-diagram.ts',
 });
+
+project.synth();

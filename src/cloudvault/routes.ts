@@ -45,6 +45,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'shares',
     publicReason: 'Share links are opened by people without an account; the unguessable token (256 bits), expiry, optional password and download limit are the access control.',
   },
+  { name: 'RevokeShare', path: '/api/shares/{token}', method: 'DELETE', handler: 'shares' },
 
   { name: 'RecordEvent', path: '/api/analytics', method: 'POST', handler: 'analytics' },
   { name: 'GetReport', path: '/api/analytics', method: 'GET', handler: 'analytics' },
