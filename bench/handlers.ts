@@ -17,6 +17,8 @@ export interface BundleInfo {
   readonly topInputs: { readonly input: string; readonly bytes: number }[];
   /** The same, summed per npm package (`(own code)` for files outside node_modules). */
   readonly topPackages: { readonly input: string; readonly bytes: number }[];
+  /** Every npm package with bytes in the output. */
+  readonly packages: string[];
 }
 
 const packageOf = (input: string): string => {
@@ -59,12 +61,14 @@ export async function handlerBundles(root: string, bundleDir: string): Promise<{
     for (const [input, bytes] of inputsOf(name)) sums.set(packageOf(input), (sums.get(packageOf(input)) ?? 0) + bytes);
     return top5([...sums]);
   };
+  const packages = (name: string): string[] =>
+    [...new Set(inputsOf(name).filter(([, bytes]) => bytes > 0).map(([input]) => packageOf(input)))].filter((p) => p !== '(own code)').sort();
   const emptyFile = path.join(tmp, 'out', 'empty', 'index.mjs');
   return {
-    empty: { name: 'empty', file: emptyFile, ...sizes(emptyFile), topInputs: [], topPackages: [] },
+    empty: { name: 'empty', file: emptyFile, ...sizes(emptyFile), topInputs: [], topPackages: [], packages: [] },
     bundles: names.map((name) => {
       const file = path.join(bundleDir, name, 'index.mjs');
-      return { name, file, ...sizes(file), topInputs: topInputs(name), topPackages: topPackages(name) };
+      return { name, file, ...sizes(file), topInputs: topInputs(name), topPackages: topPackages(name), packages: packages(name) };
     }),
   };
 }

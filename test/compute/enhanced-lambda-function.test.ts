@@ -1,5 +1,8 @@
+import { existsSync, readFileSync, readdirSync } from 'fs';
 import * as path from 'path';
-import { Duration, Stack, aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_lambda as lambda, aws_sqs as sqs } from 'aws-cdk-lib';
+import {
+  Duration, Stack, aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_lambda as lambda, aws_lambda_nodejs as nodejs, aws_sqs as sqs,
+} from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AlarmSet, EnvironmentConfig, LogLevel } from '../../src';
 import { EnhancedLambdaFunction, EnhancedLambdaFunctionProps } from '../../src/compute';
@@ -151,6 +154,36 @@ describe('EnhancedLambdaFunction with a rich configuration', () => {
     expect(fn.alarms.node.id).toBe('Shared');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Threshold: 5 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', Threshold: 96000 });
+  });
+});
+
+describe('EnhancedLambdaFunction bundles the AWS SDK v3 into an entry\'s asset by default', () => {
+  // The only tests that run esbuild (bundling-stacks ['**']): what the asset holds is the behaviour.
+  const entry = path.join(__dirname, '..', 'fixtures', 'sdk-client.lambda.ts');
+  function assetOf(bundling?: nodejs.BundlingOptions): { bundle: string; hash: string; template: Template } {
+    const app = testApp({ context: { 'aws:cdk:bundling-stacks': ['**'] } });
+    const stack = testStack(app);
+    new EnhancedLambdaFunction(stack, 'Fn', { entry, bundling });
+    const dir = app.synth().directory;
+    const assets = readdirSync(dir).filter((d) => d.startsWith('asset.') && existsSync(path.join(dir, d, 'index.js')));
+    expect(assets).toHaveLength(1);
+    const bundle = readFileSync(path.join(dir, assets[0], 'index.js'), 'utf8');
+    return { bundle, hash: assets[0].slice('asset.'.length), template: Template.fromStack(stack) };
+  }
+
+  test('by default the client is in the bundle, not required from the runtime', () => {
+    const { bundle, hash, template } = assetOf();
+    // Booleans, so a failure does not print the 300 KB bundle.
+    expect(bundle.includes('require("@aws-sdk/client-dynamodb")')).toBe(false);
+    expect(bundle.includes('https://dynamodb.{Region}.{PartitionResult#dnsSuffix}')).toBe(true); // the client's endpoint rules, bundled
+    // The function deploys exactly this bundle.
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Code: { S3Key: `${hash}.zip` } });
+  });
+
+  test('bundleAwsSDK: false takes the SDK from the Lambda runtime instead', () => {
+    const { bundle } = assetOf({ bundleAwsSDK: false });
+    expect(bundle.includes('require("@aws-sdk/client-dynamodb")')).toBe(true);
+    expect(bundle.includes('https://dynamodb.{Region}.{PartitionResult#dnsSuffix}')).toBe(false);
   });
 });
 

@@ -26,6 +26,7 @@ import * as z from 'zod';
 import { ddb, s3, tableName } from './lib/clients';
 import { AllowedContentType, THUMBNAIL_TYPES, isAllowedContentType } from './lib/content-types';
 import { withEventHandler } from './lib/event-handler';
+import type { FileItem, VersionItem } from './lib/file-items';
 import { Key, fileKey, parseObjectKey, quarantineKey, tenantKey, thumbnailKey, versionKey } from './lib/keys';
 import { JSON_PARSE_MAX_BYTES, SAMPLE_BYTES, TextValidator, contentMismatch, isTextContentType } from './lib/magic-bytes';
 import { logger, metrics, MetricUnit, tracer } from './lib/observability';
@@ -123,25 +124,8 @@ export function objectCreatedEvent(input: ObjectCreatedInput): FileProcessorEven
 }
 
 // ---------------------------------------------------------------------------------------------
-// Items (the fileService writes them; this function moves them out of PENDING)
+// Items: lib/file-items.ts (the fileService writes them; this function moves them out of PENDING)
 // ---------------------------------------------------------------------------------------------
-
-type VersionStatus = 'PENDING' | 'AVAILABLE' | 'QUARANTINED' | 'ABORTED';
-
-interface VersionItem {
-  readonly fileId: string;
-  readonly version: number;
-  readonly objectKey: string;
-  readonly contentType: string;
-  readonly size: number;
-  readonly status: VersionStatus;
-}
-
-interface FileItem {
-  readonly id: string;
-  readonly currentVersion?: number;
-  readonly status: 'PENDING' | 'AVAILABLE' | 'QUARANTINED';
-}
 
 /** The file version an object belongs to, with everything the steps below need. */
 interface Target {
