@@ -29,7 +29,6 @@
 import { randomUUID } from 'crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
@@ -42,7 +41,6 @@ import { SesSink, startSesSink } from './ses-sink';
 import { SqsEmulator, startSqsEmulator } from './sqs-emulator';
 import { emailIndexPk, TENANT_OBJECT_PREFIX, userKey } from '../src/cloudvault/handlers/lib/keys';
 import { ROUTES } from '../src/cloudvault/routes';
-import { TABLE_SCHEMA } from '../src/cloudvault/table-schema';
 
 /** Scheduled jobs `POST /local/jobs/<name>` can run, with the input their schedule sends (events-stack.ts). */
 export const LOCAL_JOBS: Readonly<Record<string, unknown>> = {
@@ -89,7 +87,7 @@ export interface LocalCloudVault {
   readonly notificationQueueUrl: string;
   /** Every e-mail the notification worker sent. */
   readonly ses: SesSink;
-  /** A DocumentClient with the handlers' credentials (DynamoDB Local keeps one database per access key). */
+  /** A DocumentClient for the table, for setup and assertions (DynamoDB Local runs with -sharedDb: any credentials see it). */
   readonly documentClient: DynamoDBDocumentClient;
   readonly tokens: DevTokens;
   /** Background work that failed; tests assert it stays empty. */
@@ -119,7 +117,7 @@ function configureEnvironment(opts: {
 }) {
   const env = process.env;
   env.AWS_REGION = env.AWS_REGION || 'eu-west-1';
-  // The emulator only accepts its own key pair; DynamoDB Local accepts any (but keeps one database per key).
+  // The S3 emulator only accepts its own key pair; DynamoDB Local (-sharedDb) accepts any.
   env.AWS_ACCESS_KEY_ID = S3_EMULATOR_CREDENTIALS.accessKeyId;
   env.AWS_SECRET_ACCESS_KEY = S3_EMULATOR_CREDENTIALS.secretAccessKey;
   delete env.AWS_SESSION_TOKEN;
@@ -139,33 +137,6 @@ function configureEnvironment(opts: {
   env.POWERTOOLS_LOG_LEVEL = opts.verbose ? (env.POWERTOOLS_LOG_LEVEL || 'INFO') : 'SILENT';
   env.POWERTOOLS_METRICS_DISABLED = opts.verbose ? 'false' : 'true';
   env.CLOUDVAULT_VERSION = env.CLOUDVAULT_VERSION || 'local';
-}
-
-/**
- * Creates the table with the handlers' credentials: DynamoDB Local keeps a separate database per
- * access key and region, and `DynamoDbLocal.createTable` uses its own key, so its tables are
- * invisible to clients using the S3 emulator's key pair.
- */
-async function createTable(endpoint: string, name: string): Promise<DynamoDBClient> {
-  const client = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION, credentials: S3_EMULATOR_CREDENTIALS, maxAttempts: 1 });
-  const key = (pk: string, sk?: string) => [
-    { AttributeName: pk, KeyType: 'HASH' as const },
-    ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
-  ];
-  const attributes = new Set<string>([TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey]);
-  for (const gsi of TABLE_SCHEMA.globalSecondaryIndexes) [gsi.partitionKey, gsi.sortKey].forEach((a) => a && attributes.add(a));
-  await client.send(new CreateTableCommand({
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' as const })),
-    KeySchema: key(TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey),
-    GlobalSecondaryIndexes: TABLE_SCHEMA.globalSecondaryIndexes.map((gsi) => ({
-      IndexName: gsi.indexName,
-      KeySchema: key(gsi.partitionKey, gsi.sortKey),
-      Projection: { ProjectionType: 'ALL' as const },
-    })),
-  }));
-  return client;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -211,8 +182,8 @@ export async function startLocalCloudVault(options: LocalCloudVaultOptions = {})
       sesEndpoint: ses.endpoint,
       verbose,
     });
-    const tableClient = await createTable(dynamoDb.endpoint, tableName);
-    const documentClient = DynamoDBDocumentClient.from(tableClient, { marshallOptions: { removeUndefinedValues: true } });
+    await dynamoDb.createTable(tableName);
+    const documentClient = DynamoDBDocumentClient.from(dynamoDb.client, { marshallOptions: { removeUndefinedValues: true } });
     const bucket = await s3.createBucket(process.env.FILES_BUCKET);
     const tokens = new DevTokens({ secret: options.secret });
 
@@ -350,7 +321,6 @@ export async function startLocalCloudVault(options: LocalCloudVaultOptions = {})
         await Promise.race([idle(), new Promise((r) => { timer = setTimeout(r, 5_000); })]);
         clearTimeout(timer);
         stopped = true;
-        tableClient.destroy();
         await stopServices();
       })();
       return stopping;

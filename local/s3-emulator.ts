@@ -3,18 +3,29 @@
  * `@20minutes/s3rver` (in memory of a temp directory, deleted on stop). It speaks the S3 REST API,
  * including presigned URLs and multipart uploads, and reports object-created events, which local
  * mode forwards to the fileProcessor as S3 would through EventBridge.
+ *
+ * Added to s3rver here (it answers 405 / NotImplemented to them): AbortMultipartUpload and
+ * ListMultipartUploads, which the files API's abort route and the cleanup job use, and S3's
+ * NoSuchUpload for parts or completion of an upload that is not open.
+ * `backdateUpload()` lets tests make an upload stale.
  */
-import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, promises as fsp, rmSync, utimesSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 // No type declarations ship with the package; the little used here is typed below.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver: new (options: Record<string, unknown>) => S3rverServer = require('@20minutes/s3rver');
+// The account s3rver signs requests for (owner and initiator of every upload).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rverAccount: { DUMMY_ACCOUNT: { id: number; displayName: string } } = require('@20minutes/s3rver/lib/models/account');
 
 interface S3rverServer {
   middleware: Array<(ctx: any, next: () => Promise<void>) => Promise<void>>;
-  store: { getResourcePath(bucket: string, key: string | undefined, kind: string): string };
+  store: {
+    getBucketPath(bucket: string): string;
+    getResourcePath(bucket: string, key: string | undefined, kind: string): string;
+  };
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
   on(event: 'event', listener: (event: S3NotificationEvent) => void): void;
@@ -35,6 +46,24 @@ export interface S3NotificationEvent {
 /** Credentials the emulator is started with; they never reach AWS. */
 export const S3_EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+/** S3's largest ListMultipartUploads page. */
+const MAX_UPLOADS_PER_PAGE = 1000;
+
+export interface S3EmulatorOptions {
+  /**
+   * Most uploads a ListMultipartUploads page holds, whatever `max-uploads` asks for (S3: 1000).
+   * Tests lower it so that a caller has to follow the page markers.
+   */
+  readonly maxUploadsPerPage?: number;
+}
+
+/** An open (neither completed nor aborted) multipart upload. */
+export interface OpenMultipartUpload {
+  readonly key: string;
+  readonly uploadId: string;
+  readonly initiated: Date;
+}
+
 export interface S3Emulator {
   /** `http://127.0.0.1:<port>` (path-style addressing). */
   readonly endpoint: string;
@@ -44,6 +73,14 @@ export interface S3Emulator {
   createBucket(name?: string): Promise<string>;
   /** Calls `listener` for every object-created notification (PUT, POST, copy, multipart complete). */
   onObjectCreated(listener: (bucket: string, key: string, size: number | undefined) => void): void;
+  /** The bucket's open multipart uploads, in ListMultipartUploads order (what S3 would list). */
+  openUploads(bucket: string): Promise<OpenMultipartUpload[]>;
+  /**
+   * Test hook, not an S3 call (S3 never allows it): moves an open upload's initiation time, as
+   * ListMultipartUploads reports it, to `initiated`, so that a test can make an upload stale.
+   * Throws when the bucket has no such open upload.
+   */
+  backdateUpload(bucket: string, uploadId: string, initiated: Date): void;
   stop(): Promise<void>;
 }
 
@@ -58,7 +95,11 @@ export function emulatorClient(endpoint: string): S3Client {
   });
 }
 
-export async function startS3Emulator(): Promise<S3Emulator> {
+export async function startS3Emulator(options: S3EmulatorOptions = {}): Promise<S3Emulator> {
+  const pageSize = options.maxUploadsPerPage ?? MAX_UPLOADS_PER_PAGE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_UPLOADS_PER_PAGE) {
+    throw new Error(`maxUploadsPerPage must be an integer from 1 to ${MAX_UPLOADS_PER_PAGE}, not ${pageSize}`);
+  }
   const directory = mkdtempSync(path.join(tmpdir(), 'cloudvault-s3-'));
   const server = new S3rver({
     address: '127.0.0.1',
@@ -69,7 +110,9 @@ export async function startS3Emulator(): Promise<S3Emulator> {
     // SignatureDoesNotMatch to correctly signed calls), so signatures are not verified here.
     allowMismatchedSignatures: true,
   });
-  addAbortMultipartUpload(server);
+  const uploads = new UploadStore(server);
+  addMultipartUploadChecks(server, uploads);
+  addListMultipartUploads(server, uploads, pageSize);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = emulatorClient(endpoint);
@@ -90,6 +133,12 @@ export async function startS3Emulator(): Promise<S3Emulator> {
         }
       });
     },
+    openUploads: (bucket) => uploads.list(bucket),
+    backdateUpload(bucket, uploadId, initiated) {
+      const keyFile = uploads.keyFile(bucket, uploadId);
+      if (!keyFile || !existsSync(keyFile)) throw new Error(`Bucket ${bucket} has no open multipart upload ${uploadId}`);
+      utimesSync(keyFile, initiated, initiated);
+    },
     async stop() {
       client.destroy();
       await server.close();
@@ -98,22 +147,166 @@ export async function startS3Emulator(): Promise<S3Emulator> {
   };
 }
 
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+type KoaContext = any;
+
+function s3Error(ctx: KoaContext, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+  ctx.status = status;
+  ctx.type = 'application/xml';
+  const details = Object.entries(extra).map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`).join('');
+  ctx.body = `${XML_DECLARATION}<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message>${details}</Error>`;
+}
+
+/** `/<bucket>/<key>` of a path-style request, the key percent-decoded as s3rver's router does. */
+function bucketAndKey(ctx: KoaContext): { bucket: string; key: string } {
+  const [bucket = '', ...key] = String(ctx.path).split('/').slice(1);
+  return { bucket: decodeURIComponent(bucket), key: decodeURIComponent(key.join('/')) };
+}
+
 /**
- * s3rver answers AbortMultipartUpload (DELETE ?uploadId) with 405. This adds it as S3 behaves: the
- * upload and its parts are dropped (a later complete fails), an unknown upload id is NoSuchUpload.
+ * s3rver's own record of multipart uploads (lib/stores/filesystem.js): CreateMultipartUpload
+ * makes `<bucket>/._S3rver_uploads/<uploadId>/` holding `key` (the object key) and `metadata`
+ * (the request headers), parts are added as `<partNumber>` files, and CompleteMultipartUpload
+ * removes the folder. So the folders there are the open uploads, and `key`, written once at
+ * initiation, carries the initiation time as its modification time (which backdateUpload moves).
  */
-function addAbortMultipartUpload(server: S3rverServer): void {
-  server.middleware.unshift(async (ctx, next) => {
-    if (ctx.method !== 'DELETE' || !('uploadId' in ctx.query)) return next();
-    const bucket = ctx.path.split('/').filter(Boolean)[0];
-    const dir = path.join(server.store.getResourcePath(bucket, undefined, 'uploads'), String(ctx.query.uploadId));
-    if (!existsSync(dir)) {
-      ctx.status = 404;
-      ctx.type = 'application/xml';
-      ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
-      return;
+class UploadStore {
+  constructor(private readonly server: S3rverServer) {}
+
+  bucketExists(bucket: string): boolean {
+    // A valid bucket name cannot name a path outside the store.
+    return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) && existsSync(this.server.store.getBucketPath(bucket));
+  }
+
+  /** Undefined for an id s3rver cannot have made (hex), so that no id can name a path outside the upload's folder. */
+  uploadDir(bucket: string, uploadId: string): string | undefined {
+    return /^[0-9a-f]+$/.test(uploadId) ? path.join(this.server.store.getResourcePath(bucket, undefined, 'uploads'), uploadId) : undefined;
+  }
+
+  keyFile(bucket: string, uploadId: string): string | undefined {
+    const dir = this.uploadDir(bucket, uploadId);
+    return dir && path.join(dir, 'key');
+  }
+
+  /** The open upload `uploadId`, or undefined (never created, completed or aborted). */
+  async get(bucket: string, uploadId: string): Promise<OpenMultipartUpload | undefined> {
+    const keyFile = this.keyFile(bucket, uploadId);
+    if (!keyFile) return undefined;
+    try {
+      const [key, stat] = await Promise.all([fsp.readFile(keyFile, 'utf8'), fsp.stat(keyFile)]);
+      return { key, uploadId, initiated: stat.mtime };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
     }
-    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Every open upload of the bucket, by key (in UTF-8 byte order, as S3), then by upload id. (S3
+   * orders one key's uploads by initiation time; ordering by id keeps `upload-id-marker` exact
+   * even when the marker's upload was aborted between two pages, as the cleanup job does.)
+   */
+  async list(bucket: string): Promise<OpenMultipartUpload[]> {
+    let ids: string[];
+    try {
+      ids = await fsp.readdir(this.server.store.getResourcePath(bucket, undefined, 'uploads'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    // An upload being created this instant may not have its key yet: it is not listed.
+    const uploads = (await Promise.all(ids.map((id) => this.get(bucket, id)))).filter((u): u is OpenMultipartUpload => u !== undefined);
+    const byId = (a: OpenMultipartUpload, b: OpenMultipartUpload) => (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0);
+    return uploads.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) || byId(a, b));
+  }
+}
+
+/**
+ * s3rver answers AbortMultipartUpload (DELETE ?uploadId) with 405, and takes parts for, or tries to
+ * complete, uploads that are not open. This adds abort as S3 behaves (the upload and its parts
+ * are dropped) and answers NoSuchUpload, as S3 does, to any call on an upload id that is not open
+ * (never created, completed or aborted) or that belongs to another key.
+ */
+function addMultipartUploadChecks(server: S3rverServer, uploads: UploadStore): void {
+  server.middleware.unshift(async (ctx, next) => {
+    if (!('uploadId' in ctx.query)) return next();
+    const { bucket, key } = bucketAndKey(ctx);
+    if (!uploads.bucketExists(bucket)) return s3Error(ctx, 404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket });
+    const uploadId = String(ctx.query.uploadId);
+    const upload = await uploads.get(bucket, uploadId);
+    if (!upload || upload.key !== key) {
+      return s3Error(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId });
+    }
+    if (ctx.method !== 'DELETE') return next();
+    rmSync(uploads.uploadDir(bucket, uploadId)!, { recursive: true, force: true });
     ctx.status = 204;
+  });
+}
+
+/**
+ * s3rver answers ListMultipartUploads (GET /<bucket>?uploads) with NotImplemented. This adds it:
+ * `prefix`, `key-marker` / `upload-id-marker` (uploads after that key, or after that upload of
+ * that key), `max-uploads` (capped at `pageSize`), `encoding-type=url`, and the
+ * ListMultipartUploadsResult S3 answers with (NextKeyMarker / NextUploadIdMarker when truncated).
+ * `delimiter` (CommonPrefixes) is not supported: NotImplemented, rather than a wrong listing.
+ */
+function addListMultipartUploads(server: S3rverServer, uploads: UploadStore, pageSize: number): void {
+  server.middleware.unshift(async (ctx, next) => {
+    const segments = String(ctx.path).split('/').filter(Boolean);
+    if (ctx.method !== 'GET' || !('uploads' in ctx.query) || segments.length !== 1) return next();
+    const bucket = decodeURIComponent(segments[0]);
+    const param = (name: string): string | undefined => (ctx.query[name] === undefined ? undefined : String(ctx.query[name]));
+    if (!uploads.bucketExists(bucket)) return s3Error(ctx, 404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket });
+    if (param('delimiter')) return s3Error(ctx, 501, 'NotImplemented', 'The S3 emulator does not support delimiter in ListMultipartUploads.');
+    const encodingType = param('encoding-type');
+    if (encodingType !== undefined && encodingType !== 'url') {
+      return s3Error(ctx, 400, 'InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
+    }
+    const requested = param('max-uploads');
+    if (requested !== undefined && !/^\d+$/.test(requested)) {
+      return s3Error(ctx, 400, 'InvalidArgument', 'Provided max-uploads not an integer or within integer range', { ArgumentName: 'max-uploads', ArgumentValue: requested });
+    }
+    const maxUploads = Math.min(requested === undefined ? MAX_UPLOADS_PER_PAGE : Number(requested), pageSize);
+    const prefix = param('prefix') ?? '';
+    const keyMarker = param('key-marker') ?? '';
+    // S3 ignores upload-id-marker without key-marker.
+    const uploadIdMarker = keyMarker === '' ? '' : param('upload-id-marker') ?? '';
+    const after = (u: OpenMultipartUpload) => {
+      if (keyMarker === '') return true;
+      const order = Buffer.compare(Buffer.from(u.key), Buffer.from(keyMarker));
+      return order > 0 || (order === 0 && uploadIdMarker !== '' && u.uploadId > uploadIdMarker);
+    };
+    const matching = (await uploads.list(bucket)).filter((u) => u.key.startsWith(prefix) && after(u));
+    const page = matching.slice(0, maxUploads);
+    const truncated = matching.length > page.length;
+    const last = page[page.length - 1];
+
+    const text = (value: string) => escapeXml(encodingType === 'url' ? encodeURIComponent(value) : value);
+    const element = (name: string, value: string) => `<${name}>${value}</${name}>`;
+    const owner = `${element('ID', String(S3rverAccount.DUMMY_ACCOUNT.id))}${element('DisplayName', escapeXml(S3rverAccount.DUMMY_ACCOUNT.displayName))}`;
+    ctx.status = 200;
+    ctx.type = 'application/xml';
+    ctx.body = XML_DECLARATION
+      + '<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+      + element('Bucket', escapeXml(bucket))
+      + element('KeyMarker', text(keyMarker))
+      + element('UploadIdMarker', escapeXml(uploadIdMarker))
+      + (truncated && last ? element('NextKeyMarker', text(last.key)) + element('NextUploadIdMarker', escapeXml(last.uploadId)) : '')
+      + (encodingType ? element('EncodingType', encodingType) : '')
+      + element('Prefix', text(prefix))
+      + element('MaxUploads', String(maxUploads))
+      + element('IsTruncated', String(truncated))
+      + page.map((u) => '<Upload>'
+        + element('Key', text(u.key))
+        + element('UploadId', escapeXml(u.uploadId))
+        + element('Initiator', owner)
+        + element('Owner', owner)
+        + element('StorageClass', 'STANDARD')
+        + element('Initiated', u.initiated.toISOString())
+        + '</Upload>').join('')
+      + '</ListMultipartUploadsResult>';
   });
 }

@@ -82,6 +82,8 @@ export class CloudVaultApiStack extends Stack {
   public readonly api: SecureRestApi;
   /** The API's functions by handler name (src/cloudvault/handlers/<name>.lambda.ts). */
   public readonly functions: Record<ApiHandlerName, EnhancedLambdaFunction>;
+  /** Post-authentication trigger that writes the signed-in user's USER item. */
+  public readonly userSync: EnhancedLambdaFunction;
   public readonly health: EnhancedLambdaFunction;
   public readonly folders: EnhancedLambdaFunction;
   public readonly alarms: AlarmSet;
@@ -141,6 +143,18 @@ export class CloudVaultApiStack extends Stack {
         publicReason: route.publicReason,
       });
     }
+    // Keeps each user's USER item (e-mail for notifications, UserByEmail index) in step with
+    // Cognito: admins create users there, and this runs after every sign-in.
+    this.userSync = new EnhancedLambdaFunction(this, 'UserSync', {
+      code: handlerCode('user-sync'),
+      environment: { ...handlerEnvironment('user-sync'), TABLE_NAME: props.table.tableName },
+      timeout: Duration.seconds(5),
+      deadLetterQueueEnabled: false, // synchronous: Cognito waits for it during sign-in
+      vpc: props.vpc,
+      alarms: this.alarms,
+    });
+    props.table.grantWriteData(this.userSync);
+    this.userPool.addTrigger(cognito.UserPoolOperation.POST_AUTHENTICATION, this.userSync.liveAlias);
     this.health = this.functions.health;
     this.folders = this.functions.folders;
 

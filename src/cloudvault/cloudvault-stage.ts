@@ -8,6 +8,7 @@ import { CloudVaultMonitoringStack } from './monitoring-stack';
 import { CloudVaultNetworkStack } from './network-stack';
 import { CloudVaultDomainOptions, CloudVaultRecoveryStack } from './recovery-stack';
 import { CloudVaultSecurityStack } from './security-stack';
+import { EnhancedLambdaFunction } from '../compute';
 import { EnvironmentConfig, RequiredTags } from '../governance';
 
 /** Properties of a CloudVault stage. */
@@ -154,9 +155,14 @@ export class CloudVault extends Stage {
     this.monitoring = new CloudVaultMonitoringStack(this, 'Monitoring', {
       env,
       alarmSets: [this.security.alarms, this.data.alarms, this.events.alarms, this.api.alarms, this.recovery.alarms],
-      functionLogGroups: [...Object.values(this.api.functions), ...this.events.functions, this.recovery.scheduledBackup].map((fn) => fn.logGroup),
+      functionLogGroups: this.functions.map((fn) => fn.logGroup),
       accessLogGroup: this.api.api.accessLogGroup,
     });
+  }
+
+  /** Every Lambda function of the stage. */
+  public get functions(): EnhancedLambdaFunction[] {
+    return [...Object.values(this.api.functions), this.api.userSync, ...this.events.functions, this.recovery.scheduledBackup];
   }
 
   /** Every stack of the stage. */

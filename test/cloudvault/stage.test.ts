@@ -51,6 +51,9 @@ describe.each([
       Schema: Match.arrayWith([Match.objectLike({ Name: 'tenantId', AttributeDataType: 'String', Mutable: false })]),
     });
     api.hasResourceProperties('AWS::Cognito::UserPoolClient', { WriteAttributes: ['email', 'name'] });
+    // After each sign-in the user-sync handler writes the user's USER item (e-mail for notifications).
+    api.hasResourceProperties('AWS::Cognito::UserPool', { LambdaConfig: { PostAuthentication: Match.anyValue() } });
+    api.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'user-sync', TABLE_NAME: Match.anyValue() }) } });
     const groups = Object.values(api.findResources('AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
     expect(groups.sort()).toEqual(['admin', 'member']);
   });
@@ -76,11 +79,12 @@ describe.each([
     expect(actual.filter((m) => m.endsWith(' NONE'))).toEqual(['GET /api/health NONE', 'GET /api/shares/{token} NONE']);
   });
 
-  test('one function per API handler, each with the environment it needs and no wildcard actions', () => {
+  test('one function per API handler (and the sign-in trigger), each with the environment it needs and no wildcard actions', () => {
     const api = t(stage.api);
     const functions = Object.values(api.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment?.Variables ?? {});
     const services = functions.map((v) => v.POWERTOOLS_SERVICE_NAME).filter(Boolean).sort();
-    expect(services).toEqual([...new Set(ROUTES.map((r) => r.handler))].sort());
+    // ...plus the Cognito post-authentication trigger.
+    expect(services).toEqual([...new Set<string>(ROUTES.map((r) => r.handler)), 'user-sync'].sort());
     const variables = (service: string) => Object.keys(functions.find((v) => v.POWERTOOLS_SERVICE_NAME === service)!);
     expect(variables('files')).toEqual(expect.arrayContaining(['TABLE_NAME', 'FILES_BUCKET']));
     expect(variables('notifications')).toEqual(expect.arrayContaining(['TABLE_NAME', 'NOTIFICATIONS_QUEUE_URL']));

@@ -14,21 +14,22 @@
  * retried and alarms fire) and names the failed tenant-days.
  */
 import { PutCommand, QueryCommand, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LATE_EVENT_DAYS, addDays, countDay, dayOf, daySchema } from './lib/analytics';
 import { ddb, tableName } from './lib/clients';
 import { withEventHandler } from './lib/event-handler';
 import { activeTenantKey, dailyKey } from './lib/keys';
 import { MetricUnit, logger, metrics } from './lib/observability';
+import './lib/zod-locale';
 
 /** Tenants aggregated in parallel (each is a sequence of paginated queries and one put). */
 const CONCURRENCY = 8;
 const TENANT_SK = /^TENANT#([A-Za-z0-9_-]{1,64})$/;
 
 /** Scheduler sends the schedule's input as the event; a schedule without input sends nothing or `{}`. */
-export const aggregationInput = z.preprocess(
-  (v) => v ?? {},
-  z.strictObject({ day: daySchema.optional() }, { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object { day?: "YYYY-MM-DD" }' : undefined) }),
+export const aggregationInput = z.pipe(
+  z.transform((v) => v ?? {}),
+  z.strictObject({ day: z.optional(daySchema) }, { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object { day?: "YYYY-MM-DD" }' : undefined) }),
 );
 
 export interface DayResult {
@@ -43,7 +44,7 @@ export interface AggregationResult {
 }
 
 export const handler = withEventHandler<unknown, AggregationResult>(async (event) => {
-  const parsed = aggregationInput.safeParse(event);
+  const parsed = z.safeParse(aggregationInput, event);
   if (!parsed.success) {
     // A malformed payload is a schedule configuration error: fail so it shows (errors alarm, DLQ).
     const problems = parsed.error.issues.map((i) => `${['input', ...i.path.map(String)].join('.')}: ${i.message}`);

@@ -12,7 +12,7 @@
  */
 import { QueryCommand, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DayCounts, EVENT_TYPES, LATE_EVENT_DAYS, addDays, countDay, dayOf, daySchema, daysBetween, storeEvent } from './lib/analytics';
 import { ddb, tableName } from './lib/clients';
 import { MethodNotAllowedError, NotFoundError } from './lib/errors';
@@ -20,6 +20,7 @@ import { json, ok } from './lib/http';
 import { dailyKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
+import './lib/zod-locale';
 
 /** A report covers at most this many days. */
 export const MAX_REPORT_DAYS = 90;
@@ -32,45 +33,49 @@ const CLOCK_SKEW_MS = 60_000;
 const DAY_SECONDS = 24 * 60 * 60;
 
 const propertyValue = z.union([
-  z.string().max(256, { message: 'must be at most 256 characters' }),
-  z.number().refine(Number.isFinite, { message: 'must be a finite number' }),
+  z.string().check(z.maxLength(256, { message: 'must be at most 256 characters' })),
+  z.number().check(z.refine(Number.isFinite, { message: 'must be a finite number' })),
 ], { error: 'must be a string or a number' });
 
 const eventBody = z.strictObject({
   type: z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }),
-  fileId: idSchema.optional(),
-  properties: z
-    .record(z.string(), propertyValue)
-    .superRefine((p, ctx) => {
-      const keys = Object.keys(p);
-      if (keys.length > MAX_PROPERTIES) ctx.addIssue({ code: 'custom', message: `must have at most ${MAX_PROPERTIES} entries` });
-      for (const key of keys.filter((k) => !PROPERTY_NAME.test(k))) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'is not a valid property name (1-64 letters, digits, "_", "." or "-")' });
-      }
-    })
-    .optional(),
-  occurredAt: z
-    .iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time (e.g. 2026-01-31T12:00:00Z)' })
-    .refine((s) => Date.parse(s) <= Date.now() + CLOCK_SKEW_MS, { message: 'must not be in the future' })
-    .refine((s) => Date.parse(s) >= Date.now() - LATE_EVENT_DAYS * DAY_SECONDS * 1000, { message: `must not be more than ${LATE_EVENT_DAYS} days ago` })
-    .optional(),
+  fileId: z.optional(idSchema),
+  properties: z.optional(
+    z.record(z.string(), propertyValue).check(
+      z.superRefine((p, ctx) => {
+        const keys = Object.keys(p);
+        if (keys.length > MAX_PROPERTIES) ctx.addIssue({ code: 'custom', message: `must have at most ${MAX_PROPERTIES} entries` });
+        for (const key of keys.filter((k) => !PROPERTY_NAME.test(k))) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'is not a valid property name (1-64 letters, digits, "_", "." or "-")' });
+        }
+      }),
+    ),
+  ),
+  occurredAt: z.optional(
+    z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time (e.g. 2026-01-31T12:00:00Z)' }).check(
+      z.refine((s) => Date.parse(s) <= Date.now() + CLOCK_SKEW_MS, { message: 'must not be in the future' }),
+      z.refine((s) => Date.parse(s) >= Date.now() - LATE_EVENT_DAYS * DAY_SECONDS * 1000, { message: `must not be more than ${LATE_EVENT_DAYS} days ago` }),
+    ),
+  ),
 });
 
-const reportQuery = z
-  .strictObject({ from: daySchema.optional(), to: daySchema.optional() })
-  .transform((q, ctx) => {
+// zod/mini's transform gets the bare parse payload (no ctx.addIssue): issues go onto ctx.issues.
+const reportQuery = z.pipe(
+  z.strictObject({ from: z.optional(daySchema), to: z.optional(daySchema) }),
+  z.transform((q, ctx) => {
     const to = q.to ?? dayOf(new Date());
     const from = q.from ?? addDays(to, -(DEFAULT_REPORT_DAYS - 1));
     if (from > to) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before "from"' });
+      ctx.issues.push({ code: 'custom', path: ['to'], message: 'must not be before "from"', input: q });
       return z.NEVER;
     }
     if (addDays(from, MAX_REPORT_DAYS - 1) < to) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `the range from "from" to "to" must be at most ${MAX_REPORT_DAYS} days` });
+      ctx.issues.push({ code: 'custom', path: ['to'], message: `the range from "from" to "to" must be at most ${MAX_REPORT_DAYS} days`, input: q });
       return z.NEVER;
     }
     return { from, to };
-  });
+  }),
+);
 
 export const handler = withApiHandler(async (req) => {
   const { httpMethod: method, resource } = req.event;

@@ -21,28 +21,21 @@ import { DescribeBackupJobCommand, StartBackupJobCommand } from '@aws-sdk/client
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand, QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { backup, ddb, s3, tableName } from './lib/clients';
 import { ForbiddenError, HttpError, MethodNotAllowedError, NotFoundError } from './lib/errors';
 import { withEventHandler } from './lib/event-handler';
 import { created, ok } from './lib/http';
-import { Key, backupKey, backupObjectKey, tenantPk } from './lib/keys';
+import { BACKUP_PREFIX, backupKey, backupObjectKey, scheduledBackupKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
+import './lib/zod-locale';
 
 /** Group whose members may start backups. */
 export const ADMIN_GROUP = 'admin';
 export const EXPORT_FORMAT = 'cloudvault-tenant-export';
 export const EXPORT_VERSION = 1;
-const BACKUP_PREFIX = 'BACKUP#';
-
-/**
- * Key of the record of one day's scheduled table backup. It holds no tenant data (a job id of
- * the whole table), so it lives outside the tenant partitions, like the idempotency records.
- * TODO(lead): move to keys.ts (`scheduledBackupKey`) and its header table.
- */
-export const scheduledBackupKey = (day: string): Key => ({ pk: 'SCHEDULED_BACKUP', sk: `DAY#${day}` });
 
 /** The scheduled invocation's input (the schedule's JSON input). */
 export const scheduledInput = z.strictObject({ action: z.literal('scheduled-backup') });
@@ -64,8 +57,8 @@ export interface BackupRecord {
   readonly error?: string;
 }
 
-const listQuery = z.strictObject({ id: idSchema.optional(), limit: limitQuery.optional(), nextToken: nextTokenQuery.optional() })
-  .refine((q) => q.id === undefined || (q.limit === undefined && q.nextToken === undefined), { message: '"id" cannot be combined with "limit" or "nextToken"' });
+const listQuery = z.strictObject({ id: z.optional(idSchema), limit: z.optional(limitQuery), nextToken: z.optional(nextTokenQuery) })
+  .check(z.refine((q) => q.id === undefined || (q.limit === undefined && q.nextToken === undefined), { message: '"id" cannot be combined with "limit" or "nextToken"' }));
 
 const apiHandler = withApiHandler(async (req) => {
   const { httpMethod: method, resource } = req.event;
@@ -254,7 +247,7 @@ const START_WINDOW_MINUTES = 60;
 const COMPLETE_WINDOW_MINUTES = 8 * 60;
 
 const scheduledHandler = withEventHandler(async (event: unknown): Promise<ScheduledBackupResult> => {
-  const parsed = scheduledInput.safeParse(event);
+  const parsed = z.safeParse(scheduledInput, event);
   if (!parsed.success) {
     // The schedule's input is wrong: fail loudly (Scheduler retries, then its DLQ) so it gets fixed.
     throw new Error(`Invalid scheduled event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`);

@@ -17,13 +17,14 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, ListMultipartUploadsCommandOutput } from '@aws-sdk/client-s3';
 import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ddb, s3, tableName } from './lib/clients';
 import { HttpError } from './lib/errors';
 import { withEventHandler } from './lib/event-handler';
 import { deleteFileCompletely, filesBucket, getFileItem, versionsOf } from './lib/file-items';
-import { TENANT_OBJECT_PREFIX, parseObjectKey, versionKey } from './lib/keys';
+import { SHARE_PREFIX, TENANT_OBJECT_PREFIX, parseObjectKey, versionKey } from './lib/keys';
 import { MetricUnit, logger, metrics } from './lib/observability';
+import './lib/zod-locale';
 
 /** Multipart uploads older than this are abandoned (presigned part URLs expire long before). */
 export const STALE_UPLOAD_HOURS = 24;
@@ -44,7 +45,7 @@ export interface CleanupResult {
 }
 
 export const handler = withEventHandler(async (event: unknown, context: Context): Promise<CleanupResult> => {
-  const parsed = cleanupInput.safeParse(event);
+  const parsed = z.safeParse(cleanupInput, event);
   if (!parsed.success) {
     throw new Error(`Invalid cleanup event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`);
   }
@@ -82,7 +83,7 @@ async function removeExpiredShares(now: Date, outOfTime: () => boolean): Promise
     const page = await ddb().send(new ScanCommand({
       TableName: tableName(),
       FilterExpression: 'begins_with(sk, :share) AND expiresAt < :now',
-      ExpressionAttributeValues: { ':share': 'SHARE#', ':now': nowSeconds },
+      ExpressionAttributeValues: { ':share': SHARE_PREFIX, ':now': nowSeconds },
       ProjectionExpression: 'pk, sk',
       ExclusiveStartKey: start,
     }));

@@ -22,7 +22,7 @@ import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, GetObjectComm
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
 import type SharpModule from 'sharp';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ddb, s3, tableName } from './lib/clients';
 import { AllowedContentType, THUMBNAIL_TYPES, isAllowedContentType } from './lib/content-types';
 import { withEventHandler } from './lib/event-handler';
@@ -30,6 +30,7 @@ import type { FileItem, VersionItem } from './lib/file-items';
 import { Key, fileKey, parseObjectKey, quarantineKey, tenantKey, thumbnailKey, versionKey } from './lib/keys';
 import { JSON_PARSE_MAX_BYTES, SAMPLE_BYTES, TextValidator, contentMismatch, isTextContentType } from './lib/magic-bytes';
 import { logger, metrics, MetricUnit, tracer } from './lib/observability';
+import './lib/zod-locale';
 
 // ---------------------------------------------------------------------------------------------
 // Event contract
@@ -51,15 +52,15 @@ export interface ProcessingResult {
  * and may add others later, so unknown fields are allowed.
  */
 const eventSchema = z.object({
-  'id': z.string().min(1),
+  'id': z.string().check(z.minLength(1)),
   'detail-type': z.literal('Object Created'),
   'source': z.literal('aws.s3'),
   'detail': z.object({
-    bucket: z.object({ name: z.string().min(3).max(63) }),
+    bucket: z.object({ name: z.string().check(z.minLength(3), z.maxLength(63)) }),
     object: z.object({
-      key: z.string().min(1).max(1024),
-      size: z.number().int().nonnegative(),
-      etag: z.string().optional(),
+      key: z.string().check(z.minLength(1), z.maxLength(1024)),
+      size: z.int().check(z.nonnegative()),
+      etag: z.optional(z.string()),
     }),
   }),
 });
@@ -73,7 +74,7 @@ export class InvalidEventError extends Error {
 }
 
 function parseEvent(event: unknown): z.infer<typeof eventSchema> {
-  const result = eventSchema.safeParse(event);
+  const result = z.safeParse(eventSchema, event);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.map(String).join('.') || '(event)'}: ${i.message}`);
     metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);

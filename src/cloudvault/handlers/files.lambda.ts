@@ -47,7 +47,7 @@ import {
 import { GetCommand, QueryCommand, QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ddb, s3, tableName } from './lib/clients';
 import { attachmentDisposition } from './lib/content-disposition';
 import { ALLOWED_CONTENT_TYPES } from './lib/content-types';
@@ -68,10 +68,11 @@ import {
 import { TransactItem, concurrentModification, counterUpdate, nameConflict, nameGuardDelete, nameGuardPut, transact } from './lib/hierarchy';
 import { created, ok } from './lib/http';
 import { idempotencyKeyOf, idempotentOperation } from './lib/idempotency';
-import { GSI, ROOT, childIndex, fileKey, fileSearchIndex, folderKey, nameKey, objectKey, tenantPk, versionKey } from './lib/keys';
+import { FILE_PREFIX, GSI, ROOT, childIndex, childSkPrefix, fileKey, fileSearchIndex, folderKey, nameKey, objectKey, tenantPk, versionKey } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { assertUploadAllowed, tenantLimits } from './lib/quota';
 import { idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
+import './lib/zod-locale';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -99,48 +100,54 @@ export function partSizeFor(size: number): number {
 
 const required = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
 
-const contentTypeSchema = z
-  .string({ error: required('a string') })
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(ALLOWED_CONTENT_TYPES, { message: `must be one of ${ALLOWED_CONTENT_TYPES.join(', ')}` }));
+const contentTypeSchema = z.pipe(
+  z.string({ error: required('a string') }).check(z.trim(), z.toLowerCase()),
+  z.enum(ALLOWED_CONTENT_TYPES, { message: `must be one of ${ALLOWED_CONTENT_TYPES.join(', ')}` }),
+);
 
-const sizeSchema = z
-  .number({ error: required('a number') })
-  .int({ message: 'must be a whole number of bytes' })
-  .min(1, { message: 'must be at least 1 byte' })
-  .max(MAX_FILE_BYTES, { message: `must be at most ${MAX_FILE_BYTES} bytes (5 GiB)` });
+// z.int() as a check (not z.int() as the schema) keeps "is required"/"must be a number" apart from "must be a whole number".
+const sizeSchema = z.number({ error: required('a number') }).check(
+  z.int({ message: 'must be a whole number of bytes' }),
+  z.gte(1, { message: 'must be at least 1 byte' }),
+  z.lte(MAX_FILE_BYTES, { message: `must be at most ${MAX_FILE_BYTES} bytes (5 GiB)` }),
+);
 
-const versionSchema = z.number({ error: required('a number') }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' });
+const versionSchema = z.number({ error: required('a number') }).check(z.int({ message: 'must be a whole number' }), z.gte(1, { message: 'must be at least 1' }));
 
 const createBody = z
   .strictObject({
-    name: nameSchema.optional(),
-    folderId: idSchema.optional(),
+    name: z.optional(nameSchema),
+    folderId: z.optional(idSchema),
     size: sizeSchema,
     contentType: contentTypeSchema,
-    fileId: idSchema.optional(),
+    fileId: z.optional(idSchema),
   })
-  .refine((b) => b.fileId !== undefined || b.name !== undefined, { message: 'is required', path: ['name'] });
+  .check(z.refine((b) => b.fileId !== undefined || b.name !== undefined, { message: 'is required', path: ['name'] }));
 type CreateBody = z.infer<typeof createBody>;
 
 const updateBody = z
-  .strictObject({ name: nameSchema.optional(), folderId: idSchema.nullable().optional() })
-  .refine((b) => b.name !== undefined || b.folderId !== undefined, { message: 'provide "name" and/or "folderId"' });
+  .strictObject({ name: z.optional(nameSchema), folderId: z.optional(z.nullable(idSchema)) })
+  .check(z.refine((b) => b.name !== undefined || b.folderId !== undefined, { message: 'provide "name" and/or "folderId"' }));
 
 const completeBody = z.strictObject({
-  version: versionSchema.optional(),
+  version: z.optional(versionSchema),
   parts: z
     .array(
       z.strictObject({
-        partNumber: z.number({ error: required('a number') }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(10_000, { message: 'must be at most 10000' }),
-        etag: z.string({ error: required('a string') }).min(1, { message: 'must not be empty' }).max(128, { message: 'must be at most 128 characters' })
-          .regex(/^[\x21-\x7e]+$/, { message: 'must be the ETag header S3 returned for the part' }),
+        partNumber: z.number({ error: required('a number') }).check(
+          z.int({ message: 'must be a whole number' }),
+          z.gte(1, { message: 'must be at least 1' }),
+          z.lte(10_000, { message: 'must be at most 10000' }),
+        ),
+        etag: z.string({ error: required('a string') }).check(
+          z.minLength(1, { message: 'must not be empty' }),
+          z.maxLength(128, { message: 'must be at most 128 characters' }),
+          z.regex(/^[\x21-\x7e]+$/, { message: 'must be the ETag header S3 returned for the part' }),
+        ),
       }),
       { error: required('an array') },
     )
-    .min(1, { message: 'must list the uploaded parts' })
-    .max(10_000, { message: 'must list at most 10000 parts' }),
+    .check(z.minLength(1, { message: 'must list the uploaded parts' }), z.maxLength(10_000, { message: 'must list at most 10000 parts' })),
 });
 
 const restoreBody = z.strictObject({ version: versionSchema });
@@ -148,44 +155,44 @@ const restoreBody = z.strictObject({ version: versionSchema });
 const idPath = z.object({ id: idSchema });
 
 const wholeNumberQuery = (message: string, min: number, max: number) =>
-  z.string().regex(/^\d{1,9}$/, { message }).transform(Number).refine((n) => n >= min && n <= max, { message });
+  z.pipe(z.string().check(z.regex(/^\d{1,9}$/, { message })), z.transform(Number)).check(z.refine((n) => n >= min && n <= max, { message }));
 
-const abortQuery = z.strictObject({ version: wholeNumberQuery('must be a version number (1 or more)', 1, 999_999).optional() });
+const abortQuery = z.strictObject({ version: z.optional(wholeNumberQuery('must be a version number (1 or more)', 1, 999_999)) });
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const isIsoInstant = (s: string) =>
-  (ISO_DATE.test(s) && z.iso.date().safeParse(s).success) || z.iso.datetime({ offset: true }).safeParse(s).success;
+  (ISO_DATE.test(s) && z.safeParse(z.iso.date(), s).success) || z.safeParse(z.iso.datetime({ offset: true }), s).success;
 /** A date bound on createdAt: a date means the whole day (from its start / to its end), in UTC. */
 const dateBound = (edge: 'start' | 'end') =>
-  z
-    .string()
-    .refine(isIsoInstant, { message: 'must be an ISO 8601 date (2026-01-31) or date-time (2026-01-31T12:00:00Z)' })
-    .transform((s) => (ISO_DATE.test(s) ? `${s}T${edge === 'start' ? '00:00:00.000' : '23:59:59.999'}Z` : new Date(s).toISOString()));
+  z.pipe(
+    z.string().check(z.refine(isIsoInstant, { message: 'must be an ISO 8601 date (2026-01-31) or date-time (2026-01-31T12:00:00Z)' })),
+    z.transform((s) => (ISO_DATE.test(s) ? `${s}T${edge === 'start' ? '00:00:00.000' : '23:59:59.999'}Z` : new Date(s).toISOString())),
+  );
 
-const nameFilter = z
-  .string()
-  .min(1, { message: 'must not be empty' })
-  .max(255, { message: 'must be at most 255 characters' })
-  .transform(nameKey);
+const nameFilter = z.pipe(
+  z.string().check(z.minLength(1, { message: 'must not be empty' }), z.maxLength(255, { message: 'must be at most 255 characters' })),
+  z.transform(nameKey),
+);
 
 const listQuery = z
   .strictObject({
-    limit: wholeNumberQuery('must be a whole number from 1 to 100', 1, 100).optional(),
-    nextToken: z.string().max(4096, { message: 'is not a valid page token' }).optional(),
-    folderId: z.string().refine((s) => s === ROOT || idSchema.safeParse(s).success, { message: `must be a folder id (UUID) or "${ROOT}"` }).optional(),
-    type: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/([a-z0-9][a-z0-9!#$&^_.+-]*)?$/, { message: 'must be a content type ("image/png") or a type prefix ending in "/" ("image/")' })
-      .optional(),
-    name: nameFilter.optional(),
-    namePrefix: nameFilter.optional(),
-    status: z.enum(['PENDING', 'AVAILABLE', 'QUARANTINED'], { message: 'must be one of PENDING, AVAILABLE, QUARANTINED' }).optional(),
-    from: dateBound('start').optional(),
-    to: dateBound('end').optional(),
+    limit: z.optional(wholeNumberQuery('must be a whole number from 1 to 100', 1, 100)),
+    nextToken: z.optional(z.string().check(z.maxLength(4096, { message: 'is not a valid page token' }))),
+    folderId: z.optional(z.string().check(z.refine((s) => s === ROOT || z.safeParse(idSchema, s).success, { message: `must be a folder id (UUID) or "${ROOT}"` }))),
+    type: z.optional(
+      z.string().check(
+        z.trim(),
+        z.toLowerCase(),
+        z.regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/([a-z0-9][a-z0-9!#$&^_.+-]*)?$/, { message: 'must be a content type ("image/png") or a type prefix ending in "/" ("image/")' }),
+      ),
+    ),
+    name: z.optional(nameFilter),
+    namePrefix: z.optional(nameFilter),
+    status: z.optional(z.enum(['PENDING', 'AVAILABLE', 'QUARANTINED'], { message: 'must be one of PENDING, AVAILABLE, QUARANTINED' })),
+    from: z.optional(dateBound('start')),
+    to: z.optional(dateBound('end')),
   })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'must not be after "to"', path: ['from'] });
+  .check(z.refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'must not be after "to"', path: ['from'] }));
 type ListQuery = z.infer<typeof listQuery>;
 
 /** A 400 for one problem found after schema validation, in the same shape as parseBody's. */
@@ -785,7 +792,7 @@ async function listingFor(tenantId: string, q: ListQuery): Promise<Listing> {
     if (folderId) await mustExistFolder(tenantId, folderId);
     partition = { attribute: 'gsi2pk', value: childIndex(tenantId, folderId, 'FILE', '').gsi2pk };
     keyCondition = 'gsi2pk = :p AND begins_with(gsi2sk, :prefix)';
-    values[':prefix'] = `FILE#${q.namePrefix ?? ''}`;
+    values[':prefix'] = childSkPrefix('FILE', q.namePrefix);
     if (q.from !== undefined) {
       filters.push('createdAt >= :from');
       values[':from'] = q.from;
@@ -798,12 +805,12 @@ async function listingFor(tenantId: string, q: ListQuery): Promise<Listing> {
     mode = 'search';
     partition = { attribute: 'gsi3pk', value: fileSearchIndex(tenantId, '', '').gsi3pk };
     keyCondition = 'gsi3pk = :p';
-    // gsi3sk = `<createdAt>#<fileId>`: `~` sorts after every id character, so `to` includes its instant.
+    // gsi3sk = `<createdAt>#<fileId>`: an id of `~` sorts after every id character, so `to` includes its instant.
     if (q.from !== undefined && q.to !== undefined) keyCondition += ' AND gsi3sk BETWEEN :from AND :to';
     else if (q.from !== undefined) keyCondition += ' AND gsi3sk >= :from';
     else if (q.to !== undefined) keyCondition += ' AND gsi3sk <= :to';
     if (q.from !== undefined) values[':from'] = q.from;
-    if (q.to !== undefined) values[':to'] = `${q.to}#~`;
+    if (q.to !== undefined) values[':to'] = fileSearchIndex(tenantId, q.to, '~').gsi3sk;
     if (q.namePrefix !== undefined) {
       filters.push('begins_with(nameLower, :namePrefix)');
       values[':namePrefix'] = q.namePrefix;
@@ -875,7 +882,7 @@ function decodePageToken(token: string, tenantId: string, listing: Listing): Rec
   } catch {
     decoded = undefined;
   }
-  const parsed = pageTokenSchema.safeParse(decoded);
+  const parsed = z.safeParse(pageTokenSchema, decoded);
   const key = parsed.success ? parsed.data.k : undefined;
   const attributes = PAGE_KEY_ATTRIBUTES[listing.mode];
   const valid = parsed.success && key !== undefined
@@ -883,7 +890,7 @@ function decodePageToken(token: string, tenantId: string, listing: Listing): Rec
     && Object.keys(key).length === attributes.length
     && attributes.every((a) => typeof key[a] === 'string')
     && key.pk === tenantPk(tenantId)
-    && key.sk.startsWith('FILE#')
+    && key.sk.startsWith(FILE_PREFIX)
     && key[listing.partition.attribute] === listing.partition.value;
   if (!valid) throw invalid('query', 'nextToken', 'is not a valid page token for this listing');
   return key;

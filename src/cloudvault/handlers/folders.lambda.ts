@@ -22,7 +22,7 @@
 import { randomUUID } from 'crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ddb, tableName } from './lib/clients';
 import { BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError } from './lib/errors';
 import { deleteFileCompletely, filesInFolder } from './lib/file-items';
@@ -31,6 +31,7 @@ import { created, ok } from './lib/http';
 import { FOLDER_PREFIX, GSI, childIndex, folderKey, nameKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
 import { booleanQuery, idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
+import './lib/zod-locale';
 
 /** A move is verified against at most this many ancestors (a transaction holds at most 100 items). */
 export const MAX_MOVE_DEPTH = 90;
@@ -72,12 +73,12 @@ const toFolder = (item: FolderItem): Folder => ({
   updatedAt: item.updatedAt,
 });
 
-const createBody = z.strictObject({ name: nameSchema, parentId: idSchema.optional() });
+const createBody = z.strictObject({ name: nameSchema, parentId: z.optional(idSchema) });
 const updateBody = z
-  .strictObject({ name: nameSchema.optional(), parentId: idSchema.nullable().optional() })
-  .refine((b) => b.name !== undefined || b.parentId !== undefined, { message: 'provide "name" and/or "parentId"' });
+  .strictObject({ name: z.optional(nameSchema), parentId: z.optional(z.nullable(idSchema)) })
+  .check(z.refine((b) => b.name !== undefined || b.parentId !== undefined, { message: 'provide "name" and/or "parentId"' }));
 const idPath = z.object({ id: idSchema });
-const deleteQuery = z.strictObject({ recursive: booleanQuery.optional() });
+const deleteQuery = z.strictObject({ recursive: z.optional(booleanQuery) });
 
 export const handler = withApiHandler(async (req) => {
   const { httpMethod: method, resource } = req.event;

@@ -1,48 +1,68 @@
 /**
  * notificationService API: queues notifications and lists the caller's in-app ones.
  *
- *   POST /api/notifications   `{ userId?, channels, template, data?, email? }` -> 202 `{ id }`
+ *   POST /api/notifications   `{ userId?, channels, template, data? }` -> 202 `{ id }`
  *   GET  /api/notifications   `?limit=&nextToken=&unread=true` -> the caller's in-app notifications, newest first
  *
  * POST only validates and enqueues one message (lib/notifications.ts) on NOTIFICATIONS_QUEUE_URL;
  * the notification worker writes the in-app item and sends the e-mail. The tenant of the message
  * is the caller's, so an admin can notify users of their own tenant only: the in-app item lands
  * in the caller's tenant partition, which no user of another tenant can read.
+ *
+ * Recipient (`userId`, default the caller). The request never names an e-mail address (a body
+ * with `email` is a 400), so the API cannot be used to mail arbitrary addresses:
+ * - yourself: any user; e-mail goes to the `email` claim of your token (the address Cognito
+ *   verified), no USER item is read. No claim and the 'email' channel: 400.
+ * - another user: admins only (403 otherwise, before any lookup). The user must have a USER item
+ *   in the caller's tenant (keys.userKey), else 404 for every channel, so nothing is queued for
+ *   users who do not exist (or live in another tenant). E-mail goes to that item's `email`; an
+ *   item without a valid address and the 'email' channel: 400.
  */
 import { randomUUID } from 'crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ddb, sqs, tableName } from './lib/clients';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
 import { json, ok } from './lib/http';
-import { notificationSk, tenantPk } from './lib/keys';
+import { notificationPrefix, tenantPk, userKey } from './lib/keys';
 import {
   MESSAGE_VERSION, NotificationMessage, channelsSchema, checkTemplateVariables, dataSchema, emailSchema,
   notificationMessageSchema, templateSchema, userIdSchema,
 } from './lib/notifications';
-import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
+import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
 import { booleanQuery, parseBody, parseQuery } from './lib/validation';
+import './lib/zod-locale';
 
 /** Group whose members may notify other users of their tenant. */
 export const ADMIN_GROUP = 'admin';
 
 const sendBody = z
-  .strictObject({
-    userId: userIdSchema.optional(),
-    channels: channelsSchema,
-    template: templateSchema,
-    data: dataSchema.default({}),
-    email: emailSchema.optional(),
-  })
-  .superRefine((b, ctx) => checkTemplateVariables(b.template, b.data, ctx));
+  .strictObject(
+    {
+      userId: z.optional(userIdSchema),
+      channels: channelsSchema,
+      template: templateSchema,
+      data: z._default(dataSchema, {}),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownFieldsMessage(issue.keys) : undefined) },
+  )
+  .check(z.superRefine((b, ctx) => checkTemplateVariables(b.template, b.data, ctx)));
+
+/** Says why `email` is refused: clients that used to send it learn what replaced it. */
+function unknownFieldsMessage(keys: readonly string[]): string {
+  const fields = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+  return keys.includes('email')
+    ? `${fields} ("email" is not accepted: e-mail goes to the recipient's stored address)`
+    : fields;
+}
 
 const listQuery = z.strictObject({
-  limit: limitQuery.optional(),
-  nextToken: nextTokenQuery.optional(),
-  unread: booleanQuery.optional(),
+  limit: z.optional(limitQuery),
+  nextToken: z.optional(nextTokenQuery),
+  unread: z.optional(booleanQuery),
 });
 
 /** An in-app notification as clients see it. */
@@ -71,22 +91,16 @@ async function send(req: ApiRequest): Promise<APIGatewayProxyResult> {
     throw new ForbiddenError('Only tenant admins may notify other users');
   }
 
-  let email: string | undefined;
-  if (!body.channels.includes('email')) {
-    if (body.email !== undefined) throw invalid('body.email', "is only allowed with the 'email' channel");
-  } else if (toSelf) {
-    // Your own notifications go to the address of your identity: the API is no relay to arbitrary addresses.
-    if (body.email !== undefined && body.email.toLowerCase() !== caller.email?.toLowerCase()) {
-      throw invalid('body.email', 'must be omitted when notifying yourself (the address of your account is used)');
-    }
-    email = caller.email;
-    if (email === undefined) throw invalid('body.email', 'your account has no e-mail address to notify');
-  } else {
-    if (body.email === undefined) throw invalid('body.email', "is required when notifying another user through the 'email' channel");
-    email = body.email;
+  // The self case needs no lookup: the caller exists, and the claim is the address Cognito verified.
+  const address = toSelf ? caller.email : await storedAddressOf(caller.tenantId, userId);
+  const byEmail = body.channels.includes('email');
+  if (byEmail && address === undefined) {
+    throw invalid('body.channels', toSelf
+      ? "'email' needs an e-mail address and your account has none"
+      : `'email' needs an e-mail address and user ${userId} has none`);
   }
 
-  const message: NotificationMessage = notificationMessageSchema.parse({
+  const message: NotificationMessage = z.parse(notificationMessageSchema, {
     version: MESSAGE_VERSION,
     id: randomUUID(),
     tenantId: caller.tenantId,
@@ -94,7 +108,7 @@ async function send(req: ApiRequest): Promise<APIGatewayProxyResult> {
     channels: body.channels,
     template: body.template,
     data: body.data,
-    email,
+    email: byEmail ? address : undefined,
     requestedBy: caller.userId,
     createdAt: new Date().toISOString(),
   });
@@ -129,8 +143,26 @@ async function list(req: ApiRequest): Promise<APIGatewayProxyResult> {
   return ok({ items, count: items.length, nextToken: encodeNextToken(page.LastEvaluatedKey) });
 }
 
-/** `NOTIF#<userId>#`: the sort key of keys.notificationSk without time and id. */
-const notificationPrefix = (userId: string): string => notificationSk(userId, '', '').slice(0, -1);
+/**
+ * The address stored on the tenant's USER item of `userId`; undefined when it has none (or none
+ * that is a valid address). No such user in this tenant is a 404, never a hint about other tenants.
+ */
+async function storedAddressOf(tenantId: string, userId: string): Promise<string | undefined> {
+  const res = await ddb().send(new GetCommand({
+    TableName: tableName(),
+    Key: userKey(tenantId, userId),
+    ProjectionExpression: '#email',
+    ExpressionAttributeNames: { '#email': 'email' },
+  }));
+  if (res.Item === undefined) throw new NotFoundError(`User ${userId} not found`);
+  if (res.Item.email === undefined) return undefined;
+  const parsed = z.safeParse(emailSchema, res.Item.email);
+  if (!parsed.success) {
+    logger.warn('Stored e-mail address of a user is not valid', { userId });
+    return undefined;
+  }
+  return parsed.data;
+}
 
 function invalid(path: string, message: string): ValidationError {
   return new ValidationError(`Invalid body: ${path}: ${message}`, [{ path, message }]);

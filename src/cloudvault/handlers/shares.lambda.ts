@@ -17,17 +17,18 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { storeEvent } from './lib/analytics';
 import { ddb, s3, tableName } from './lib/clients';
 import { attachmentDisposition } from './lib/content-disposition';
 import { ConflictError, GoneError, HttpError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
 import { created, noContent, ok } from './lib/http';
-import { GSI, TENANT_OBJECT_PREFIX, fileKey, shareIndexPk, shareKey, tenantPk, versionKey } from './lib/keys';
+import { GSI, SHARE_PREFIX, TENANT_OBJECT_PREFIX, fileKey, shareIndexPk, shareKey, shareListIndex, tenantPk, versionKey } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
 import { hashSharePassword, verifySharePassword } from './lib/share-password';
 import { idSchema, parseBody, parsePath, parseQuery } from './lib/validation';
+import './lib/zod-locale';
 
 export const MAX_EXPIRY_HOURS = 720;
 export const DEFAULT_EXPIRY_HOURS = 24;
@@ -39,14 +40,6 @@ export const PASSWORD_HEADER = 'x-share-password';
 
 const SHARES = '/api/shares';
 const SHARE = '/api/shares/{token}';
-const SHARE_PREFIX = 'SHARE#';
-
-/**
- * Listing newest first needs an index sorted by creation time: links use the FileSearch index
- * (gsi3) in a partition of their own, `TENANT#<id>#SHARES`, next to the tenant's `#FILES`.
- * (Belongs in keys.ts next to fileSearchIndex.)
- */
-export const shareListIndex = (tenantId: string, createdAt: string, token: string) => ({ gsi3pk: `${tenantPk(tenantId)}#SHARES`, gsi3sk: `${createdAt}#${token}` });
 
 /** The stored link. */
 interface ShareItem {
@@ -100,24 +93,29 @@ function toShareLink(item: ShareItem): ShareLink {
 }
 
 const wholeNumber = (min: number, max: number) =>
-  z.number({ error: `must be a whole number from ${min} to ${max}` }).int({ message: `must be a whole number from ${min} to ${max}` })
-    .min(min, { message: `must be a whole number from ${min} to ${max}` }).max(max, { message: `must be a whole number from ${min} to ${max}` });
+  z.number({ error: `must be a whole number from ${min} to ${max}` }).check(
+    z.int({ message: `must be a whole number from ${min} to ${max}` }),
+    z.gte(min, { message: `must be a whole number from ${min} to ${max}` }),
+    z.lte(max, { message: `must be a whole number from ${min} to ${max}` }),
+  );
 
 const createBody = z.strictObject({
   fileId: idSchema,
-  expiresInHours: wholeNumber(1, MAX_EXPIRY_HOURS).default(DEFAULT_EXPIRY_HOURS),
-  password: z.string({ error: 'must be a string' })
-    .min(8, { message: 'must be at least 8 characters' })
-    .max(128, { message: 'must be at most 128 characters' })
-    .optional(),
-  maxDownloads: wholeNumber(1, MAX_DOWNLOADS).optional(),
+  expiresInHours: z._default(wholeNumber(1, MAX_EXPIRY_HOURS), DEFAULT_EXPIRY_HOURS),
+  password: z.optional(
+    z.string({ error: 'must be a string' }).check(
+      z.minLength(8, { message: 'must be at least 8 characters' }),
+      z.maxLength(128, { message: 'must be at most 128 characters' }),
+    ),
+  ),
+  maxDownloads: z.optional(wholeNumber(1, MAX_DOWNLOADS)),
 });
 
 /** 32 random bytes, base64url without padding. */
-const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, { message: 'must be a share link token (43 base64url characters)' });
+const tokenSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, { message: 'must be a share link token (43 base64url characters)' }));
 const tokenPath = z.object({ token: tokenSchema });
-const listQuery = z.strictObject({ limit: limitQuery.optional(), nextToken: nextTokenQuery.optional() });
-const passwordHeader = z.string().max(128, { message: 'must be at most 128 characters' }).optional();
+const listQuery = z.strictObject({ limit: z.optional(limitQuery), nextToken: z.optional(nextTokenQuery) });
+const passwordHeader = z.optional(z.string().check(z.maxLength(128, { message: 'must be at most 128 characters' })));
 
 export const handler = withApiHandler(async (req) => {
   const { httpMethod: method, resource } = req.event;
@@ -345,7 +343,7 @@ async function recordOpen(link: ShareItem): Promise<void> {
 /** The optional password header (header names are case-insensitive; API Gateway passes them as sent). */
 function readPasswordHeader(headers: Record<string, string | undefined> | null): string | undefined {
   const entry = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === PASSWORD_HEADER);
-  const result = passwordHeader.safeParse(entry?.[1]);
+  const result = z.safeParse(passwordHeader, entry?.[1]);
   if (!result.success) {
     const message = result.error.issues[0]?.message ?? 'is invalid';
     throw new ValidationError(`Invalid headers: headers.${PASSWORD_HEADER}: ${message}`, [{ path: `headers.${PASSWORD_HEADER}`, message }]);

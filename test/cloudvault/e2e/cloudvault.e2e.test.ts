@@ -316,8 +316,7 @@ describeWith('notifications')('notifications', () => {
       channels: ['in-app', 'email'],
       template: 'generic',
       data: { subject: 'Hello', message: 'Welcome to CloudVault' },
-      email: CAROL.email,
-    });
+    }); // no address in the request: the e-mail goes to carol's stored one (addUser)
     expect([sent.status, sent.body]).toEqual([202, { id: expect.stringMatching(UUID) }]);
     await local.idle();
 
@@ -326,6 +325,8 @@ describeWith('notifications')('notifications', () => {
     expect(list.body.items).toEqual([expect.objectContaining({ id: sent.body.id, template: 'generic', read: false })]);
     const email = local.ses.emails.find((e) => JSON.stringify(e.body).includes('Welcome to CloudVault'));
     expect(email?.body.Destination.ToAddresses).toEqual([CAROL.email]);
+    // Naming an address is refused: the API is no relay to arbitrary addresses.
+    expectError(await alice.post('/api/notifications', { userId: 'carol', channels: ['email'], template: 'generic', data: { subject: 's', message: 'm' }, email: 'x@evil.example' }), 400, 'VALIDATION_FAILED', /email/);
     // Alice (the sender) has no such item; bob's tenant none at all.
     expect((await alice.get('/api/notifications')).body.items).toEqual([]);
     expect((await bob.get('/api/notifications')).body.items).toEqual([]);
@@ -333,6 +334,9 @@ describeWith('notifications')('notifications', () => {
 
   test('a member may only notify themself; bad messages are 400s', async () => {
     expectError(await carol.post('/api/notifications', { userId: 'alice', channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' } }), 403, 'FORBIDDEN');
+    // Only users of the caller's tenant can be notified: an unknown user and another tenant's user are 404s.
+    expectError(await alice.post('/api/notifications', { userId: 'nobody', channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' } }), 404, 'NOT_FOUND');
+    expectError(await alice.post('/api/notifications', { userId: 'bob', channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' } }), 404, 'NOT_FOUND');
     expectError(await alice.post('/api/notifications', { channels: ['sms'], template: 'generic', data: { subject: 's', message: 'm' } }), 400, 'VALIDATION_FAILED', /body\.channels/);
     expectError(await alice.post('/api/notifications', { channels: ['in-app'], template: 'generic', data: { subject: 's' } }), 400, 'VALIDATION_FAILED', /needs "message"/);
   });
@@ -364,8 +368,6 @@ describeWith('backup')('backup', () => {
 // ---------------------------------------------------------------------------------------------
 
 const MiB = 1024 * 1024;
-/** TODO(lead): true once the S3 emulator implements ListMultipartUploads (see the cleanup test). */
-const CLEANUP_RUNS_LOCALLY = false;
 
 interface Uploaded {
   readonly id: string;
@@ -601,14 +603,35 @@ describeWith('files')('files', () => {
       expiredShareUrl = url;
     });
 
-    // The scheduled cleanup job lists multipart uploads, which s3rver does not implement
-    // (ListMultipartUploads answers NotImplemented): the job fails in local mode until
-    // local/s3-emulator.ts gets the multipart proxy of test/cloudvault/handlers/multipart-proxy.ts.
-    (CLEANUP_RUNS_LOCALLY ? test : test.skip)('the cleanup job, run on demand, removes the expired link', async () => {
+    test('the cleanup job, run on demand, removes the expired link and an abandoned upload', async () => {
+      // A multipart upload nobody finished, made stale (the emulator's test hook: S3 never allows
+      // moving an upload's initiation time) so the job finds something to abort.
+      const abandoned = await alice.post('/api/files', { name: 'forgotten.zip', size: 9 * MiB, contentType: 'application/zip' });
+      expect([abandoned.status, abandoned.body?.upload?.method]).toEqual([201, 'MULTIPART']);
+      const fileId: string = abandoned.body.file.id;
+      const uploadId: string = abandoned.body.upload.uploadId;
+      const uploadOf = async () => (await local.s3.openUploads(local.bucket)).find((u) => u.uploadId === uploadId);
+      expect(await uploadOf()).toMatchObject({ key: expect.stringContaining(`/files/${fileId}/`) });
+      local.s3.backdateUpload(local.bucket, uploadId, new Date(Date.now() - 25 * 3600_000));
+      const fresh = await alice.post('/api/files', { name: 'in-progress.zip', size: 9 * MiB, contentType: 'application/zip' });
+      expect(fresh.status).toBe(201);
+
       const cleanup = await call(undefined, 'POST', '/local/jobs/cleanup');
       expect([cleanup.status, cleanup.body?.error]).toEqual([200, undefined]);
-      expect(cleanup.body.result).toMatchObject({ expiredSharesRemoved: 1 });
+      expect(cleanup.body.result).toEqual({
+        expiredSharesRemoved: 1,
+        staleUploadsAborted: 1,
+        uploadVersionsAborted: 1,
+        abandonedFilesRemoved: 1,
+        incomplete: false,
+      });
       expectError(await call(undefined, 'GET', expiredShareUrl), 404, 'NOT_FOUND');
+      // The stale upload is aborted and its new file gone; the fresh one is kept (then aborted here).
+      expect(await uploadOf()).toBeUndefined();
+      expectError(await alice.get(`/api/files/${fileId}`), 404, 'NOT_FOUND');
+      expect((await local.s3.openUploads(local.bucket)).map((u) => u.uploadId)).toContain(fresh.body.upload.uploadId);
+      expect((await alice.get(`/api/files/${fresh.body.file.id}`)).body).toMatchObject({ status: 'PENDING' });
+      expect((await alice.delete(`/api/files/${fresh.body.file.id}/upload`)).body).toMatchObject({ fileDeleted: true });
     });
 
     test('password and download limit', async () => {
@@ -685,8 +708,8 @@ describeWith('files')('files', () => {
       // An event naming A's file id is B's own telemetry (stored in B's partition) or refused.
       RecordEvent: { tries: [{ expect: 'own', method: 'POST', path: '/api/analytics', json: { type: 'file_viewed', fileId: a.file } }] },
       GetReport: { tries: [{ expect: 'own', method: 'GET', path: '/api/analytics' }] },
-      // Addressed to alice's user id, it can only land in B's own partition.
-      SendNotification: { tries: [{ expect: 'own', method: 'POST', path: '/api/notifications', json: { userId: 'alice', channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' } } }] },
+      // alice is no user of tenant B: 404, nothing queued.
+      SendNotification: { tries: [{ method: 'POST', path: '/api/notifications', json: { userId: 'alice', channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' } } }] },
       ListNotifications: { tries: [{ expect: 'own', method: 'GET', path: '/api/notifications' }] },
       StartBackup: { tries: [{ expect: 'own', method: 'POST', path: '/api/backup' }] },
       BackupStatus: { tries: [{ method: 'GET', path: `/api/backup?id=${a.backup || '00000000-0000-4000-8000-000000000000'}` }] },

@@ -2,15 +2,13 @@ import '../../support/handler-env'; // before the handler: Powertools reads it a
 import { createHash } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { tableWithCredentials } from './table-with-credentials';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
 import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
-import { ScheduledBackupResult, handler, scheduledBackupKey, timeOrderedUuid, verifyExport } from '../../../src/cloudvault/handlers/backup.lambda';
-import { backupObjectKey, fileKey, folderKey, shareKey, tenantKey } from '../../../src/cloudvault/handlers/lib/keys';
+import { ScheduledBackupResult, handler, timeOrderedUuid, verifyExport } from '../../../src/cloudvault/handlers/backup.lambda';
+import { backupObjectKey, fileKey, folderKey, scheduledBackupKey, shareKey, tenantKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { metrics } from '../../../src/cloudvault/handlers/lib/observability';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
 
@@ -76,7 +74,6 @@ let s3: S3Emulator;
 let stub: BackupStub;
 let bucket: string;
 let doc: DynamoDBDocumentClient;
-let ddbClient: DynamoDBClient;
 
 beforeAll(async () => {
   // The S3 emulator accepts only its own credentials (DynamoDB Local and the stub accept any).
@@ -86,16 +83,13 @@ beforeAll(async () => {
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
   process.env.S3_ENDPOINT = s3.endpoint;
   process.env.BACKUP_ENDPOINT = stub.endpoint;
-  // The handlers use the S3 emulator's key for DynamoDB Local too: so must the table and the test.
-  const table = await tableWithCredentials(db, S3_EMULATOR_CREDENTIALS);
-  ddbClient = table.client;
-  process.env.TABLE_NAME = table.tableName;
+  process.env.TABLE_NAME = await db.createTable('cloudvault'); // the table TABLE_ARN names
   bucket = await s3.createBucket();
   process.env.FILES_BUCKET = bucket;
   process.env.BACKUP_VAULT_NAME = VAULT;
   process.env.BACKUP_ROLE_ARN = ROLE_ARN;
   process.env.TABLE_ARN = TABLE_ARN;
-  doc = DynamoDBDocumentClient.from(ddbClient);
+  doc = DynamoDBDocumentClient.from(db.client);
 
   // Each tenant's data: profile, folder, file, share.
   for (const t of ['tenant-a', 'tenant-b']) {
@@ -107,7 +101,6 @@ beforeAll(async () => {
   }
 }, 30_000);
 afterAll(async () => {
-  ddbClient?.destroy();
   await Promise.all([db?.stop(), s3?.stop(), stub?.stop()]);
 });
 

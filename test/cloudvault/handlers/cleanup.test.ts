@@ -1,11 +1,15 @@
 import '../../support/handler-env'; // before the handler: Powertools reads it at module load
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListMultipartUploadsCommandOutput,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { MultipartProxy, startMultipartProxy } from './multipart-proxy';
-import { tableWithCredentials } from './table-with-credentials';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
-import { S3_EMULATOR_CREDENTIALS, S3Emulator, emulatorClient, startS3Emulator } from '../../../local/s3-emulator';
+import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
 import { CleanupResult, STALE_UPLOAD_HOURS, handler } from '../../../src/cloudvault/handlers/cleanup.lambda';
 import { activeTenantKey, fileKey, nameGuardKey, objectKey, shareKey, tenantPk, versionKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { lambdaContext } from '../../support/api-event';
@@ -15,6 +19,8 @@ const FILE_2 = 'aaaaaaaa-0000-4000-8000-000000000002';
 const FILE_3 = 'aaaaaaaa-0000-4000-8000-000000000003';
 const FILE_4 = 'aaaaaaaa-0000-4000-8000-000000000004';
 const HOUR = 3600 * 1000;
+/** ListMultipartUploads pages of two, so the job has to follow NextKeyMarker / NextUploadIdMarker. */
+const PAGE_SIZE = 2;
 const NOTHING_DONE: CleanupResult = {
   expiredSharesRemoved: 0,
   staleUploadsAborted: 0,
@@ -25,33 +31,24 @@ const NOTHING_DONE: CleanupResult = {
 
 let db: DynamoDbLocal;
 let s3: S3Emulator;
-let proxy: MultipartProxy;
-let ddbClient: DynamoDBClient;
 let doc: DynamoDBDocumentClient;
-let client: S3Client;
 let bucket: string;
 let table: string;
 
 beforeAll(async () => {
+  // The S3 emulator accepts only its own key pair (DynamoDB Local, run with -sharedDb, any).
   process.env.AWS_ACCESS_KEY_ID = S3_EMULATOR_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = S3_EMULATOR_CREDENTIALS.secretAccessKey;
-  [db, s3] = await Promise.all([startDynamoDbLocal(), startS3Emulator()]);
-  // s3rver has no ListMultipartUploads / AbortMultipartUpload: the proxy adds them (and back-dating).
-  // Pages of 2 uploads, so the job has to follow NextKeyMarker / NextUploadIdMarker.
-  proxy = await startMultipartProxy(s3.endpoint, { pageSize: 2 });
+  [db, s3] = await Promise.all([startDynamoDbLocal(), startS3Emulator({ maxUploadsPerPage: PAGE_SIZE })]);
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.S3_ENDPOINT = proxy.endpoint;
-  ({ client: ddbClient, tableName: table } = await tableWithCredentials(db, S3_EMULATOR_CREDENTIALS));
+  process.env.S3_ENDPOINT = s3.endpoint;
+  table = await db.createTable();
   process.env.TABLE_NAME = table;
   bucket = await s3.createBucket();
   process.env.FILES_BUCKET = bucket;
-  doc = DynamoDBDocumentClient.from(ddbClient);
-  client = emulatorClient(proxy.endpoint);
+  doc = DynamoDBDocumentClient.from(db.client);
 }, 30_000);
 afterAll(async () => {
-  client?.destroy();
-  ddbClient?.destroy();
-  await proxy?.stop();
   await Promise.all([db?.stop(), s3?.stop()]);
 });
 
@@ -103,11 +100,24 @@ async function putFile(tenantId: string, fileId: string, name: string, currentVe
   }
 }
 
-async function startUpload(key: string, ageHours: number): Promise<string> {
-  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-  proxy.backdate(UploadId!, new Date(Date.now() - ageHours * HOUR));
+async function startUpload(key: string, ageHours: number, inBucket = bucket): Promise<string> {
+  const { UploadId } = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: inBucket, Key: key }));
+  s3.backdateUpload(inBucket, UploadId!, new Date(Date.now() - ageHours * HOUR));
   return UploadId!;
 }
+
+/** Every open upload of the bucket under `prefix`, through ListMultipartUploads and its page markers. */
+async function listAllUploads(inBucket: string, prefix?: string): Promise<ListMultipartUploadsCommandOutput[]> {
+  const pages: ListMultipartUploadsCommandOutput[] = [];
+  let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+  for (;;) {
+    const page = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: inBucket, Prefix: prefix, ...markers }));
+    pages.push(page);
+    if (!page.IsTruncated) return pages;
+    markers = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
+  }
+}
+const uploadIds = (pages: ListMultipartUploadsCommandOutput[]) => pages.flatMap((p) => (p.Uploads ?? []).map((u) => u.UploadId!));
 
 describe('cleanup job', () => {
   const expiredA = shareKey('tenant-a', 'expired-a');
@@ -116,6 +126,8 @@ describe('cleanup job', () => {
   const foreverA = shareKey('tenant-a', 'forever-a');
   const eventA = { pk: tenantPk('tenant-a'), sk: 'EVENT#2026-01-01#10:00#x' };
   let uploads: Record<string, string>;
+  /** The job's bucket under tenants/ as the job found it, page by page. */
+  let pagesBefore: string[][];
   let result: CleanupResult;
 
   beforeAll(async () => {
@@ -142,6 +154,7 @@ describe('cleanup job', () => {
     await putFile('tenant-a', FILE_4, 'report.pdf', 1, [{ version: 1, status: 'AVAILABLE' }, { version: 2, status: 'PENDING', uploadId: uploads.newVersion }]);
     await putFile('tenant-b', FILE_2, 'photo.png', 2, [{ version: 2, status: 'AVAILABLE', uploadId: uploads.staleAvailable }]);
     await putFile('tenant-a', FILE_3, 'big.iso', 0, [{ version: 1, status: 'PENDING', uploadId: uploads.fresh }]);
+    pagesBefore = (await listAllUploads(bucket, 'tenants/')).map((page) => page.Uploads!.map((u) => u.UploadId!));
     result = await run();
   });
 
@@ -158,13 +171,18 @@ describe('cleanup job', () => {
     expect(await get(activeTenantKey('2026-01-01', 'tenant-a'))).toBeDefined();
   });
 
-  test('aborts uploads under tenants/ older than the threshold, and only those', () => {
-    expect([...proxy.aborted].sort()).toEqual([uploads.newFile, uploads.newVersion, uploads.staleAvailable, uploads.staleOddKey].sort());
-    expect([...proxy.uploads.keys()].sort()).toEqual([uploads.fresh, uploads.staleOtherPrefix].sort());
-    // Five uploads under tenants/ in pages of two: three list calls, the later ones from the markers.
-    expect(proxy.listRequests).toHaveLength(3);
-    expect(proxy.listRequests.every((q) => q.includes('prefix=tenants%2F'))).toBe(true);
-    expect(proxy.listRequests[1]).toMatch(/key-marker=.+upload-id-marker=|upload-id-marker=.+key-marker=/);
+  test('aborts uploads under tenants/ older than the threshold, and only those', async () => {
+    // Five uploads under tenants/ in pages of two: the last stale one (tenant-b's) is only on the
+    // third page, so the job followed the markers; the stale one outside tenants/ is left alone.
+    expect(pagesBefore).toEqual([[uploads.newFile, uploads.fresh], [uploads.newVersion, uploads.staleOddKey], [uploads.staleAvailable]]);
+    expect((await s3.openUploads(bucket)).map((u) => u.uploadId).sort()).toEqual([uploads.fresh, uploads.staleOtherPrefix].sort());
+    expect(uploadIds(await listAllUploads(bucket, 'tenants/'))).toEqual([uploads.fresh]);
+    // Aborted as S3 aborts: the upload cannot be completed any more.
+    for (const [key, id] of [[objectKey('tenant-a', FILE_1, 1), uploads.newFile], [objectKey('tenant-a', FILE_4, 2), uploads.newVersion], [objectKey('tenant-b', FILE_2, 2), uploads.staleAvailable], ['tenants/tenant-a/imports/archive.zip', uploads.staleOddKey]]) {
+      await expect(s3.client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: 1, Body: 'x' }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+      await expect(s3.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"x"' }] } }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+      await expect(s3.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    }
   });
 
   test('marks the PENDING version of an aborted upload ABORTED, leaves other versions alone', async () => {
@@ -204,5 +222,74 @@ describe('cleanup job', () => {
     await put({ ...late, type: 'SHARE', expiresAt: nowSeconds() - 1 });
     await expect(run(event)).rejects.toThrow(message);
     expect(await get(late)).toBeDefined();
+  });
+});
+
+describe('the S3 emulator\'s multipart calls the job relies on (local/s3-emulator.ts)', () => {
+  const listing = 'multipart-listing';
+  const ODD_KEY = 'tenants/a & <b> "é"';
+  let ids: Record<'odd' | 'b1' | 'b2' | 'c' | 'thumbnail', string>;
+
+  beforeAll(async () => {
+    await s3.createBucket(listing);
+    ids = {
+      odd: await startUpload(ODD_KEY, 2, listing),
+      b1: await startUpload('tenants/b', 30, listing),
+      b2: await startUpload('tenants/b', 1, listing),
+      c: await startUpload('tenants/c', 3, listing),
+      thumbnail: await startUpload('thumbnails/x', 4, listing),
+    };
+  });
+
+  test('lists the open uploads under a prefix by key, with their (back-dated) initiation time, in pages', async () => {
+    const pages = await listAllUploads(listing, 'tenants/');
+    const sameKey = [ids.b1, ids.b2].sort(); // one key's uploads by upload id
+    expect(pages.map((p) => [p.Uploads?.length, p.IsTruncated, p.MaxUploads, p.Prefix])).toEqual([[2, true, PAGE_SIZE, 'tenants/'], [2, false, PAGE_SIZE, 'tenants/']]);
+    expect(pages[0]).toMatchObject({ NextKeyMarker: 'tenants/b', NextUploadIdMarker: sameKey[0] });
+    expect(pages[1]).toMatchObject({ KeyMarker: 'tenants/b', UploadIdMarker: sameKey[0] });
+    expect(pages[1].NextKeyMarker).toBeUndefined();
+    const listed = pages.flatMap((p) => p.Uploads!);
+    expect(listed.map((u) => [u.Key, u.UploadId])).toEqual([[ODD_KEY, ids.odd], ['tenants/b', sameKey[0]], ['tenants/b', sameKey[1]], ['tenants/c', ids.c]]);
+    const ageHours = (id: string) => (Date.now() - listed.find((u) => u.UploadId === id)!.Initiated!.getTime()) / HOUR;
+    expect(ageHours(ids.b1)).toBeCloseTo(30, 2);
+    expect(ageHours(ids.b2)).toBeCloseTo(1, 2);
+    expect(listed[0]).toMatchObject({ StorageClass: 'STANDARD', Owner: { ID: expect.any(String) }, Initiator: { ID: expect.any(String) } });
+  });
+
+  test('max-uploads under the page size is honoured, a key-marker alone skips all of that key\'s uploads, no prefix lists all', async () => {
+    const one = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: listing, MaxUploads: 1 }));
+    expect([one.Uploads?.map((u) => u.UploadId), one.IsTruncated, one.NextKeyMarker]).toEqual([[ids.odd], true, ODD_KEY]);
+    const afterB = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: listing, KeyMarker: 'tenants/b' }));
+    expect(afterB.Uploads?.map((u) => u.UploadId)).toEqual([ids.c, ids.thumbnail]);
+    expect(uploadIds(await listAllUploads(listing))).toHaveLength(5);
+    expect(uploadIds(await listAllUploads(listing, 'thumbnails/'))).toEqual([ids.thumbnail]);
+    expect(uploadIds(await listAllUploads(listing, 'nothing/'))).toEqual([]);
+  });
+
+  test('the next page starts after the marker even when the marker\'s upload was aborted meanwhile', async () => {
+    const first = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: listing, Prefix: 'tenants/b', MaxUploads: 1 }));
+    const [marked] = first.Uploads!;
+    await s3.client.send(new AbortMultipartUploadCommand({ Bucket: listing, Key: 'tenants/b', UploadId: marked.UploadId }));
+    const next = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: listing, Prefix: 'tenants/b', KeyMarker: first.NextKeyMarker, UploadIdMarker: first.NextUploadIdMarker }));
+    expect(next.Uploads?.map((u) => u.UploadId)).toEqual([[ids.b1, ids.b2].find((id) => id !== marked.UploadId)]);
+    expect(next.IsTruncated).toBe(false);
+  });
+
+  test('abort and parts answer NoSuchUpload for an unknown id or another key; an open upload still completes', async () => {
+    const noSuchUpload = { name: 'NoSuchUpload' };
+    await expect(s3.client.send(new AbortMultipartUploadCommand({ Bucket: listing, Key: 'tenants/c', UploadId: 'ffff0000' }))).rejects.toMatchObject(noSuchUpload);
+    await expect(s3.client.send(new AbortMultipartUploadCommand({ Bucket: listing, Key: 'tenants/other', UploadId: ids.c }))).rejects.toMatchObject(noSuchUpload);
+    await expect(s3.client.send(new UploadPartCommand({ Bucket: listing, Key: 'tenants/other', UploadId: ids.c, PartNumber: 1, Body: 'x' }))).rejects.toMatchObject(noSuchUpload);
+    const { ETag } = await s3.client.send(new UploadPartCommand({ Bucket: listing, Key: 'tenants/c', UploadId: ids.c, PartNumber: 1, Body: 'the only part' }));
+    await s3.client.send(new CompleteMultipartUploadCommand({ Bucket: listing, Key: 'tenants/c', UploadId: ids.c, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+    expect(uploadIds(await listAllUploads(listing, 'tenants/c'))).toEqual([]);
+    await expect(s3.client.send(new AbortMultipartUploadCommand({ Bucket: listing, Key: 'tenants/c', UploadId: ids.c }))).rejects.toMatchObject(noSuchUpload);
+  });
+
+  test('errors: an unknown bucket, a delimiter (not supported), back-dating an upload that is not open', async () => {
+    await expect(s3.client.send(new ListMultipartUploadsCommand({ Bucket: 'no-such-bucket' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    await expect(s3.client.send(new ListMultipartUploadsCommand({ Bucket: listing, Delimiter: '/' }))).rejects.toMatchObject({ name: 'NotImplemented' });
+    expect(() => s3.backdateUpload(listing, 'ffff0000', new Date())).toThrow(/no open multipart upload ffff0000/);
+    expect(() => s3.backdateUpload('no-such-bucket', ids.thumbnail, new Date())).toThrow(/no open multipart upload/);
   });
 });

@@ -5,7 +5,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectComm
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
-import { S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
+import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
 import {
   FileProcessorEvent,
   InvalidEventError,
@@ -18,8 +18,6 @@ import { ddb, tableName } from '../../../src/cloudvault/handlers/lib/clients';
 import { fileKey, objectKey, quarantineKey, tenantKey, thumbnailKey, versionKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { metrics } from '../../../src/cloudvault/handlers/lib/observability';
 import { lambdaContext } from '../../support/api-event';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const s3rverAccount: { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } } = require('@20minutes/s3rver/lib/models/account');
 
 const A = 'tenant-a';
 const B = 'tenant-b';
@@ -28,10 +26,10 @@ let db: DynamoDbLocal;
 let emu: S3Emulator;
 let bucket: string;
 beforeAll(async () => {
-  // The handlers' clients send one key pair (handler-env's) to both emulators. DynamoDB Local keeps
-  // a separate database per access key (it runs without -sharedDb) and db.createTable() uses that
-  // same key, while the S3 emulator only knows its own key: teach it handler-env's.
-  s3rverAccount.DUMMY_ACCOUNT.createKeyPair(process.env.AWS_ACCESS_KEY_ID!, process.env.AWS_SECRET_ACCESS_KEY!);
+  // The handlers' clients send one key pair to both: the S3 emulator accepts only its own (DynamoDB
+  // Local, run with -sharedDb, any). Set before the handlers create their clients.
+  process.env.AWS_ACCESS_KEY_ID = S3_EMULATOR_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = S3_EMULATOR_CREDENTIALS.secretAccessKey;
   [db, emu] = await Promise.all([startDynamoDbLocal(), startS3Emulator()]);
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
   process.env.TABLE_NAME = await db.createTable();

@@ -2,7 +2,7 @@ import '../../support/handler-env'; // before the handler: Powertools reads it a
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
 import { SqsEmulator, startSqsEmulator } from '../../../local/sqs-emulator';
-import { notificationSk, tenantPk } from '../../../src/cloudvault/handlers/lib/keys';
+import { emailIndexPk, notificationSk, tenantPk, userKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { handler } from '../../../src/cloudvault/handlers/notifications.lambda';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
 
@@ -56,6 +56,24 @@ function expectError(res: ParsedResponse, status: number, code: string, message?
 const queued = () => sqs.sent(queueUrl).map((m) => JSON.parse(m.body));
 
 describe('POST /api/notifications', () => {
+  /** A USER item as local mode's addUser writes it; `extra` overrides (e.g. `email: undefined`). */
+  async function seedUser(tenantId: string, userId: string, extra: Record<string, unknown> = {}) {
+    const email = `${userId}.stored@${tenantId}.example`;
+    const item = { ...userKey(tenantId, userId), type: 'USER', id: userId, email, groups: ['member'], gsi1pk: emailIndexPk(email), createdAt: '2026-01-01T00:00:00.000Z', ...extra };
+    // An `extra` of undefined leaves the attribute out.
+    await doc.send(new PutCommand({ TableName: table, Item: Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) }));
+  }
+
+  beforeAll(async () => {
+    await seedUser('tenant-a', 'user-a2', { email: 'arthur.stored@a.example', gsi1pk: emailIndexPk('arthur.stored@a.example') });
+    await seedUser('tenant-a', 'user-no-mail', { email: undefined, gsi1pk: undefined });
+    await seedUser('tenant-a', 'user-bad-mail', { email: 'not-an-address', gsi1pk: undefined });
+    // A user of tenant B: tenant A's admin must not reach them.
+    await seedUser('tenant-b', 'user-b2');
+  });
+
+  const generic = { template: 'generic', data: { subject: 's', message: 'm' } };
+
   test('enqueues exactly one message with the tenant from the claims', async () => {
     const before = Date.now();
     const res = await call(A, 'POST', { body: { channels: ['in-app'], template: 'upload-complete', data: { fileName: 'report.pdf' } } });
@@ -85,51 +103,89 @@ describe('POST /api/notifications', () => {
     expect(queued()).toHaveLength(0);
   });
 
-  test("e-mail to yourself goes to your account's address", async () => {
+  test("e-mail to yourself goes to your token's address; you need no USER item", async () => {
+    // user-a has no USER item: the e-mail claim is the address.
     const res = await call(A, 'POST', { body: { channels: ['email', 'in-app'], template: 'quota-warning', data: { usedPercent: '91' } } });
     expect(res.statusCode).toBe(202);
     expect(queued()).toEqual([expect.objectContaining({ id: res.body.id, userId: 'user-a', email: 'alice@a.example', channels: ['email', 'in-app'] })]);
-
-    // The same address in the body is fine; another one is refused (no relay to arbitrary addresses).
-    expect((await call(A, 'POST', { body: { channels: ['email'], template: 'quota-warning', data: { usedPercent: '91' }, email: 'ALICE@a.example' } })).statusCode).toBe(202);
-    expectError(await call(A, 'POST', { body: { channels: ['email'], template: 'quota-warning', data: { usedPercent: '91' }, email: 'mallory@evil.example' } }),
-      400, 'VALIDATION_FAILED', /body\.email: must be omitted when notifying yourself/);
-    expect(queued()).toHaveLength(2);
   });
 
-  test('members may not notify other users (403); admins may, within their tenant', async () => {
-    const body = { userId: 'user-a2', channels: ['in-app', 'email'], template: 'share-created', data: { sharedBy: 'Alice', fileName: 'plan.pdf', url: 'https://x.example/s/1' }, email: 'arthur@a.example' };
+  test('an e-mail address in the body is refused, whoever the recipient (no relay to arbitrary addresses)', async () => {
+    const refused = /^Invalid body: body: unknown field "email" \("email" is not accepted: e-mail goes to the recipient's stored address\)$/;
+    // Even your own address, even as an admin, even for in-app only.
+    expectError(await call(A, 'POST', { body: { channels: ['email'], ...generic, email: 'alice@a.example' } }), 400, 'VALIDATION_FAILED', refused);
+    expectError(await call(A, 'POST', { body: { userId: 'user-a2', channels: ['email'], ...generic, email: 'mallory@evil.example' }, groups: 'admin' }),
+      400, 'VALIDATION_FAILED', refused);
+    expectError(await call(A, 'POST', { body: { userId: 'user-a2', channels: ['in-app'], ...generic, email: 'arthur.stored@a.example' }, groups: 'admin' }),
+      400, 'VALIDATION_FAILED', refused);
+    const both = await call(A, 'POST', { body: { channels: ['email'], ...generic, email: 'x@y.example', cc: 'z@y.example' } });
+    expectError(both, 400, 'VALIDATION_FAILED', /unknown fields "email", "cc" \("email" is not accepted/);
+    expect(both.body.error.details).toEqual([{ path: 'body', message: expect.stringContaining('unknown fields "email", "cc"') }]);
+    expect(queued()).toHaveLength(0);
+  });
+
+  test('members may not notify other users (403, before any lookup); admins may, within their tenant', async () => {
+    const body = { userId: 'user-a2', channels: ['in-app', 'email'], template: 'share-created', data: { sharedBy: 'Alice', fileName: 'plan.pdf', url: 'https://x.example/s/1' } };
     expectError(await call(A, 'POST', { body }), 403, 'FORBIDDEN', /Only tenant admins/);
     expectError(await call(A, 'POST', { body, groups: 'member' }), 403, 'FORBIDDEN');
+    // A member cannot probe which users exist: an unknown user is a 403 too, not a 404.
+    expectError(await call(A, 'POST', { body: { ...body, userId: 'nobody' }, groups: 'member' }), 403, 'FORBIDDEN');
     expect(queued()).toHaveLength(0);
 
     const res = await call(A, 'POST', { body, groups: '[admin member]' });
     expect(res.statusCode).toBe(202);
+    // The address is the one on user-a2's USER item, not the caller's nor anything in the request.
     expect(queued()).toEqual([expect.objectContaining({
-      id: res.body.id, tenantId: 'tenant-a', userId: 'user-a2', requestedBy: 'user-a', email: 'arthur@a.example', channels: ['in-app', 'email'],
+      id: res.body.id, tenantId: 'tenant-a', userId: 'user-a2', requestedBy: 'user-a', email: 'arthur.stored@a.example', channels: ['in-app', 'email'],
     })]);
   });
 
+  test('an admin notifying another user in-app only queues no address', async () => {
+    const res = await call(A, 'POST', { body: { userId: 'user-a2', channels: ['in-app'], ...generic }, groups: 'admin' });
+    expect(res.statusCode).toBe(202);
+    expect(queued()).toHaveLength(1);
+    expect(queued()[0]).toMatchObject({ userId: 'user-a2', channels: ['in-app'] });
+    expect(queued()[0]).not.toHaveProperty('email');
+  });
+
+  test.each([
+    ['in-app', ['in-app']],
+    ['email', ['email']],
+    ['both channels', ['in-app', 'email']],
+  ])('admin: a user who does not exist in the tenant is a 404 (%s)', async (_case, channels) => {
+    expectError(await call(A, 'POST', { body: { userId: 'nobody', channels, ...generic }, groups: 'admin' }), 404, 'NOT_FOUND', /^User nobody not found$/);
+    // Another tenant's user is not found either: same answer, nothing about tenant B.
+    expectError(await call(A, 'POST', { body: { userId: 'user-b2', channels, ...generic }, groups: 'admin' }), 404, 'NOT_FOUND', /^User user-b2 not found$/);
+    expect(queued()).toHaveLength(0);
+  });
+
   test('an admin naming the caller themself is not "another user"', async () => {
-    const res = await call(A, 'POST', { body: { userId: 'user-a', channels: ['email'], template: 'generic', data: { subject: 's', message: 'm' } }, groups: 'admin' });
+    const res = await call(A, 'POST', { body: { userId: 'user-a', channels: ['email'], ...generic }, groups: 'admin' });
     expect(res.statusCode).toBe(202);
     expect(queued()[0]).toMatchObject({ userId: 'user-a', email: 'alice@a.example' });
   });
 
   test.each([
-    ['an e-mail to another user without an address', { userId: 'user-a2', channels: ['email'], template: 'generic', data: { subject: 's', message: 'm' } },
-      /body\.email: is required when notifying another user through the 'email' channel/],
-    ['an address without the email channel', { channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' }, email: 'a@b.example' },
-      /body\.email: is only allowed with the 'email' channel/],
-  ])('admin: %s is a 400', async (_case, body, message) => {
-    expectError(await call(A, 'POST', { body, groups: 'admin' }), 400, 'VALIDATION_FAILED', message);
+    ['no e-mail address', 'user-no-mail'],
+    ['an invalid stored address', 'user-bad-mail'],
+  ])('admin: e-mail to a user with %s is a 400; in-app works', async (_case, userId) => {
+    expectError(await call(A, 'POST', { body: { userId, channels: ['in-app', 'email'], ...generic }, groups: 'admin' }),
+      400, 'VALIDATION_FAILED', new RegExp(`^Invalid body: body\\.channels: 'email' needs an e-mail address and user ${userId} has none$`));
     expect(queued()).toHaveLength(0);
+    expect((await call(A, 'POST', { body: { userId, channels: ['in-app'], ...generic }, groups: 'admin' })).statusCode).toBe(202);
+    expect(queued()).toEqual([expect.objectContaining({ userId, channels: ['in-app'] })]);
   });
 
-  test('e-mail to yourself without an e-mail claim is a 400', async () => {
-    const event = apiEvent({ method: 'POST', resource: NOTIFICATIONS, identity: A, body: { channels: ['email'], template: 'generic', data: { subject: 's', message: 'm' } } });
-    delete (event.requestContext.authorizer!.claims as Record<string, string>).email;
-    expectError(parseResponse(await handler(event, lambdaContext())), 400, 'VALIDATION_FAILED', /body\.email: your account has no e-mail address/);
+  test('e-mail to yourself without an e-mail claim is a 400; in-app still works', async () => {
+    const send = async (channels: string[]) => {
+      const event = apiEvent({ method: 'POST', resource: NOTIFICATIONS, identity: A, body: { channels, ...generic } });
+      delete (event.requestContext.authorizer!.claims as Record<string, string>).email;
+      return parseResponse(await handler(event, lambdaContext()));
+    };
+    expectError(await send(['email']), 400, 'VALIDATION_FAILED', /^Invalid body: body\.channels: 'email' needs an e-mail address and your account has none$/);
+    expect(queued()).toHaveLength(0);
+    expect((await send(['in-app'])).statusCode).toBe(202);
+    expect(queued()).toHaveLength(1);
   });
 
   test.each([
@@ -145,8 +201,8 @@ describe('POST /api/notifications', () => {
     ['more than 20 data entries', { channels: ['in-app'], template: 'upload-complete', data: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']).concat([['fileName', 'f']])) },
       /body\.data: must have at most 20 entries/],
     ['a userId with "#"', { userId: 'x#y', channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' } }, /body\.userId: must be 1-128 letters/],
-    ['a malformed address', { userId: 'user-a2', channels: ['email'], template: 'generic', data: { subject: 's', message: 'm' }, email: 'not-an-address' }, /body\.email: must be an e-mail address/],
-    ['an unknown field', { channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' }, priority: 'high' }, /priority/],
+    ['an e-mail address', { userId: 'user-a2', channels: ['email'], template: 'generic', data: { subject: 's', message: 'm' }, email: 'a@b.example' }, /body: unknown field "email"/],
+    ['an unknown field', { channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' }, priority: 'high' }, /^Invalid body: body: unknown field "priority"$/],
   ])('%s is a 400 that says what is wrong', async (_case, body, message) => {
     expectError(await call(A, 'POST', { body, groups: 'admin' }), 400, 'VALIDATION_FAILED', message);
     expect(queued()).toHaveLength(0);

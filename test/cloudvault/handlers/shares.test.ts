@@ -4,13 +4,11 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
-import { S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
+import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
 import { GSI, fileKey, objectKey, shareKey, tenantPk, versionKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { handler } from '../../../src/cloudvault/handlers/shares.lambda';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const s3rverAccount: { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } } = require('@20minutes/s3rver/lib/models/account');
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a' };
 const B: Identity = { tenantId: 'tenant-b', sub: 'user-b' };
@@ -24,10 +22,10 @@ let doc: DynamoDBDocumentClient;
 let bucket: string;
 
 beforeAll(async () => {
-  // The handlers' clients send one key pair (handler-env's) to both emulators. DynamoDB Local keeps
-  // a separate database per access key (it runs without -sharedDb) and db.createTable() uses that
-  // same key, while the S3 emulator only knows its own key: teach it handler-env's.
-  s3rverAccount.DUMMY_ACCOUNT.createKeyPair(process.env.AWS_ACCESS_KEY_ID!, process.env.AWS_SECRET_ACCESS_KEY!);
+  // The handlers' clients send one key pair to both: the S3 emulator accepts only its own (DynamoDB
+  // Local, run with -sharedDb, any). Set before the handlers create their clients.
+  process.env.AWS_ACCESS_KEY_ID = S3_EMULATOR_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = S3_EMULATOR_CREDENTIALS.secretAccessKey;
   [db, emu] = await Promise.all([startDynamoDbLocal(), startS3Emulator()]);
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
   process.env.TABLE_NAME = await db.createTable();

@@ -8,9 +8,10 @@
  */
 import { randomUUID } from 'crypto';
 import { PutCommand, QueryCommand, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ddb, tableName } from './clients';
-import { activeTenantKey, analyticsEventSk, tenantPk } from './keys';
+import { activeTenantKey, analyticsEventSk, eventDayPrefix, tenantPk } from './keys';
+import './zod-locale';
 
 export const EVENT_TYPES = ['file_viewed', 'file_downloaded', 'file_uploaded', 'file_shared', 'search', 'share_opened', 'login'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -31,7 +32,7 @@ const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 /** A calendar day `YYYY-MM-DD` (UTC) that exists (no 2026-02-30). */
 export const daySchema = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-  .refine((s) => DAY_PATTERN.test(s) && dayOf(new Date(`${s}T00:00:00.000Z`)) === s, { message: 'must be a date (YYYY-MM-DD)' });
+  .check(z.refine((s) => DAY_PATTERN.test(s) && dayOf(new Date(`${s}T00:00:00.000Z`)) === s, { message: 'must be a date (YYYY-MM-DD)' }));
 
 /** The UTC day of `date`. */
 export function dayOf(date: Date): string {
@@ -58,9 +59,6 @@ export interface DayCounts {
   readonly activeUsers: number;
   readonly eventCount: number;
 }
-
-/** Sort key prefix of a day's raw events (`EVENT#<day>#`). */
-export const eventDayPrefix = (day: string): string => analyticsEventSk(day, '', '').slice(0, -1);
 
 /** Counts a tenant's raw events of `day` (every page of the query). */
 export async function countDay(tenantId: string, day: string): Promise<DayCounts> {

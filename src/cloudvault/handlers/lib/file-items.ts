@@ -17,7 +17,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, s3, tableName } from './clients';
 import { NotFoundError } from './errors';
 import { MAX_TRANSACTION_ITEMS, TransactItem, concurrentModification, counterUpdate, nameGuardDelete, queryAll, transact } from './hierarchy';
-import { FILE_PREFIX, GSI, childIndex, fileKey, tenantKey, tenantPk, thumbnailKey, versionKey } from './keys';
+import { GSI, childIndex, childSkPrefix, fileKey, tenantKey, tenantPk, thumbnailKey, versionKey, versionPrefix } from './keys';
 import { logger, metrics, MetricUnit } from './observability';
 
 export type FileStatus = 'PENDING' | 'AVAILABLE' | 'QUARANTINED';
@@ -158,7 +158,7 @@ export async function versionsOf(tenantId: string, fileId: string): Promise<Vers
   return (await queryAll({
     TableName: tableName(),
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': `${FILE_PREFIX}${fileId}#VERSION#` },
+    ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': versionPrefix(fileId) },
     ConsistentRead: true,
   })) as unknown as VersionItem[];
 }
@@ -169,7 +169,7 @@ export async function filesInFolder(tenantId: string, folderId: string): Promise
     TableName: tableName(),
     IndexName: GSI.folderChildren,
     KeyConditionExpression: 'gsi2pk = :p AND begins_with(gsi2sk, :kind)',
-    ExpressionAttributeValues: { ':p': childIndex(tenantId, folderId, 'FILE', '').gsi2pk, ':kind': 'FILE#' },
+    ExpressionAttributeValues: { ':p': childIndex(tenantId, folderId, 'FILE', '').gsi2pk, ':kind': childSkPrefix('FILE') },
   })) as unknown as FileItem[];
 }
 

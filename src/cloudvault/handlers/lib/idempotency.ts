@@ -18,18 +18,20 @@ import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } 
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { tableName } from './clients';
 import { ConflictError, ValidationError } from './errors';
+import { idempotencyPk } from './keys';
 import { tracer } from './observability';
+import './zod-locale';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
-const keySchema = z
-  .string()
-  .min(1, { message: 'must not be empty' })
-  .max(255, { message: 'must be at most 255 characters' })
-  .regex(/^[\x21-\x7e]+$/, { message: 'must be visible ASCII characters without spaces' });
+const keySchema = z.string().check(
+  z.minLength(1, { message: 'must not be empty' }),
+  z.maxLength(255, { message: 'must be at most 255 characters' }),
+  z.regex(/^[\x21-\x7e]+$/, { message: 'must be visible ASCII characters without spaces' }),
+);
 
 /** The request's Idempotency-Key header (names are case-insensitive), validated; undefined when absent. */
 export function idempotencyKeyOf(event: APIGatewayProxyEvent): string | undefined {
@@ -37,7 +39,7 @@ export function idempotencyKeyOf(event: APIGatewayProxyEvent): string | undefine
   const name = Object.keys(headers).find((h) => h.toLowerCase() === IDEMPOTENCY_HEADER.toLowerCase());
   const value = name === undefined ? undefined : headers[name];
   if (value === undefined) return undefined;
-  const parsed = keySchema.safeParse(value);
+  const parsed = z.safeParse(keySchema, value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => ({ path: `headers.${IDEMPOTENCY_HEADER}`, message: i.message }));
     throw new ValidationError(`Invalid headers: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
@@ -68,7 +70,7 @@ export function idempotentOperation(operation: string, options: IdempotentOperat
       keyAttr: 'pk',
       sortKeyAttr: 'sk',
       expiryAttr: 'expiresAt',
-      staticPkValue: `idempotency#${operation}`,
+      staticPkValue: idempotencyPk(operation),
       awsSdkV3Client: tracer.captureAWSv3Client(new DynamoDBClient(endpoint ? { endpoint } : {})),
     });
     const config = new IdempotencyConfig({ expiresAfterSeconds: options.expiresAfterSeconds ?? 3600, hashFunction: 'sha256' });

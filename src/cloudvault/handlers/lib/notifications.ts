@@ -2,7 +2,8 @@
  * The notification message: what the notifications API puts on the queue and the
  * notification worker consumes. Both sides validate it with the same schema.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale';
 
 /**
  * Templates and the variables each one needs. The SES templates of the events stack
@@ -29,30 +30,30 @@ export const MAX_DATA_ENTRIES = 20;
 export const MAX_DATA_VALUE_LENGTH = 1000;
 
 /** A Cognito `sub` (or a local dev user id): it goes into sort keys, so no `#`. */
-export const userIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { message: 'must be 1-128 letters, digits, "_" or "-"' });
+export const userIdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { message: 'must be 1-128 letters, digits, "_" or "-"' }));
 
 /** An e-mail address (one recipient). */
-export const emailSchema = z.email({ message: 'must be an e-mail address' }).max(254, { message: 'must be at most 254 characters' });
+export const emailSchema = z.email({ message: 'must be an e-mail address' }).check(z.maxLength(254, { message: 'must be at most 254 characters' }));
 
-export const channelsSchema = z
-  .array(z.enum(CHANNELS, { message: `must be one of ${CHANNELS.map((c) => `'${c}'`).join(', ')}` }))
-  .min(1, { message: 'must list at least one channel' })
-  .max(CHANNELS.length, { message: `must list at most ${CHANNELS.length} channels` })
-  .refine((list) => new Set(list).size === list.length, { message: 'must not repeat a channel' });
+export const channelsSchema = z.array(z.enum(CHANNELS, { message: `must be one of ${CHANNELS.map((c) => `'${c}'`).join(', ')}` })).check(
+  z.minLength(1, { message: 'must list at least one channel' }),
+  z.maxLength(CHANNELS.length, { message: `must list at most ${CHANNELS.length} channels` }),
+  z.refine((list) => new Set(list).size === list.length, { message: 'must not repeat a channel' }),
+);
 
 export const templateSchema = z.enum(TEMPLATE_NAMES, { message: `must be one of ${TEMPLATE_NAMES.map((t) => `'${t}'`).join(', ')}` });
 
 export const dataSchema = z
   .record(
-    z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/),
-    z.string({ message: 'must be a string' }).max(MAX_DATA_VALUE_LENGTH, { message: `must be at most ${MAX_DATA_VALUE_LENGTH} characters` }),
+    z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/)),
+    z.string({ message: 'must be a string' }).check(z.maxLength(MAX_DATA_VALUE_LENGTH, { message: `must be at most ${MAX_DATA_VALUE_LENGTH} characters` })),
     // zod reports a bad key as "Invalid key in record"; say what a key must look like.
     { error: (issue) => (issue.code === 'invalid_key' ? 'keys must be identifiers (a letter, then letters, digits or "_"; at most 64)' : undefined) },
   )
-  .refine((d) => Object.keys(d).length <= MAX_DATA_ENTRIES, { message: `must have at most ${MAX_DATA_ENTRIES} entries` });
+  .check(z.refine((d) => Object.keys(d).length <= MAX_DATA_ENTRIES, { message: `must have at most ${MAX_DATA_ENTRIES} entries` }));
 
 /** Adds an issue at `data` for each variable the template needs and `data` lacks. */
-export function checkTemplateVariables(template: TemplateName, data: Record<string, string>, ctx: z.RefinementCtx, path: PropertyKey[] = ['data']): void {
+export function checkTemplateVariables(template: TemplateName, data: Record<string, string>, ctx: z.core.$RefinementCtx, path: PropertyKey[] = ['data']): void {
   const missing = TEMPLATE_VARIABLES[template].filter((v) => data[v] === undefined);
   if (missing.length > 0) {
     ctx.addIssue({ code: 'custom', path, message: `template '${template}' needs ${missing.map((m) => `"${m}"`).join(', ')}` });
@@ -68,23 +69,25 @@ export const notificationMessageSchema = z
     version: z.literal(MESSAGE_VERSION),
     /** The notification id (returned by the API), in-app item id and idempotency key of the worker. */
     id: z.uuid(),
-    tenantId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    tenantId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
     userId: userIdSchema,
     channels: channelsSchema,
     template: templateSchema,
     data: dataSchema,
     /** Recipient address; present exactly when `channels` has 'email'. */
-    email: emailSchema.optional(),
+    email: z.optional(emailSchema),
     /** Who asked for it (the caller's sub). */
     requestedBy: userIdSchema,
     createdAt: z.iso.datetime(),
   })
-  .superRefine((m, ctx) => {
-    if (m.channels.includes('email') !== (m.email !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['email'], message: "must be present exactly when channels has 'email'" });
-    }
-    checkTemplateVariables(m.template, m.data, ctx);
-  });
+  .check(
+    z.superRefine((m, ctx) => {
+      if (m.channels.includes('email') !== (m.email !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['email'], message: "must be present exactly when channels has 'email'" });
+      }
+      checkTemplateVariables(m.template, m.data, ctx);
+    }),
+  );
 
 export type NotificationMessage = z.infer<typeof notificationMessageSchema>;
 

@@ -4,22 +4,22 @@
  * caller's own partition and item type: a token made for (or by) another tenant is a 400, and
  * DynamoDB never sees a start key outside the key condition.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from './errors';
 import { Key } from './keys';
+import './zod-locale';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
 /** `?limit=` as a number from 1 to MAX_PAGE_SIZE. */
-export const limitQuery = z
-  .string()
-  .regex(/^\d{1,3}$/, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= MAX_PAGE_SIZE, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` });
+export const limitQuery = z.pipe(
+  z.string().check(z.regex(/^\d{1,3}$/, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })),
+  z.transform(Number),
+).check(z.refine((n) => n >= 1 && n <= MAX_PAGE_SIZE, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` }));
 
 /** `?nextToken=` before decoding (decoded by `decodeNextToken`, which knows the partition). */
-export const nextTokenQuery = z.string().max(2048, { message: 'must be at most 2048 characters' });
+export const nextTokenQuery = z.string().check(z.maxLength(2048, { message: 'must be at most 2048 characters' }));
 
 /** The token for a page's LastEvaluatedKey; undefined on the last page. */
 export function encodeNextToken(lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined {

@@ -10,10 +10,11 @@
  * not reserve space, so concurrent uploads can overshoot the quota by at most their own sizes.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ddb, tableName } from './clients';
 import { BadRequestError, LimitExceededError } from './errors';
 import { tenantKey } from './keys';
+import './zod-locale';
 
 export const DEFAULT_QUOTA_BYTES = 10 * 1024 ** 3;
 
@@ -25,17 +26,17 @@ export interface TenantLimits {
 }
 
 // The profile is written by onboarding and the processor; a malformed one fails closed (500, logged).
-const stringList = z.union([z.array(z.string()), z.set(z.string())]).transform((v) => [...v]);
+const stringList = z.pipe(z.union([z.array(z.string()), z.set(z.string())]), z.transform((v) => [...v]));
 const tenantProfile = z.object({
-  quotaBytes: z.number().int().nonnegative().optional(),
-  storedBytes: z.number().int().optional(),
-  maxFileBytes: z.number().int().positive().optional(),
-  allowedContentTypes: stringList.optional(),
+  quotaBytes: z.optional(z.int().check(z.nonnegative())),
+  storedBytes: z.optional(z.int()),
+  maxFileBytes: z.optional(z.int().check(z.positive())),
+  allowedContentTypes: z.optional(stringList),
 });
 
 export async function tenantLimits(tenantId: string): Promise<TenantLimits> {
   const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: tenantKey(tenantId), ConsistentRead: true }));
-  const parsed = tenantProfile.safeParse(res.Item ?? {});
+  const parsed = z.safeParse(tenantProfile, res.Item ?? {});
   if (!parsed.success) throw new Error(`Tenant profile of ${tenantId} is malformed: ${parsed.error.message}`);
   const p = parsed.data;
   return {

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BadRequestError, PayloadTooLargeError, ValidationError } from './errors';
+import './zod-locale';
 
 /** JSON bodies larger than this are refused before parsing (metadata only; file bytes go to S3 directly). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -11,15 +12,15 @@ export interface Problem {
   readonly message: string;
 }
 
-function problems(where: string, error: z.ZodError): Problem[] {
+function problems(where: string, error: z.core.$ZodError): Problem[] {
   return error.issues.map((issue) => ({
     path: [where, ...issue.path.map((p) => String(p))].join('.'),
     message: issue.message,
   }));
 }
 
-function parse<S extends z.ZodType>(where: string, schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input);
+function parse<S extends z.ZodMiniType>(where: string, schema: S, input: unknown): z.infer<S> {
+  const result = z.safeParse(schema, input);
   if (!result.success) {
     const list = problems(where, result.error);
     // The message alone says what is wrong; details lists every problem for clients that want them.
@@ -29,7 +30,7 @@ function parse<S extends z.ZodType>(where: string, schema: S, input: unknown): z
 }
 
 /** Parses and validates the JSON body. Missing or malformed JSON is a 400, not a 500. */
-export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
+export function parseBody<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
   if (event.body === null || event.body === undefined || event.body === '') {
     throw new BadRequestError('Request body is required (JSON object)', undefined, 'BODY_REQUIRED');
   }
@@ -45,12 +46,12 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, sche
 }
 
 /** Validates path parameters (`{id}` and friends). */
-export function parsePath<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
+export function parsePath<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
   return parse('path', schema, event.pathParameters ?? {});
 }
 
 /** Validates query string parameters (single-valued). */
-export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
+export function parseQuery<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
   return parse('query', schema, event.queryStringParameters ?? {});
 }
 
@@ -58,7 +59,7 @@ export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, sch
 export const idSchema = z.uuid({ message: 'must be a UUID' });
 
 /** `true`/`false` in a query string. */
-export const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const booleanQuery = z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'));
 
 // Control characters (C0, DEL, C1) have no place in names and break logs, terminals and headers.
 // eslint-disable-next-line no-control-regex
@@ -68,13 +69,15 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
  * A folder or file name: 1-255 characters, no path separators, no `..`, no control characters,
  * no leading or trailing whitespace. Normalized to NFC so visually equal names compare equal.
  */
-export const nameSchema = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-  .min(1, { message: 'must not be empty' })
-  .max(255, { message: 'must be at most 255 characters' })
-  .refine((s) => !s.includes('/') && !s.includes('\\'), { message: 'must not contain "/" or "\\"' })
-  .refine((s) => !s.includes('..'), { message: 'must not contain ".."' })
-  .refine((s) => s !== '.', { message: 'must not be "."' })
-  .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' })
-  .refine((s) => s.trim() === s, { message: 'must not start or end with whitespace' })
-  .transform((s) => s.normalize('NFC'));
+export const nameSchema = z.pipe(
+  z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).check(
+    z.minLength(1, { message: 'must not be empty' }),
+    z.maxLength(255, { message: 'must be at most 255 characters' }),
+    z.refine((s) => !s.includes('/') && !s.includes('\\'), { message: 'must not contain "/" or "\\"' }),
+    z.refine((s) => !s.includes('..'), { message: 'must not contain ".."' }),
+    z.refine((s) => s !== '.', { message: 'must not be "."' }),
+    z.refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' }),
+    z.refine((s) => s.trim() === s, { message: 'must not start or end with whitespace' }),
+  ),
+  z.transform((s) => s.normalize('NFC')),
+);
