@@ -33,8 +33,8 @@ const SYNTH_BUDGET = 1.5;
 const INIT_BUDGET = 2;
 const BUNDLE_BUDGET = 300 * 1024;
 const SUITE_BUDGET_MS = 3 * 60 * 1000;
-// Same loader as `npx projen cloudvault` (ts-node --transpile-only), without the projen/npx startup.
-const TS_NODE = ['-r', 'ts-node/register/transpile-only'];
+// Same loader as `npx projen cloudvault` and cdk.json (esbuild-register), without the projen/npx startup.
+const APP_LOADER = ['-r', 'esbuild-register'];
 
 const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
 const ms = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
@@ -62,32 +62,42 @@ function templatesOf(dir: string, into: string): number {
 
 interface SynthResult { wall: number; rss?: number; walls: number[]; templates: number }
 
-function synth(tmp: string): { app: SynthResult; floor: SynthResult } {
-  const appWalls: number[] = []; const appRss: number[] = [];
+// aws-cdk-lib validates every synthesized template against the CloudFormation registry schemas and
+// default rules (@aws/cloudformation-validate, WebAssembly) unless CDK_VALIDATION=false; main.ts's
+// `@aws-cdk/core:validateAgainstDefaultRules` only turns its findings from warnings into errors.
+const VALIDATION_OFF = { CDK_VALIDATION: 'false' };
+
+interface SynthRuns { app: SynthResult; floor: SynthResult; appNoValidation: SynthResult; floorNoValidation: SynthResult }
+
+/**
+ * The app and its CfnInclude floor, each with and without the CloudFormation template validation
+ * main.ts turns on, run round-robin (one of each per round) so that load drifting on a shared
+ * machine affects all four alike.
+ */
+function synth(tmp: string): SynthRuns {
   const templatesDir = path.join(tmp, 'templates');
   mkdirSync(templatesDir);
   let templates = 0;
+  const kinds = ['app', 'floor', 'appNoValidation', 'floorNoValidation'] as const;
+  const walls = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<typeof kinds[number], number[]>;
+  const rss = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<typeof kinds[number], number[]>;
   for (let i = 0; i < SYNTH_RUNS; i++) {
-    const outdir = path.join(tmp, `app-${i}`);
-    const r = runChild('node', [...TS_NODE, 'src/cloudvault/main.ts'], { cwd: ROOT, env: { CDK_OUTDIR: outdir } });
-    appWalls.push(r.wallMs); if (r.maxRssKiB) appRss.push(r.maxRssKiB);
-    if (i === 0) templates = templatesOf(outdir, templatesDir);
-    rmSync(outdir, { recursive: true, force: true });
-    log(`  synth app run ${i + 1}/${SYNTH_RUNS}: ${sec(r.wallMs)} ${mib(r.maxRssKiB)}`);
+    for (const kind of kinds) {
+      const outdir = path.join(tmp, `${kind}-${i}`);
+      const validation = kind === 'app' || kind === 'floor';
+      const r = kind.startsWith('app')
+        ? runChild('node', [...APP_LOADER, 'src/cloudvault/main.ts'], { cwd: ROOT, env: { CDK_OUTDIR: outdir, ...(validation ? {} : VALIDATION_OFF) } })
+        : runChild('node', [...APP_LOADER, 'bench/include-app.ts', templatesDir, outdir], { cwd: ROOT, env: validation ? {} : VALIDATION_OFF });
+      walls[kind].push(r.wallMs); if (r.maxRssKiB) rss[kind].push(r.maxRssKiB);
+      if (i === 0 && kind === 'app') templates = templatesOf(outdir, templatesDir);
+      rmSync(outdir, { recursive: true, force: true });
+    }
+    log(`  synth round ${i + 1}/${SYNTH_RUNS}: ${kinds.map((k) => `${k} ${sec(walls[k][i])}`).join(', ')}`);
   }
-  const floorWalls: number[] = []; const floorRss: number[] = [];
-  for (let i = 0; i < SYNTH_RUNS; i++) {
-    const outdir = path.join(tmp, `floor-${i}`);
-    const env = { TS_NODE_PROJECT: 'tsconfig.dev.json' };
-    const r = runChild('node', [...TS_NODE, 'bench/include-app.ts', templatesDir, outdir], { cwd: ROOT, env });
-    floorWalls.push(r.wallMs); if (r.maxRssKiB) floorRss.push(r.maxRssKiB);
-    rmSync(outdir, { recursive: true, force: true });
-    log(`  synth floor run ${i + 1}/${SYNTH_RUNS}: ${sec(r.wallMs)} ${mib(r.maxRssKiB)}`);
-  }
-  const pack = (walls: number[], rss: number[]): SynthResult => ({
-    wall: median(walls), rss: rss.length ? median(rss) : undefined, walls, templates,
+  const pack = (kind: typeof kinds[number]): SynthResult => ({
+    wall: median(walls[kind]), rss: rss[kind].length ? median(rss[kind]) : undefined, walls: walls[kind], templates,
   });
-  return { app: pack(appWalls, appRss), floor: pack(floorWalls, floorRss) };
+  return { app: pack('app'), floor: pack('floor'), appNoValidation: pack('appNoValidation'), floorNoValidation: pack('floorNoValidation') };
 }
 
 /**
@@ -142,9 +152,10 @@ async function main(): Promise<void> {
   const probeInits = new Map<ProbeBundle, number>(probes.map((p) => [p, initOf.get(p.file)!]));
   const zod = zodDifferences();
 
-  log(`synth: ${SYNTH_RUNS} app runs + ${SYNTH_RUNS} CfnInclude floor runs, fresh processes ...`);
-  const { app, floor } = synth(tmp);
+  log(`synth: ${SYNTH_RUNS} rounds of app and CfnInclude floor, with and without template validation, fresh processes ...`);
+  const { app, floor, appNoValidation, floorNoValidation } = synth(tmp);
   const synthRatio = app.wall / floor.wall;
+  const synthRatioNoValidation = appNoValidation.wall / floorNoValidation.wall;
 
   let suite: Awaited<ReturnType<typeof jestSuite>> | undefined;
   let startup: number | undefined;
@@ -164,7 +175,10 @@ async function main(): Promise<void> {
   const synthRows = [
     [`CloudVault dev stage, 5 nag packs (${app.templates} templates)`, sec(app.wall), app.walls.map((w) => (w / 1000).toFixed(1)).join(', '), mib(app.rss)],
     ['Floor: same templates via CfnInclude, no nag', sec(floor.wall), floor.walls.map((w) => (w / 1000).toFixed(1)).join(', '), mib(floor.rss)],
-    ['Ratio app / floor', `${synthRatio.toFixed(2)}x`, '', app.rss && floor.rss ? `${(app.rss / floor.rss).toFixed(2)}x` : 'n/a'],
+    ['**Ratio app / floor**', `${synthRatio.toFixed(2)}x`, '', app.rss && floor.rss ? `${(app.rss / floor.rss).toFixed(2)}x` : 'n/a'],
+    ['App without the template validation', sec(appNoValidation.wall), appNoValidation.walls.map((w) => (w / 1000).toFixed(1)).join(', '), mib(appNoValidation.rss)],
+    ['Floor without the template validation', sec(floorNoValidation.wall), floorNoValidation.walls.map((w) => (w / 1000).toFixed(1)).join(', '), mib(floorNoValidation.rss)],
+    ['Ratio without validation', `${synthRatioNoValidation.toFixed(2)}x`, '', appNoValidation.rss && floorNoValidation.rss ? `${(appNoValidation.rss / floorNoValidation.rss).toFixed(2)}x` : 'n/a'],
   ];
   const handlerHead = ['Handler', 'bundle', 'gzip', 'size vs 300 KiB', 'init (median)', 'init vs empty'];
   const handlerRow = (b: BundleInfo, init: number): string[] => [
@@ -284,7 +298,10 @@ async function main(): Promise<void> {
   const verdicts = [
     `- Synth <= ${SYNTH_BUDGET}x floor: **${synthOk ? 'holds' : 'does not hold'}** (${synthRatio.toFixed(2)}x: ${sec(app.wall)} vs ${sec(floor.wall)}). ` +
       `The constructs, their aspects and the five nag packs add ${sec(app.wall - floor.wall)} and ${mib(app.rss && floor.rss ? app.rss - floor.rss : undefined)} ` +
-      'over the floor, which itself is mostly loading aws-cdk-lib through ts-node and writing the same templates.',
+      'over the floor, which itself is mostly loading aws-cdk-lib and writing and validating the same templates. ' +
+      'Both sides run aws-cdk-lib\'s CloudFormation template validation (registry schemas and default rules, WebAssembly), ' +
+      `which takes ${sec(app.wall - appNoValidation.wall)} of the app's time and ${sec(floor.wall - floorNoValidation.wall)} of the floor's; ` +
+      `with it off on both sides (\`CDK_VALIDATION=false\`) the ratio is ${synthRatioNoValidation.toFixed(2)}x.`,
     ...bundles.map((b) => {
       const init = inits.get(b.name)! / emptyInit;
       const pkgs = b.topPackages.slice(0, 3).map((t) => `\`${t.input}\` ${kib(t.bytes)}`).join(', ');
@@ -318,8 +335,8 @@ Generated by \`bench/run.ts\` (\`npx projen bench\`${QUICK ? ', run with `--quic
 
 ## Method
 
-- **Synth.** What \`npx projen cloudvault\` runs: \`src/cloudvault/main.ts\` under \`ts-node --transpile-only\` (as \`node -r ts-node/register/transpile-only\`, so projen's and npx's own startup is not counted), dev profile, all five cdk-nag packs (AwsSolutions, HIPAA, NIST 800-53 R5, PCI DSS 3.2.1, Serverless), each run in a fresh node process writing to a temporary \`CDK_OUTDIR\`. Wall time is measured by the parent around the child; peak RSS is \`/usr/bin/time -v\`'s "Maximum resident set size" of the child${HAS_TIME ? '' : ' (not available on this machine: n/a)'}. Median of ${SYNTH_RUNS} runs.
-- **Synth floor.** The ${app.templates} templates synthesized by the first app run, re-synthesized by \`bench/include-app.ts\`: a bare \`App\` with one stack per template holding one \`cloudformation_include.CfnInclude\`, no nag, same loader, fresh process, median of ${SYNTH_RUNS}. The ratio app/floor is what the constructs, aspects and nag packs cost on top of loading aws-cdk-lib and writing the same CloudFormation. Budget: <= ${SYNTH_BUDGET}x.
+- **Synth.** What \`npx projen cloudvault\` runs: \`src/cloudvault/main.ts\` under the esbuild-register loader (\`node -r esbuild-register\`, as the task and cdk.json run it; projen's and npx's own startup is not counted; under \`ts-node --transpile-only\` the same synth took about 1 s more, mostly the TypeScript compiler transpiling src), dev profile, all five cdk-nag packs (AwsSolutions, HIPAA, NIST 800-53 R5, PCI DSS 3.2.1, Serverless), each run in a fresh node process writing to a temporary \`CDK_OUTDIR\`. Wall time is measured by the parent around the child; peak RSS is \`/usr/bin/time -v\`'s "Maximum resident set size" of the child${HAS_TIME ? '' : ' (not available on this machine: n/a)'}. Median of ${SYNTH_RUNS} runs.
+- **Synth floor.** The ${app.templates} templates synthesized by the first app run, re-synthesized by \`bench/include-app.ts\`: a bare \`App\` with one stack per template holding one \`cloudformation_include.CfnInclude\`, no nag, same loader, fresh process, median of ${SYNTH_RUNS}. Both run aws-cdk-lib's CloudFormation template validation (on by default; it checks templates, not constructs); a second pair of rows turns it off on both sides with \`CDK_VALIDATION=false\`. App and floor runs alternate, one of each per round. The ratio app/floor is what the constructs, aspects and nag packs cost on top of loading aws-cdk-lib, writing and validating the same CloudFormation. Budget: <= ${SYNTH_BUDGET}x.
 - **Handlers.** For each folder in \`assets/handlers/\` (built by \`npx projen bundle:handlers\`, copied at the start so that a concurrent rebuild cannot disturb the run): size of \`index.mjs\` in bytes and gzipped (zlib level 9). Module init: a fresh \`node\` process runs \`bench/handler-init.mjs\`, which times loading the bundle with \`performance.now()\` and exits: \`await import()\` for \`.mjs\`, \`require()\` for \`.cjs\`, as the Lambda Node.js runtime loads them; median of ${INIT_RUNS} processes. Baseline: \`export const handler = async () => ({})\` bundled with the same esbuild options (\`bench/handlers.ts\` imports them from \`build-tools/bundle-handlers.ts\`). Init is measured on Node ${process.version} locally, not on the Lambda Node.js 24 ARM64 runtime, so read the ratios, not the absolute times. Budgets: bundle < 300 KiB unless justified, init <= ${INIT_BUDGET}x empty. The top inputs come from esbuild's metafile of a rebuild into a temporary directory (\`bytesInOutput\`, after minification and tree-shaking).
 - **Handler variants** (\`bench/variants.ts\`). Handlers rebuilt with the shipped options changed in one respect, measured like the shipped bundle: ${variants(ROOT).map((v) => `*${v.name}*: ${v.description}${v.everyHandler ? ' (every handler)' : ''}`).join('; ')}. Variants about the SDK are built only for handlers with AWS SDK v3 code in their bundle; ${ALL_VARIANTS ? 'this run built every variant for every handler (`--all-variants`)' : `the variants not marked "every handler" only for ${[...representatives].map((r) => `\`${r}\``).join(', ')} (the smallest bundle, the smallest and the largest with the SDK; \`--all-variants\` builds them for all)`}. All init times (empty, shipped, variants, probes) are taken in ${INIT_RUNS} rounds, each loading every bundle once in a fresh process, so that load drifting on a shared machine affects every bundle alike; the median per bundle is reported. **SDK from the runtime, and its limits:** in Lambda an external \`@aws-sdk/*\` import resolves to the runtime's copy under \`/var/runtime/node_modules\` (CommonJS builds, one \`dist-cjs/index.js\` per package); here the variant bundles are written under \`node_modules/.cache/cv-bench/\` so the same import resolves to this repository's \`node_modules\`, whose packages have no \`exports\` map, so Node loads their \`main\` entry: the same CommonJS \`dist-cjs\` builds. What is measured is Node loading and evaluating those packages from a warm local disk; not measured: the runtime's SDK version (older than the one here, with possibly fewer or different internal packages), its disk and file cache, and anything Lambda does before or after loading the handler. The comparison is the module init of the same handler code, SDK inside the bundle vs SDK from a node_modules tree.
 - **Probes** (\`bench/probes.ts\`, sources in \`bench/probes/\`). Single-dependency bundles built with the shipped options, measured the same way: ${PROBES.map((p) => `*${p.name}*: ${p.description}`).join('; ')}. The two zod probes are also run (from source, in the bench process) over ${zod.cases} valid and invalid inputs of the folders routes (\`bench/probes/zod-cases.ts\`), comparing parsed values and every issue's path and message.
