@@ -316,6 +316,14 @@ async function main(): Promise<void> {
       (tracerProbe ? `The Powertools tracer alone takes ${ms(probeInits.get(tracerProbe)!)} (${rel(probeInits.get(tracerProbe)!, emptyInit)} empty), so no handler that traces can meet it; ` : '') +
       'see the decisions above for what was measured to shrink it.');
   }
+  if (bundles.some((b) => b.bytes >= BUNDLE_BUDGET)) {
+    verdicts.push('- Why the bundles exceed 300 KiB (the notes the budget asks for): every handler over it carries AWS SDK v3 clients ' +
+      '(`@smithy/core` alone is about 130-140 KiB, `@aws-sdk/client-s3` about 100 KiB), bundled on purpose because the bundle initializes ' +
+      'faster than the runtime\'s copy (see the decisions above: the size is paid for with a faster cold start, and only the commands used are in it). ' +
+      'What is not the SDK was cut where it was measured to pay: zod/mini instead of zod (about 60 KiB per bundle), source maps without sources; ' +
+      'the tracer (aws-xray-sdk-core) stays, see above. The file-processor ships sharp and libvips for linux-arm64 (about 18 MiB) next to its bundle: ' +
+      'image processing, as the issue allows.');
+  }
   if (suite) {
     const slowest = [...suite.files].sort((a, b) => b.wall - a.wall).slice(0, 3).map((f) => `\`${f.file}\` ${sec(f.wall)}`).join(', ');
     const nagTotal = suite.files.reduce((a, f) => a + (f.nag ?? 0), 0);
