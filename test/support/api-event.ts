@@ -78,3 +78,14 @@ export interface ParsedResponse {
 export function parseResponse(res: APIGatewayProxyResult): ParsedResponse {
   return { statusCode: res.statusCode, headers: res.headers ?? {}, body: res.body ? JSON.parse(res.body) : undefined };
 }
+
+/**
+ * Asserts the one error shape of every CloudVault route: the status, the code, optionally the
+ * message, and nothing else in the body (no stack traces, internals or password hashes).
+ */
+export function expectError(res: ParsedResponse, status: number, code: string, message?: RegExp): void {
+  expect({ status: res.statusCode, code: res.body?.error?.code }).toEqual({ status, code });
+  expect(Object.keys(res.body)).toEqual(['error']);
+  if (message) expect(res.body.error.message).toMatch(message);
+  expect(JSON.stringify(res.body)).not.toMatch(/at .+\.ts:\d+|node_modules|scrypt\$/);
+}

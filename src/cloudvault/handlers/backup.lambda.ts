@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'crypto';
 import { DescribeBackupJobCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand, QueryCommand, QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { backup, ddb, s3, tableName } from './lib/clients';
@@ -29,6 +29,7 @@ import { created, ok } from './lib/http';
 import { BACKUP_PREFIX, backupKey, backupObjectKey, scheduledBackupKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
+import { queryAll } from './lib/query';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -328,17 +329,6 @@ async function verifyScheduledBackup(day: string): Promise<ScheduledBackupResult
 }
 
 // ---------------------------------------------------------------------------------------------
-
-async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb().send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
 
 function filesBucket(): string {
   return requiredEnv('FILES_BUCKET');

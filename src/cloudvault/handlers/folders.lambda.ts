@@ -26,10 +26,11 @@ import * as z from 'zod/mini';
 import { ddb, tableName } from './lib/clients';
 import { BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError } from './lib/errors';
 import { deleteFileCompletely, filesInFolder } from './lib/file-items';
-import { TransactItem, counterUpdate, folderOp, nameConflict, nameGuardDelete, nameGuardPut, queryAll, transact } from './lib/hierarchy';
+import { TransactItem, counterUpdate, folderOp, nameConflict, nameGuardDelete, nameGuardPut, transact } from './lib/hierarchy';
 import { created, ok } from './lib/http';
 import { FOLDER_PREFIX, GSI, childIndex, folderKey, nameKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
+import { queryAll } from './lib/query';
 import { booleanQuery, idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 

@@ -5,7 +5,7 @@ import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local
 import { handler } from '../../../src/cloudvault/handlers/analytics.lambda';
 import { addDays, dayOf } from '../../../src/cloudvault/handlers/lib/analytics';
 import { activeTenantKey, dailyKey, tenantPk } from '../../../src/cloudvault/handlers/lib/keys';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../support/api-event';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a1' };
 const A2: Identity = { tenantId: 'tenant-a', sub: 'user-a2' };
@@ -38,12 +38,6 @@ async function record(identity: Identity, body: Record<string, unknown>): Promis
   return res.body.id;
 }
 
-function expectError(res: ParsedResponse, status: number, code: string, message?: RegExp) {
-  expect(res.statusCode).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(res.body.error.code).toBe(code);
-  if (message) expect(res.body.error.message).toMatch(message);
-}
 
 const today = () => dayOf(new Date());
 const report = (identity: Identity, query?: Record<string, string>) => call(identity, 'GET', { query });

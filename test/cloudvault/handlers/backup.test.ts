@@ -10,7 +10,7 @@ import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../l
 import { ScheduledBackupResult, handler, timeOrderedUuid, verifyExport } from '../../../src/cloudvault/handlers/backup.lambda';
 import { backupObjectKey, fileKey, folderKey, scheduledBackupKey, shareKey, tenantKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { metrics } from '../../../src/cloudvault/handlers/lib/observability';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../support/api-event';
 
 const ADMIN_A: Identity = { tenantId: 'tenant-a', sub: 'admin-a' };
 const MEMBER_A: Identity = { tenantId: 'tenant-a', sub: 'member-a' };
@@ -116,13 +116,6 @@ async function call(identity: Identity | undefined, method: string, opts: CallOp
   return parseResponse(await handler(event, lambdaContext('backup')) as APIGatewayProxyResult);
 }
 
-function expectError(res: ParsedResponse, status: number, code: string, message?: RegExp) {
-  expect(res.statusCode).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(res.body.error.code).toBe(code);
-  if (message) expect(res.body.error.message).toMatch(message);
-  expect(JSON.stringify(res.body)).not.toMatch(/at .+\.ts:\d+|node_modules/);
-}
 
 async function readObject(key: string): Promise<Buffer> {
   const res = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

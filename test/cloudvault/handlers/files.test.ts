@@ -7,7 +7,7 @@ import { S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
 import { handler } from '../../../src/cloudvault/handlers/files.lambda';
 import { handler as foldersHandler } from '../../../src/cloudvault/handlers/folders.lambda';
 import * as keys from '../../../src/cloudvault/handlers/lib/keys';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../support/api-event';
 
 const FILES = '/api/files';
 const FILE = '/api/files/{id}';
@@ -84,13 +84,6 @@ async function createFolder(identity: Identity, name: string, parentId?: string)
 
 const childCount = async (identity: Identity, folderId: string): Promise<number> => (await folders(identity, 'GET', { id: folderId })).body.childCount;
 
-function expectError(res: ParsedResponse, status: number, code: string, message?: RegExp) {
-  expect({ status: res.statusCode, code: res.body?.error?.code }).toEqual({ status, code });
-  // Exactly the error shape: no stack, no internals.
-  expect(Object.keys(res.body)).toEqual(['error']);
-  if (message) expect(res.body.error.message).toMatch(message);
-  expect(JSON.stringify(res.body)).not.toMatch(/at .+\.ts:\d+|node_modules/);
-}
 
 interface StartOptions {
   readonly folderId?: string;

@@ -6,7 +6,7 @@ import { S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
 import { handler as filesHandler } from '../../../src/cloudvault/handlers/files.lambda';
 import { handler } from '../../../src/cloudvault/handlers/folders.lambda';
 import * as keys from '../../../src/cloudvault/handlers/lib/keys';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../support/api-event';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a' };
 const B: Identity = { tenantId: 'tenant-b', sub: 'user-b' };
@@ -47,14 +47,6 @@ async function create(identity: Identity, name: string, parentId?: string): Prom
 
 const get = (identity: Identity, id: string) => call(identity, 'GET', { id });
 
-function expectError(res: ParsedResponse, status: number, code: string, message?: RegExp) {
-  expect(res.statusCode).toBe(status);
-  // Exactly the error shape: no stack, no internals.
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(res.body.error.code).toBe(code);
-  if (message) expect(res.body.error.message).toMatch(message);
-  expect(JSON.stringify(res.body)).not.toMatch(/at .+\.ts:\d+|node_modules/);
-}
 
 describe('validation', () => {
   test.each([

@@ -4,7 +4,7 @@ import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local
 import { SqsEmulator, startSqsEmulator } from '../../../local/sqs-emulator';
 import { emailIndexPk, notificationSk, tenantPk, userKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { handler } from '../../../src/cloudvault/handlers/notifications.lambda';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../support/api-event';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a', email: 'alice@a.example' };
 const A2: Identity = { tenantId: 'tenant-a', sub: 'user-a2', email: 'arthur@a.example' };
@@ -44,13 +44,6 @@ async function call(identity: Identity | undefined, method: string, opts: CallOp
   return parseResponse(await handler(event, lambdaContext('notifications')));
 }
 
-function expectError(res: ParsedResponse, status: number, code: string, message?: RegExp) {
-  expect(res.statusCode).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(res.body.error.code).toBe(code);
-  if (message) expect(res.body.error.message).toMatch(message);
-  expect(JSON.stringify(res.body)).not.toMatch(/at .+\.ts:\d+|node_modules/);
-}
 
 /** The messages on the queue, parsed. */
 const queued = () => sqs.sent(queueUrl).map((m) => JSON.parse(m.body));

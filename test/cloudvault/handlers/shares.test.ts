@@ -7,7 +7,7 @@ import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local
 import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
 import { GSI, fileKey, objectKey, shareKey, tenantPk, versionKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { handler } from '../../../src/cloudvault/handlers/shares.lambda';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../support/api-event';
 
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a' };
@@ -63,13 +63,6 @@ async function call(identity: Identity | undefined, method: string, opts: CallOp
 /** Opens a link as an anonymous visitor (the public route has no authorizer). */
 const open = (token: string, headers?: Record<string, string>) => call(undefined, 'GET', { token, headers });
 
-function expectError(res: ParsedResponse, status: number, code: string, message?: RegExp) {
-  expect(res.statusCode).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(res.body.error.code).toBe(code);
-  if (message) expect(res.body.error.message).toMatch(message);
-  expect(JSON.stringify(res.body)).not.toMatch(/at .+\.ts:\d+|node_modules|scrypt\$/);
-}
 
 /** A file as the fileService leaves it: file item, version 1 item and the object in the bucket. */
 async function seedFile(identity: Identity, opts: { name?: string; status?: string; content?: string } = {}): Promise<string> {

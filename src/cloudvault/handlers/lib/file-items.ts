@@ -16,9 +16,10 @@ import { AbortMultipartUploadCommand, DeleteObjectsCommand } from '@aws-sdk/clie
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, s3, tableName } from './clients';
 import { NotFoundError } from './errors';
-import { MAX_TRANSACTION_ITEMS, TransactItem, concurrentModification, counterUpdate, nameGuardDelete, queryAll, transact } from './hierarchy';
+import { MAX_TRANSACTION_ITEMS, TransactItem, concurrentModification, counterUpdate, nameGuardDelete, transact } from './hierarchy';
 import { GSI, childIndex, childSkPrefix, fileKey, tenantKey, tenantPk, thumbnailKey, versionKey, versionPrefix } from './keys';
 import { logger, metrics, MetricUnit } from './observability';
+import { queryAll } from './query';
 
 export type FileStatus = 'PENDING' | 'AVAILABLE' | 'QUARANTINED';
 export type VersionStatus = 'PENDING' | 'AVAILABLE' | 'QUARANTINED' | 'ABORTED';

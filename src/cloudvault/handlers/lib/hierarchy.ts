@@ -7,7 +7,7 @@
  *   updates the counter on condition that the folder exists, and a folder is deleted only on
  *   condition that its counter is 0, so nothing can be attached to a folder being deleted.
  */
-import { QueryCommand, QueryCommandInput, TransactWriteCommand, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from './clients';
 import { ConflictError } from './errors';
 import { folderKey, nameGuardKey } from './keys';
@@ -89,16 +89,4 @@ export async function transact(items: TransactItem[], explain: (index: number) =
     if (reasons.some((r) => r.Code === 'TransactionConflict')) throw concurrentModification();
     throw err;
   }
-}
-
-/** Every item of a query, following pagination. */
-export async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb().send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
