@@ -36,8 +36,9 @@ export class CloudVaultMonitoringStack extends Stack {
     const board = this.dashboard.dashboard;
 
     board.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Uploads', left: [businessMetric('FilesUploaded', 'Sum', 'Files uploaded')], width: 6 }),
-      new cloudwatch.GraphWidget({ title: 'Stored bytes', left: [businessMetric('StoredBytes', 'Maximum', 'Bytes stored')], width: 6 }),
+      // Names as the handlers emit them (fileProcessor: UploadsProcessed, StoredBytes = bytes added per verified upload).
+      new cloudwatch.GraphWidget({ title: 'Uploads', left: [businessMetric('UploadsProcessed', 'Sum', 'Uploads verified')], width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Stored bytes', left: [businessMetric('StoredBytes', 'Sum', 'Bytes added')], width: 6 }),
       new cloudwatch.GraphWidget({ title: 'Active users', left: [businessMetric('ActiveUsers', 'Sum', 'Active users')], width: 6 }),
       new cloudwatch.GraphWidget({ title: 'Share links', left: [businessMetric('ShareLinksCreated', 'Sum', 'Share links created')], width: 6 }),
     );

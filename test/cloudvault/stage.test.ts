@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'fs';
+import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CloudVault } from '../../src/cloudvault/cloudvault-stage';
@@ -7,6 +9,7 @@ import { EnvironmentConfig } from '../../src/governance';
 import { formatFindings, nagFindings, testApp } from '../support/nag-harness';
 
 const env = { account: '123456789012', region: 'eu-west-1' };
+const HANDLERS = path.join(__dirname, '..', '..', 'src', 'cloudvault', 'handlers');
 
 function synthStage(profile: EnvironmentConfig): CloudVault {
   const app = testApp();
@@ -177,10 +180,14 @@ describe.each([
 
   test('the dashboard shows the business metrics and every stack\'s alarms', () => {
     const body = JSON.stringify(t(stage.monitoring).findResources('AWS::CloudWatch::Dashboard'));
-    for (const metric of ['FilesUploaded', 'StoredBytes', 'ActiveUsers', 'ShareLinksCreated']) {
+    // Every business metric on the dashboard is one a handler really emits.
+    const emitted = readdirSync(HANDLERS, { recursive: true }).filter((f) => String(f).endsWith('.ts'))
+      .map((f) => readFileSync(path.join(HANDLERS, String(f)), 'utf8')).join('\n');
+    for (const metric of ['UploadsProcessed', 'StoredBytes', 'ActiveUsers', 'ShareLinksCreated']) {
       expect(body).toContain(`{CloudVault,service} MetricName=\\\\\\"${metric}\\\\\\"`);
+      expect(emitted).toContain(`addMetric('${metric}'`);
     }
-    for (const set of ['Security', 'Data', 'Api', 'Recovery']) expect(body).toMatch(new RegExp(`CloudVault-${name}-${set} \\(\\d+ alarms\\)`));
+    for (const set of ['Security', 'Data', 'Events', 'Api', 'Recovery']) expect(body).toMatch(new RegExp(`CloudVault-${name}-${set} \\(\\d+ alarms\\)`));
   });
 
   test('all alarms notify the one alarm topic of the security stack', () => {
