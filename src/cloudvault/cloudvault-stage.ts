@@ -151,6 +151,7 @@ export class CloudVault extends Stage {
       monthlyBudget: props.monthlyBudget ?? 100,
       requiredTags: this.requiredTags,
       alarmEmail: props.alarmEmail,
+      alarmTopic,
     });
     this.monitoring = new CloudVaultMonitoringStack(this, 'Monitoring', {
       env,

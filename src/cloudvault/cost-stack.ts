@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Stack, StackProps, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CostGuard } from '../cost';
 import { RequiredTags } from '../governance';
@@ -11,6 +11,8 @@ export interface CloudVaultCostStackProps extends StackProps {
   readonly requiredTags: RequiredTags;
   /** E-mail notified by the budgets. */
   readonly alarmEmail?: string;
+  /** The app's one alarm topic (security stack): budget notifications go there too. */
+  readonly alarmTopic: sns.ITopic;
 }
 
 /** Budgets of one CloudVault environment. */
@@ -23,6 +25,7 @@ export class CloudVaultCostStack extends Stack {
       monthlyLimit: props.monthlyBudget,
       requiredTags: props.requiredTags,
       emails: props.alarmEmail ? [props.alarmEmail] : undefined,
+      topic: props.alarmTopic,
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { allowServiceToDeliver, defaultKey } from '../core/default-key';
 import { AlarmSet } from '../monitoring';
 import { AuditTrail, ComplianceRules, EncryptionKeys, ThreatDetection, WebFirewall } from '../security';
 
@@ -40,6 +41,8 @@ export class CloudVaultSecurityStack extends Stack {
       notificationEmails: props.alarmEmail ? [props.alarmEmail] : undefined,
       alarms: this.alarms,
     });
+    // Budget notifications (cost stack) go to the same topic: AWS Budgets must be able to use its key.
+    allowServiceToDeliver(defaultKey(this), 'budgets', 'AllowBudgetsToPublish');
     this.auditTrail = new AuditTrail(this, 'AuditTrail', { alarms: this.alarms });
     this.complianceRules = new ComplianceRules(this, 'ComplianceRules', { createRecorder: props.createRecorder });
   }

@@ -226,6 +226,16 @@ describe.each([
         FilterExpression: { And: [{ Tags: { Key: 'Environment', Values: [name] } }, { Tags: { Key: 'Project', Values: ['cloudvault'] } }] },
       }),
     });
+    // Budget notifications go to the app's one alarm topic, whose key lets AWS Budgets use it.
+    expect(t(stage.cost).findResources('AWS::SNS::Topic')).toEqual({});
+    const subscribers = JSON.stringify(Object.values(t(stage.cost).findResources('AWS::Budgets::Budget')).map((b) => b.Properties.NotificationsWithSubscribers));
+    expect(subscribers).toMatch(/"Address":\{"Fn::ImportValue":"CloudVault-[a-z]+-Security:ExportsOutputRefAlarmsTopic[^"]*"\},"SubscriptionType":"SNS"/);
+    t(stage.security).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowBudgetsToPublish', Principal: { Service: 'budgets.amazonaws.com' } })]) },
+    });
+    t(stage.security).hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowBudgetsToPublish', Principal: { Service: 'budgets.amazonaws.com' } })]) },
+    });
   });
 });
 
