@@ -8,11 +8,11 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
-import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
+import { S3Emulator } from '../../../local/s3-emulator';
 import { CleanupResult, STALE_UPLOAD_HOURS, handler } from '../../../src/cloudvault/handlers/cleanup.lambda';
 import { activeTenantKey, fileKey, nameGuardKey, objectKey, shareKey, tenantPk, versionKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { lambdaContext } from '../../support/api-event';
+import { HandlerServices, startHandlerServices } from '../../support/handler-services';
 
 const FILE_1 = 'aaaaaaaa-0000-4000-8000-000000000001';
 const FILE_2 = 'aaaaaaaa-0000-4000-8000-000000000002';
@@ -29,28 +29,17 @@ const NOTHING_DONE: CleanupResult = {
   incomplete: false,
 };
 
-let db: DynamoDbLocal;
 let s3: S3Emulator;
 let doc: DynamoDBDocumentClient;
 let bucket: string;
 let table: string;
 
+let services: HandlerServices;
 beforeAll(async () => {
-  // The S3 emulator accepts only its own key pair (DynamoDB Local, run with -sharedDb, any).
-  process.env.AWS_ACCESS_KEY_ID = S3_EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = S3_EMULATOR_CREDENTIALS.secretAccessKey;
-  [db, s3] = await Promise.all([startDynamoDbLocal(), startS3Emulator({ maxUploadsPerPage: PAGE_SIZE })]);
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.S3_ENDPOINT = s3.endpoint;
-  table = await db.createTable();
-  process.env.TABLE_NAME = table;
-  bucket = await s3.createBucket();
-  process.env.FILES_BUCKET = bucket;
-  doc = DynamoDBDocumentClient.from(db.client);
+  services = await startHandlerServices({ s3: { maxUploadsPerPage: PAGE_SIZE } });
+  ({ s3, table, bucket, doc } = services as Required<HandlerServices>);
 }, 30_000);
-afterAll(async () => {
-  await Promise.all([db?.stop(), s3?.stop()]);
-});
+afterAll(async () => services?.stop());
 
 const run = (event: unknown = {}, remainingMs = 60_000) => handler(event, { ...lambdaContext('cleanup'), getRemainingTimeInMillis: () => remainingMs });
 const put = (item: Record<string, unknown>) => doc.send(new PutCommand({ TableName: table, Item: item }));

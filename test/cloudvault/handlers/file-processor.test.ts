@@ -4,8 +4,7 @@ import { crc32 } from 'zlib';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
-import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
+import { S3Emulator } from '../../../local/s3-emulator';
 import {
   FileProcessorEvent,
   InvalidEventError,
@@ -18,26 +17,19 @@ import { ddb, tableName } from '../../../src/cloudvault/handlers/lib/clients';
 import { fileKey, objectKey, quarantineKey, tenantKey, thumbnailKey, versionKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { metrics } from '../../../src/cloudvault/handlers/lib/observability';
 import { lambdaContext } from '../../support/api-event';
+import { HandlerServices, startHandlerServices } from '../../support/handler-services';
 
 const A = 'tenant-a';
 const B = 'tenant-b';
 
-let db: DynamoDbLocal;
 let emu: S3Emulator;
 let bucket: string;
+let services: HandlerServices;
 beforeAll(async () => {
-  // The handlers' clients send one key pair to both: the S3 emulator accepts only its own (DynamoDB
-  // Local, run with -sharedDb, any). Set before the handlers create their clients.
-  process.env.AWS_ACCESS_KEY_ID = S3_EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = S3_EMULATOR_CREDENTIALS.secretAccessKey;
-  [db, emu] = await Promise.all([startDynamoDbLocal(), startS3Emulator()]);
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.TABLE_NAME = await db.createTable();
-  process.env.S3_ENDPOINT = emu.endpoint;
-  bucket = await emu.createBucket();
-  process.env.FILES_BUCKET = bucket;
+  services = await startHandlerServices({ s3: true });
+  ({ s3: emu, bucket } = services as Required<HandlerServices>);
 }, 60_000);
-afterAll(async () => Promise.all([db?.stop(), emu?.stop()]));
+afterAll(async () => services?.stop());
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: what the fileService leaves behind for an upload, and S3's event for it

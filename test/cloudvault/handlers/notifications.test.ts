@@ -1,10 +1,10 @@
 import '../../support/handler-env'; // before the handler: Powertools reads it at module load
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
-import { SqsEmulator, startSqsEmulator } from '../../../local/sqs-emulator';
+import { SqsEmulator } from '../../../local/sqs-emulator';
 import { emailIndexPk, notificationSk, tenantPk, userKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { handler } from '../../../src/cloudvault/handlers/notifications.lambda';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../support/api-event';
+import { HandlerServices, startHandlerServices } from '../../support/handler-services';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a', email: 'alice@a.example' };
 const A2: Identity = { tenantId: 'tenant-a', sub: 'user-a2', email: 'arthur@a.example' };
@@ -12,23 +12,17 @@ const B: Identity = { tenantId: 'tenant-b', sub: 'user-b', email: 'bob@b.example
 const NOTIFICATIONS = '/api/notifications';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let db: DynamoDbLocal;
 let sqs: SqsEmulator;
 let queueUrl: string;
 let table: string;
 let doc: DynamoDBDocumentClient;
 
+let services: HandlerServices;
 beforeAll(async () => {
-  [db, sqs] = await Promise.all([startDynamoDbLocal(), startSqsEmulator()]);
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.SQS_ENDPOINT = sqs.endpoint;
-  table = await db.createTable();
-  process.env.TABLE_NAME = table;
-  queueUrl = sqs.createQueue('notifications');
-  process.env.NOTIFICATIONS_QUEUE_URL = queueUrl;
-  doc = DynamoDBDocumentClient.from(db.client);
+  services = await startHandlerServices({ sqs: true });
+  ({ sqs, table, queueUrl, doc } = services as Required<HandlerServices>);
 }, 30_000);
-afterAll(async () => Promise.all([db?.stop(), sqs?.stop()]));
+afterAll(async () => services?.stop());
 beforeEach(() => sqs.purge(queueUrl));
 
 interface CallOptions {

@@ -3,11 +3,11 @@ import { randomUUID } from 'crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
-import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../local/s3-emulator';
+import { S3Emulator } from '../../../local/s3-emulator';
 import { GSI, fileKey, objectKey, shareKey, tenantPk, versionKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { handler } from '../../../src/cloudvault/handlers/shares.lambda';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../support/api-event';
+import { HandlerServices, startHandlerServices } from '../../support/handler-services';
 
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a' };
@@ -16,28 +16,16 @@ const SHARES = '/api/shares';
 const SHARE = '/api/shares/{token}';
 const MISSING_TOKEN = 'A'.repeat(43);
 
-let db: DynamoDbLocal;
 let emu: S3Emulator;
 let doc: DynamoDBDocumentClient;
 let bucket: string;
 
+let services: HandlerServices;
 beforeAll(async () => {
-  // The handlers' clients send one key pair to both: the S3 emulator accepts only its own (DynamoDB
-  // Local, run with -sharedDb, any). Set before the handlers create their clients.
-  process.env.AWS_ACCESS_KEY_ID = S3_EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = S3_EMULATOR_CREDENTIALS.secretAccessKey;
-  [db, emu] = await Promise.all([startDynamoDbLocal(), startS3Emulator()]);
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.TABLE_NAME = await db.createTable();
-  process.env.S3_ENDPOINT = emu.endpoint;
-  bucket = await emu.createBucket();
-  process.env.FILES_BUCKET = bucket;
-  doc = DynamoDBDocumentClient.from(db.client);
+  services = await startHandlerServices({ s3: true });
+  ({ s3: emu, bucket, doc } = services as Required<HandlerServices>);
 }, 60_000);
-afterAll(async () => {
-  await db?.stop();
-  await emu?.stop();
-});
+afterAll(async () => services?.stop());
 
 interface CallOptions {
   readonly token?: string;

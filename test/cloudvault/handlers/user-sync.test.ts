@@ -2,33 +2,27 @@ import '../../support/handler-env'; // before the handler: Powertools reads it a
 import { AddressInfo, Server, Socket, createServer } from 'net';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
-import { SqsEmulator, startSqsEmulator } from '../../../local/sqs-emulator';
+import { SqsEmulator } from '../../../local/sqs-emulator';
 import { GSI, emailIndexPk, userKey } from '../../../src/cloudvault/handlers/lib/keys';
 import { logger } from '../../../src/cloudvault/handlers/lib/observability';
 import { handler as notificationsHandler } from '../../../src/cloudvault/handlers/notifications.lambda';
 import { SYNC_TIMEOUT_MS, handler } from '../../../src/cloudvault/handlers/user-sync.lambda';
 import { apiEvent, lambdaContext, parseResponse } from '../../support/api-event';
+import { HandlerServices, startHandlerServices } from '../../support/handler-services';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-let db: DynamoDbLocal;
 let sqs: SqsEmulator;
 let table: string;
 let queueUrl: string;
 let doc: DynamoDBDocumentClient;
 
+let services: HandlerServices;
 beforeAll(async () => {
-  [db, sqs] = await Promise.all([startDynamoDbLocal(), startSqsEmulator()]);
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.SQS_ENDPOINT = sqs.endpoint;
-  table = await db.createTable();
-  process.env.TABLE_NAME = table;
-  queueUrl = sqs.createQueue('notifications');
-  process.env.NOTIFICATIONS_QUEUE_URL = queueUrl;
-  doc = DynamoDBDocumentClient.from(db.client);
+  services = await startHandlerServices({ sqs: true });
+  ({ sqs, table, queueUrl, doc } = services as Required<HandlerServices>);
 }, 30_000);
-afterAll(async () => Promise.all([db?.stop(), sqs?.stop()]));
+afterAll(async () => services?.stop());
 
 /** A post authentication event as Cognito sends it, with these user attributes. */
 function signIn(userAttributes: Record<string, string>): PostAuthenticationTriggerEvent {
