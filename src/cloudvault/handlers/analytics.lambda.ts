@@ -2,6 +2,7 @@
  * analyticsService API: event ingestion and reports.
  *
  *   POST /api/analytics   record an event `{ type, fileId?, properties?, occurredAt? }` -> 202 `{ id }`
+ *                         (with an `Idempotency-Key` header a retried POST is stored once)
  *   GET  /api/analytics   report `?from=YYYY-MM-DD&to=YYYY-MM-DD` (UTC days, at most 90, default the last 7)
  *
  * An event is stored raw in the tenant's partition (`EVENT#<day>#<time>#<id>`, expiring after 90
@@ -17,6 +18,7 @@ import { DayCounts, EVENT_TYPES, LATE_EVENT_DAYS, addDays, countDay, dayOf, dayS
 import { ddb, tableName } from './lib/clients';
 import { MethodNotAllowedError, NotFoundError } from './lib/errors';
 import { json, ok } from './lib/http';
+import { idempotencyKeyOf, idempotentOperation } from './lib/idempotency';
 import { dailyKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
@@ -85,13 +87,19 @@ export const handler = withApiHandler(async (req) => {
   throw new MethodNotAllowedError(method, resource);
 });
 
+const recordOnce = idempotentOperation('analytics.recordEvent');
+
 async function recordEvent(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId, userId } = req.caller;
   const body = parseBody(req.event, eventBody);
   // Within the clock-skew allowance an event "from the future" is stored as happening now.
   const occurredAt = body.occurredAt ? new Date(Math.min(Date.parse(body.occurredAt), Date.now())) : undefined;
-  const id = await storeEvent({ tenantId, userId, type: body.type, fileId: body.fileId, properties: body.properties, occurredAt });
-  metrics.addMetric('AnalyticsEvents', MetricUnit.Count, 1);
+  // A client retry with the same Idempotency-Key stores the event once and gets the same id.
+  const id = await recordOnce(idempotencyKeyOf(req.event), { tenantId, userId, body }, req.context, async () => {
+    const stored = await storeEvent({ tenantId, userId, type: body.type, fileId: body.fileId, properties: body.properties, occurredAt });
+    metrics.addMetric('AnalyticsEvents', MetricUnit.Count, 1);
+    return stored;
+  });
   return json(202, { id });
 }
 

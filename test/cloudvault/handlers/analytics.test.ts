@@ -92,6 +92,22 @@ describe('POST /api/analytics', () => {
     expect(marker.Item).toMatchObject({ tenantId: 'tenant-store', day: today() });
   });
 
+  test('a retried POST with the same Idempotency-Key is stored once and answers the same id; another key is another event', async () => {
+    const T: Identity = { tenantId: 'tenant-retry', sub: 'user-r' };
+    const post = async (key: string) => {
+      const event = apiEvent({ method: 'POST', resource: '/api/analytics', body: { type: 'login' }, identity: T });
+      event.headers['Idempotency-Key'] = key;
+      return parseResponse(await handler(event, lambdaContext('analytics')));
+    };
+    const first = await post('login-1');
+    const retry = await post('login-1');
+    expect(first.statusCode).toBe(202);
+    expect(retry.body).toEqual(first.body);
+    expect(await tenantEvents('tenant-retry')).toHaveLength(1);
+    await post('login-2');
+    expect(await tenantEvents('tenant-retry')).toHaveLength(2);
+  });
+
   test('occurredAt within the last 7 days files the event under its own day', async () => {
     const T: Identity = { tenantId: 'tenant-late', sub: 'user-l' };
     const threeDaysAgo = new Date(Date.now() - 3 * DAY_MS);
