@@ -37,6 +37,7 @@
 import { createHash, randomBytes, randomUUID } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { readBody } from './read-body';
 import type { RouteDefinition } from '../src/cloudvault/routes';
 
 /** API Gateway's payload limit. */
@@ -340,20 +341,6 @@ export function proxyResultToResponse(result: unknown): GatewayResponse | undefi
   return { statusCode: status, headers: out, body };
 }
 
-/** Reads the body, or reports that it is over `limit` bytes (the rest is drained, not buffered). */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  const declared = Number(req.headers['content-length']);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = Number.isFinite(declared) && declared > limit;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) tooLarge = true;
-    if (!tooLarge) chunks.push(chunk as Buffer);
-  }
-  return tooLarge ? 'too-large' : Buffer.concat(chunks);
-}
-
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms); });
@@ -377,7 +364,7 @@ export function apiGatewayAdapter(options: ApiGatewayAdapterOptions): (req: Inco
     const method = (req.method ?? 'GET').toUpperCase();
 
     const body = await readBody(req, maxRequestBytes);
-    if (body === 'too-large') {
+    if (body === undefined) {
       return {
         response: {
           statusCode: 413,

@@ -12,6 +12,7 @@
 import { randomUUID } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
+import { readBody } from './read-body';
 
 const SEND_EMAIL_PATH = '/v2/email/outbound-emails';
 /** SES v2 accepts messages up to 40 MB; template sends are tiny, so the sink caps requests lower. */
@@ -66,7 +67,7 @@ export async function startSesSink(): Promise<SesSink> {
       return reply(res, 404, 'NotFoundException', `The sink only implements SendEmail (POST ${SEND_EMAIL_PATH}), not ${req.method} ${path}`);
     }
     if (req.method !== 'POST') return reply(res, 405, 'MethodNotAllowed', `${req.method} is not allowed on ${SEND_EMAIL_PATH}`);
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_REQUEST_BYTES);
     if (raw === undefined) return reply(res, 413, 'BadRequestException', `Request body is larger than ${MAX_REQUEST_BYTES} bytes`);
     let body: any;
     try {
@@ -115,18 +116,6 @@ export async function startSesSink(): Promise<SesSink> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** The body, or undefined when it exceeds MAX_REQUEST_BYTES. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** An error in the REST-JSON shape the SDK reads (type in `x-amzn-ErrorType`, text in `message`). */

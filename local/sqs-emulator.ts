@@ -19,6 +19,7 @@ import { createHash, randomUUID } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { readBody } from './read-body';
 
 /** Account id in the emulator's queue URLs and ARNs. */
 export const EMULATOR_ACCOUNT_ID = '000000000000';
@@ -164,7 +165,9 @@ export async function startSqsEmulator(options: { region?: string } = {}): Promi
       if (req.method !== 'POST' || !target.startsWith('AmazonSQS.')) {
         throw new SqsError('com.amazonaws.sqs#InvalidAction', `Expected a POST with X-Amz-Target AmazonSQS.<Action>, got ${req.method} ${target || '(none)'}`);
       }
-      const input = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, any>;
+      const raw = await readBody(req, MAX_REQUEST_BYTES);
+      if (raw === undefined) throw new SqsError('com.amazonaws.sqs#RequestTooLong', `Request bodies are limited to ${MAX_REQUEST_BYTES} bytes`, 413);
+      const input = JSON.parse(raw.toString('utf8') || '{}') as Record<string, any>;
       const action = target.slice('AmazonSQS.'.length);
       if (action === 'SendMessage') return reply(res, 200, sendMessage(queueOf(input.QueueUrl), input));
       if (action === 'SendMessageBatch') return reply(res, 200, sendMessageBatch(queueOf(input.QueueUrl), input));
@@ -436,17 +439,6 @@ export function md5OfAttributes(attributes: Record<string, MessageAttributeValue
     }
   }
   return md5(Buffer.concat(parts));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) throw new SqsError('com.amazonaws.sqs#RequestTooLong', `Request bodies are limited to ${MAX_REQUEST_BYTES} bytes`, 413);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

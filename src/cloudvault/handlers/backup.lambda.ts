@@ -22,7 +22,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { backup, ddb, s3, tableName } from './lib/clients';
+import { backup, ddb, filesBucket, requiredEnv, s3, tableName } from './lib/clients';
 import { ForbiddenError, HttpError, MethodNotAllowedError, NotFoundError } from './lib/errors';
 import { withEventHandler } from './lib/event-handler';
 import { created, ok } from './lib/http';
@@ -330,12 +330,3 @@ async function verifyScheduledBackup(day: string): Promise<ScheduledBackupResult
 
 // ---------------------------------------------------------------------------------------------
 
-function filesBucket(): string {
-  return requiredEnv('FILES_BUCKET');
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}

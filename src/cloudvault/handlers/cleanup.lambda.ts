@@ -18,10 +18,10 @@ import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, ListMultipart
 import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { ddb, s3, tableName } from './lib/clients';
+import { ddb, filesBucket, s3, tableName } from './lib/clients';
 import { HttpError } from './lib/errors';
 import { withEventHandler } from './lib/event-handler';
-import { deleteFileCompletely, filesBucket, getFileItem, versionsOf } from './lib/file-items';
+import { deleteFileCompletely, getFileItem, versionsOf } from './lib/file-items';
 import { SHARE_PREFIX, TENANT_OBJECT_PREFIX, parseObjectKey, versionKey } from './lib/keys';
 import { MetricUnit, logger, metrics } from './lib/observability';
 import './lib/zod-locale';

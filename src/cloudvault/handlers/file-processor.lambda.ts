@@ -19,7 +19,7 @@ import { createHash, randomUUID } from 'crypto';
 import type { Readable } from 'stream';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, GetObjectCommandOutput, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
 import type SharpModule from 'sharp';
 import * as z from 'zod/mini';
@@ -30,6 +30,7 @@ import type { FileItem, VersionItem } from './lib/file-items';
 import { Key, fileKey, parseObjectKey, quarantineKey, tenantKey, thumbnailKey, versionKey } from './lib/keys';
 import { JSON_PARSE_MAX_BYTES, SAMPLE_BYTES, TextValidator, contentMismatch, isTextContentType } from './lib/magic-bytes';
 import { logger, metrics, MetricUnit, tracer } from './lib/observability';
+import { getItem } from './lib/query';
 import './lib/zod-locale';
 
 // ---------------------------------------------------------------------------------------------
@@ -407,11 +408,6 @@ async function makeThumbnail(image: Buffer): Promise<Thumbnail> {
 // ---------------------------------------------------------------------------------------------
 // DynamoDB
 // ---------------------------------------------------------------------------------------------
-
-async function getItem<T>(key: Key): Promise<T | undefined> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
-  return res.Item as T | undefined;
-}
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 

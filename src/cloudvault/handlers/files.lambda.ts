@@ -48,7 +48,7 @@ import { GetCommand, QueryCommand, QueryCommandInput, UpdateCommand } from '@aws
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { ddb, s3, tableName } from './lib/clients';
+import { ddb, filesBucket, s3, tableName } from './lib/clients';
 import { attachmentDisposition } from './lib/content-disposition';
 import { ALLOWED_CONTENT_TYPES } from './lib/content-types';
 import { ConflictError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
@@ -58,7 +58,6 @@ import {
   VersionItem,
   VersionView,
   deleteFileCompletely,
-  filesBucket,
   getVersionItem,
   mustGetFile,
   toFile,

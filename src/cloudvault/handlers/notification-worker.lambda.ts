@@ -22,7 +22,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ddb, ses, tableName } from './lib/clients';
+import { ddb, requiredEnv, ses, tableName } from './lib/clients';
 import { withEventHandler } from './lib/event-handler';
 import { idempotentOperation } from './lib/idempotency';
 import { notificationSk, tenantPk } from './lib/keys';
@@ -154,8 +154,3 @@ async function sendEmail(message: NotificationMessage): Promise<void> {
   }));
 }
 
-function requiredEnv(name: string, mayBeEmpty = false): string {
-  const value = process.env[name];
-  if (value === undefined || (value === '' && !mayBeEmpty)) throw new Error(`${name} is not set`);
-  return value;
-}

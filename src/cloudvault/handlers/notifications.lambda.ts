@@ -23,7 +23,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { ddb, sqs, tableName } from './lib/clients';
+import { ddb, requiredEnv, sqs, tableName } from './lib/clients';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
 import { json, ok } from './lib/http';
 import { notificationPrefix, tenantPk, userKey } from './lib/keys';
@@ -112,7 +112,7 @@ async function send(req: ApiRequest): Promise<APIGatewayProxyResult> {
     requestedBy: caller.userId,
     createdAt: new Date().toISOString(),
   });
-  await sqs().send(new SendMessageCommand({ QueueUrl: queueUrl(), MessageBody: JSON.stringify(message) }));
+  await sqs().send(new SendMessageCommand({ QueueUrl: requiredEnv('NOTIFICATIONS_QUEUE_URL'), MessageBody: JSON.stringify(message) }));
   metrics.addMetric('NotificationsRequested', MetricUnit.Count, 1);
   return json(202, { id: message.id });
 }
@@ -168,8 +168,3 @@ function invalid(path: string, message: string): ValidationError {
   return new ValidationError(`Invalid body: ${path}: ${message}`, [{ path, message }]);
 }
 
-function queueUrl(): string {
-  const url = process.env.NOTIFICATIONS_QUEUE_URL;
-  if (!url) throw new Error('NOTIFICATIONS_QUEUE_URL is not set');
-  return url;
-}

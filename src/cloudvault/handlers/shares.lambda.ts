@@ -14,18 +14,19 @@
  */
 import { randomBytes } from 'crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { storeEvent } from './lib/analytics';
-import { ddb, s3, tableName } from './lib/clients';
+import { ddb, filesBucket, s3, tableName } from './lib/clients';
 import { attachmentDisposition } from './lib/content-disposition';
 import { ConflictError, GoneError, HttpError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
 import { created, noContent, ok } from './lib/http';
 import { GSI, SHARE_PREFIX, TENANT_OBJECT_PREFIX, fileKey, shareIndexPk, shareKey, shareListIndex, tenantPk, versionKey } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
+import { getItem } from './lib/query';
 import { hashSharePassword, verifySharePassword } from './lib/share-password';
 import { idSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
@@ -351,13 +352,3 @@ function readPasswordHeader(headers: Record<string, string | undefined> | null):
   return result.data;
 }
 
-async function getItem(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
-  return res.Item;
-}
-
-function filesBucket(): string {
-  const name = process.env.FILES_BUCKET;
-  if (!name) throw new Error('FILES_BUCKET is not set');
-  return name;
-}

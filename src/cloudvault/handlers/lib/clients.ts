@@ -65,9 +65,15 @@ export function backup(): BackupClient {
   return backupClient;
 }
 
-/** The single CloudVault table (TABLE_NAME, set by the stack). */
-export function tableName(): string {
-  const name = process.env.TABLE_NAME;
-  if (!name) throw new Error('TABLE_NAME is not set');
-  return name;
+/** An environment variable the stack sets; a missing (or, unless allowed, empty) one is a deployment error. */
+export function requiredEnv(name: string, mayBeEmpty = false): string {
+  const value = process.env[name];
+  if (value === undefined || (value === '' && !mayBeEmpty)) throw new Error(`${name} is not set`);
+  return value;
 }
+
+/** The single CloudVault table (TABLE_NAME, set by the stack). */
+export const tableName = (): string => requiredEnv('TABLE_NAME');
+
+/** The files bucket (FILES_BUCKET, set by the stack). */
+export const filesBucket = (): string => requiredEnv('FILES_BUCKET');

@@ -14,7 +14,7 @@
  */
 import { AbortMultipartUploadCommand, DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, s3, tableName } from './clients';
+import { ddb, filesBucket, s3, tableName } from './clients';
 import { NotFoundError } from './errors';
 import { MAX_TRANSACTION_ITEMS, TransactItem, concurrentModification, counterUpdate, nameGuardDelete, transact } from './hierarchy';
 import { GSI, childIndex, childSkPrefix, fileKey, tenantKey, tenantPk, thumbnailKey, versionKey, versionPrefix } from './keys';
@@ -131,12 +131,6 @@ export const toVersion = (item: VersionItem): VersionView => ({
 });
 
 /** The files bucket (FILES_BUCKET, set by the stack). */
-export function filesBucket(): string {
-  const name = process.env.FILES_BUCKET;
-  if (!name) throw new Error('FILES_BUCKET is not set');
-  return name;
-}
-
 export async function getFileItem(tenantId: string, id: string): Promise<FileItem | undefined> {
   const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: fileKey(tenantId, id), ConsistentRead: true }));
   return res.Item as FileItem | undefined;
