@@ -17,6 +17,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   license: 'Apache-2.0',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
+  // Consumers synthesize on Node.js >= 20; the build, tests and Lambda handlers run on Node.js 24.
+  minNodeVersion: '20.0.0',
+  workflowNodeVersion: '24.x',
   projenrcTs: true,
   // Handlers are bundled together by build-tools/bundle-handlers.ts, not per file by projen.
   lambdaAutoDiscover: false,
@@ -45,7 +48,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The CDK CLI for `npx cdk synth/deploy` of the reference app; 2.1148.x reads cloud assembly schema 55
     // (the npm "latest" tag, 3.0.0, only reads schema 43).
     'aws-cdk@~2.1148.1',
-    '@types/node@^22',
+    '@types/node@^24',
     // CloudVault handler libraries: bundled into assets/handlers at build time, never installed by consumers.
     '@aws-lambda-powertools/logger@^2.36.0',
     '@aws-lambda-powertools/metrics@^2.36.0',
@@ -109,12 +112,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToNuget: { dotNetNamespace: 'CloudVault.Constructs', packageId: 'CloudVault.Constructs' },
 });
 
-// The registry here serves only the linux builds of native optional dependencies. npm >= 11.16
-// then leaves the other platforms' optional packages out of package-lock.json and its own
-// `npm ci` rejects that lock file (npm/cli#9846); npm 11.13 records them as inert entries,
-// which every npm version's `npm ci` accepts. Keep lock-file writes on 11.13 until that is fixed.
-const NPM_FOR_LOCKFILE = 'npx -y npm@11.13.0';
-project.tasks.tryFind('install')!.reset(`${NPM_FOR_LOCKFILE} install`);
+// package-lock.json is written by the npm that runs `npx projen install` / `npx projen upgrade`
+// (npm 11.19 here; README "Contributing"). npm 11.13, pinned here before, left 17 optional
+// platform packages without version or integrity, a lock that no npm's `npm ci` installs from an
+// empty cache. The check below fails the build on any such entry, naming it.
+const checkLockfile = project.addTask('check:lockfile', {
+  description: 'Fail when a package-lock.json entry lacks version or integrity (npm ci on a fresh machine would fail)',
+  exec: 'node -r esbuild-register build-tools/check-lockfile.ts',
+});
+project.preCompileTask.spawn(checkLockfile);
+// A dependency bump leaves a complete lock and snapshots that match the new dependencies.
+const postUpgrade = project.tasks.tryFind('post-upgrade')!;
+postUpgrade.spawn(checkLockfile);
 
 // The CloudVault reference app lives in src/cloudvault (ARCHITECTURE.md) but is not part of the
 // library's API or package: it may use dev dependencies such as cdk-nag, and lib/cloudvault is not published.
@@ -167,6 +176,9 @@ const bundle = project.addTask('bundle:handlers', {
 project.preCompileTask.spawn(bundle);
 // `npx projen test` on its own (without compile) still needs the bundles the app's stacks reference.
 project.testTask.prependSpawn(bundle);
+// After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
+postUpgrade.spawn(bundle);
+postUpgrade.spawn(integSnapshot);
 
 // Benchmarks (issue 6): synth vs CfnInclude floor, handler bundles and init, test times; writes docs/benchmarks.md.
 const bench = project.addTask('bench', {
