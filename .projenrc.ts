@@ -121,6 +121,10 @@ const checkLockfile = project.addTask('check:lockfile', {
   exec: 'node -r esbuild-register build-tools/check-lockfile.ts',
 });
 project.preCompileTask.spawn(checkLockfile);
+// npm 12 runs a dependency's install script only when package.json's `allowScripts` approves it
+// (npm 11.16+ only warns). esbuild's postinstall checks its platform binary; @parcel/watcher (jest's
+// watch mode) would compile from source, and its prebuilt platform package is installed anyway.
+project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': false });
 // A dependency bump leaves a complete lock and snapshots that match the new dependencies.
 const postUpgrade = project.tasks.tryFind('post-upgrade')!;
 postUpgrade.spawn(checkLockfile);
@@ -161,12 +165,6 @@ const packageJs = project.tasks.tryFind('package:js')!;
 project.packageTask.reset();
 project.packageTask.spawn(packageJs);
 
-// The main job: synthesize the CloudVault reference app under all five cdk-nag packs and print the summary.
-project.addTask('cloudvault', {
-  description: 'Synthesize the CloudVault reference app (all cdk-nag packs on) and print its validation summary',
-  exec: 'node -r esbuild-register src/cloudvault/main.ts',
-});
-
 // CloudVault handlers are bundled at build time (one esbuild call, all entry points) into
 // assets/handlers/<name>/index.mjs; synthesis only reads them (src/cloudvault/handler-code.ts).
 const bundle = project.addTask('bundle:handlers', {
@@ -176,6 +174,12 @@ const bundle = project.addTask('bundle:handlers', {
 project.preCompileTask.spawn(bundle);
 // `npx projen test` on its own (without compile) still needs the bundles the app's stacks reference.
 project.testTask.prependSpawn(bundle);
+// The main job: synthesize the CloudVault reference app under all five cdk-nag packs and print the
+// summary. It bundles the handlers first, so it works on a fresh clone (assets/ is not committed).
+project.addTask('cloudvault', {
+  description: 'Synthesize the CloudVault reference app (all cdk-nag packs on) and print its validation summary',
+  exec: 'node -r esbuild-register src/cloudvault/main.ts',
+}).prependSpawn(bundle);
 // After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
 postUpgrade.spawn(bundle);
 postUpgrade.spawn(integSnapshot);
