@@ -39,6 +39,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `aws-cdk-lib@${CDK_DEV}`,
     'constructs@^10.8.1',
     'cdk-nag@^3.0.2',
+    // AWS Control Tower proactive controls as cfn-guard rules (ships the cfn-guard binary; offline).
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/cloudformation-diff@^2.187.5',

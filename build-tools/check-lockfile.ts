@@ -11,6 +11,7 @@ interface LockEntry {
   readonly integrity?: string;
   readonly link?: boolean;
   readonly inBundle?: boolean;
+  readonly [field: string]: unknown;
 }
 
 /** The lock's package paths that lack `version` or `integrity`, with what each lacks. */

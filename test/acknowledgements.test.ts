@@ -1,9 +1,12 @@
 import { readFileSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
 
-// Every cdk-nag acknowledgement in the library goes through core/acknowledge.ts. This count
-// may only go down: raise ACKNOWLEDGEMENT_BUDGET only with a reviewed reason in the commit.
-const ACKNOWLEDGEMENT_BUDGET = 32;
+// Every cdk-nag and AWS Control Tower acknowledgement in the library goes through
+// core/acknowledge.ts. This count may only go down: raise ACKNOWLEDGEMENT_BUDGET only with a
+// reviewed reason in the commit. 32 -> 38: the six Control Tower exceptions of docs/compliance.md
+// that have no call site of their own yet (GuardDuty Features, access-log bucket logging, CDK's
+// notifications handler, auto-delete and restrict-default-SG providers, dev log retention).
+const ACKNOWLEDGEMENT_BUDGET = 38;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -21,9 +24,11 @@ test('acknowledgements go through the one helper and stay within budget', () => 
     if (!file.endsWith(join('core', 'acknowledge.ts'))) {
       expect({ file, direct: /Validations\.of\([^)]*\)\.acknowledge/.test(text) }).toEqual({ file, direct: false });
     }
-    for (const match of text.matchAll(/\backnowledge\(\s*[^,]+,\s*(\[[^\]]*\]|complianceRuleIds\([^)]*\))/g)) {
+    for (const match of text.matchAll(/\backnowledge(?:StackSingleton)?\(\s*[^,]+,\s*(?:'[^']*',\s*)?(\[[^\]]*\]|complianceRuleIds\([^)]*\))/g)) {
       calls++;
-      ruleIds += match[1].startsWith('complianceRuleIds') ? 3 : (match[1].match(/'[^']+'/g) ?? []).length;
+      const shared = (match[1].match(/complianceRuleIds\(/g) ?? []).length;
+      const single = (match[1].replace(/complianceRuleIds\([^)]*\)/g, '').match(/'[^']+'/g) ?? []).length;
+      ruleIds += shared * 3 + single;
     }
   }
   // eslint-disable-next-line no-console

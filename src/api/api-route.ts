@@ -1,5 +1,5 @@
-import { aws_apigateway as apigw, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Stack, aws_apigateway as apigw, aws_cloudwatch as cloudwatch, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 import { SecureRestApi } from './secure-rest-api';
 import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
 import { acknowledge } from '../core/acknowledge';
@@ -141,6 +141,9 @@ export class ApiRoute extends Construct {
       requestModels: this.requestModel ? { 'application/json': this.requestModel } : undefined,
       requestParameters: Object.keys(requestParameters).length > 0 ? requestParameters : undefined,
     });
+    pinSourceAccount(this.method); // LambdaIntegration scopes its invoke permission to the method
+    // The token authorizer's invoke permission is created when the first route binds it.
+    if (authorizer && api.authorization.tokenFunction) pinSourceAccount(api.authorization.tokenFunction);
 
     const throttling = {
       rateLimit: props.throttling?.rateLimit ?? api.throttling.rateLimit,
@@ -228,4 +231,19 @@ function validate(id: string, props: ApiRouteProps, httpMethod: string): void {
   }
   v.check(props.authorizationScopes === undefined || props.api.authorization.userPools !== undefined, 'authorizationScopes',
     props.authorizationScopes, 'used only with a Cognito authorizer');
+}
+
+/**
+ * Adds this account as `SourceAccount` to the API Gateway invoke permissions of `fn`. Their
+ * `SourceArn` (the API's execute-api ARN) is an Fn::Join that AWS Control Tower's template check
+ * (CT.LAMBDA.PR.2) cannot read; a literal account satisfies it and closes the confused-deputy gap
+ * for any other account's API.
+ */
+function pinSourceAccount(fn: IConstruct): void {
+  const account = Stack.of(fn).account;
+  for (const child of fn.node.children) {
+    if (child instanceof lambda.CfnPermission && child.principal === 'apigateway.amazonaws.com' && child.sourceAccount === undefined) {
+      child.sourceAccount = account;
+    }
+  }
 }

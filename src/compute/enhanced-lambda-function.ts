@@ -12,7 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
-import { acknowledge, complianceRuleIds } from '../core/acknowledge';
+import { acknowledge, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
 import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
@@ -340,6 +340,9 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Marks it a dead-letter queue (AWS Control Tower CT.SQS.PR.1). Not byQueue: its sources are services,
+      // or a source queue that references it already (naming that queue here would be a cycle).
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
       removalPolicy: env.removalPolicy,
     });
     acknowledge(queue, ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
@@ -351,7 +354,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
   private acknowledgeChoices(props: EnhancedLambdaFunctionProps): void {
     const fn = this.function.node.defaultChild!;
     if (!props.vpc) {
-      acknowledge(fn, complianceRuleIds('LambdaInsideVPC'),
+      acknowledge(fn, [...complianceRuleIds('LambdaInsideVPC'), controlTowerRule('lambda_inside_vpc_check')],
         'No VPC was given: the function reaches only AWS APIs over TLS with IAM auth, and VPC placement is opt-in through the vpc prop (pass the Network construct\'s VPC in regulated workloads).');
     }
     if (props.reservedConcurrentExecutions === undefined) {

@@ -14,12 +14,31 @@ export function defaultKey(scope: IConstruct): kms.Key {
   const existing = stack.node.tryFindChild(DEFAULT_KEY_ID) as kms.Key | undefined;
   if (existing) return existing;
   const env = EnvironmentConfig.of(stack);
-  return new kms.Key(stack, DEFAULT_KEY_ID, {
+  const key = new kms.Key(stack, DEFAULT_KEY_ID, {
     description: `Default customer-managed key of stack ${stack.stackName} (cloudvault-constructs)`,
     enableKeyRotation: true,
     pendingWindow: Duration.days(env.removalPolicyDestroys ? 7 : 30),
     removalPolicy: env.removalPolicy,
   });
+  limitGrantsToAwsServices(key);
+  return key;
+}
+
+/**
+ * Denies kms:CreateGrant to every principal unless the grant is for an AWS resource or the caller
+ * is an AWS service (AWS Control Tower CT.KMS.PR.3). Services that encrypt with the key on a
+ * caller's behalf (DynamoDB, S3, Lambda, Backup, ...) create their grants that way, so they keep
+ * working; a person or role can no longer hand the key's use to someone else through a grant.
+ */
+export function limitGrantsToAwsServices(key: kms.Key): void {
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'DenyGrantsExceptForAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  }));
 }
 
 /**

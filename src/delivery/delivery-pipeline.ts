@@ -18,7 +18,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
-import { allowCloudWatchAlarms, allowCloudWatchLogs } from '../core/default-key';
+import { allowCloudWatchAlarms, allowCloudWatchLogs, limitGrantsToAwsServices } from '../core/default-key';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig, EnvironmentName } from '../governance/environment-config';
@@ -183,6 +183,7 @@ export class DeliveryPipeline extends Construct {
       pendingWindow: Duration.days(env.removalPolicyDestroys ? 7 : 30),
       removalPolicy: env.removalPolicy,
     });
+    if (!props.encryptionKey) limitGrantsToAwsServices(this.artifactKey as kms.Key);
     allowCloudWatchLogs(this.artifactKey);
     allowCloudWatchAlarms(this.artifactKey);
     allowCodeStarNotifications(this.artifactKey);

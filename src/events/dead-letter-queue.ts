@@ -21,6 +21,9 @@ export function createDeadLetterQueue(scope: Construct, id: string, key: kms.IKe
     encryptionMasterKey: key,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
+    // Marks it a dead-letter queue (AWS Control Tower CT.SQS.PR.1). Not byQueue: its sources are services,
+    // or a source queue that references it already (naming that queue here would be a cycle).
+    redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     removalPolicy: EnvironmentConfig.of(scope).removalPolicy,
   });
   if (source === DeadLetterSource.QUEUE) {

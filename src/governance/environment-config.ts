@@ -1,5 +1,6 @@
-import { RemovalPolicy, aws_logs as logs } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, RemovalPolicy, aws_logs as logs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { acknowledge, controlTowerRule } from '../core/acknowledge';
 import { PropsValidator } from '../core/validation';
 
 /** The deployment environments the library knows profiles for. */
@@ -68,7 +69,7 @@ const PROFILES: Record<EnvironmentName, Required<EnvironmentConfigOverrides>> = 
   },
   [EnvironmentName.STAGING]: {
     removalPolicy: RemovalPolicy.RETAIN,
-    logRetention: logs.RetentionDays.THREE_MONTHS,
+    logRetention: logs.RetentionDays.ONE_YEAR,
     alarmActionsEnabled: true,
     logLevel: LogLevel.INFO,
     deletionProtection: true,
@@ -86,6 +87,9 @@ const PROFILES: Record<EnvironmentName, Required<EnvironmentConfigOverrides>> = 
 
 /** Context key that selects a profile for a whole app: `cdk synth -c cloudvault:environment=dev`. */
 export const ENVIRONMENT_CONTEXT_KEY = 'cloudvault:environment';
+
+/** AWS Control Tower CT.CLOUDWATCH.PR.2: log groups keep their events at least this long. */
+const CONTROL_TOWER_MIN_LOG_RETENTION_DAYS = 365;
 
 const attached = new WeakMap<IConstruct, EnvironmentConfig>();
 
@@ -172,5 +176,22 @@ export class EnvironmentConfig {
   /** Makes this configuration the one in force for `scope` and everything below it. */
   public applyTo(scope: IConstruct): void {
     attached.set(scope, this);
+    if (this.logRetention < CONTROL_TOWER_MIN_LOG_RETENTION_DAYS) this.acknowledgeShortRetention(scope);
+  }
+
+  /**
+   * A profile that keeps logs less than a year (dev) fails AWS Control Tower CT.CLOUDWATCH.PR.2 by
+   * design: each log group that keeps exactly the profile's retention is acknowledged with that
+   * reason, and only those (a shorter retention chosen on one construct still fails).
+   */
+  private acknowledgeShortRetention(scope: IConstruct): void {
+    Aspects.of(scope).add({
+      visit: (node) => {
+        if (!(node instanceof logs.CfnLogGroup) || node.retentionInDays !== this.logRetention || EnvironmentConfig.of(node) !== this) return;
+        acknowledge(node, [controlTowerRule('cloudwatch_log_group_retention_period_check')],
+          `The ${this.environment} profile keeps logs ${this.logRetention} days (EnvironmentConfig.logRetention) to keep a ` +
+          'non-production account cheap; staging and prod keep them at least a year. Listed in docs/compliance.md.');
+      },
+    }, { priority: AspectPriority.MUTATING });
   }
 }

@@ -1,2 +1,3 @@
 export * from './environment-config';
 export * from './required-tags';
+export * from './strict-validation-plugin';

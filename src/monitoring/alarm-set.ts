@@ -14,7 +14,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledge } from '../core/acknowledge';
+import { acknowledge, controlTowerRule } from '../core/acknowledge';
 import { allowCloudWatchAlarms, defaultKey } from '../core/default-key';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig } from '../governance/environment-config';
@@ -270,7 +270,7 @@ export class AlarmSet extends Construct {
     this.actionsEnabled = props.actionsEnabled ?? EnvironmentConfig.of(this).alarmActionsEnabled;
     this.notifyOnOk = props.notifyOnOk ?? true;
     if (!this.actionsEnabled) {
-      acknowledge(this, ['HIPAA.Security-CloudWatchAlarmAction', 'NIST.800.53.R5-CloudWatchAlarmAction'],
+      acknowledge(this, ['HIPAA.Security-CloudWatchAlarmAction', 'NIST.800.53.R5-CloudWatchAlarmAction', controlTowerRule('cloudwatch_alarm_action_enabled_check')],
         'Alarm actions are off by choice (the dev profile, or actionsEnabled: false): alarms still change state and show on the dashboard, but page nobody.');
     }
     if (props.topic) {

@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
-import { acknowledge, complianceRuleIds } from '../core/acknowledge';
+import { acknowledge, acknowledgeStackSingleton, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
 import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig } from '../governance/environment-config';
@@ -397,6 +397,9 @@ export class Network extends Construct {
       // CDK's custom resource revokes every rule of the default security group.
       restrictDefaultSecurityGroup: true,
     });
+    acknowledgeStackSingleton(this, 'Custom::VpcRestrictDefaultSGCustomResourceProvider', [controlTowerRule('lambda_inside_vpc_check')],
+      'CDK\'s provider that revokes every rule of the default security group runs once per deployment and only calls the EC2 ' +
+      'API; aws-cdk-lib offers no VPC placement for it, and it must run before anything in the VPC can rely on the rules.');
     for (const subnet of vpc.publicSubnets) {
       const route = subnet.node.tryFindChild('DefaultRoute');
       if (route) {
@@ -492,7 +495,7 @@ export class Network extends Construct {
       role,
     });
     const cfnFn = fn.node.defaultChild!;
-    acknowledge(cfnFn, complianceRuleIds('LambdaInsideVPC'),
+    acknowledge(cfnFn, [...complianceRuleIds('LambdaInsideVPC'), controlTowerRule('lambda_inside_vpc_check')],
       'Deploy-time lookup that only reads EC2 prefix lists: inside the VPC it would need NAT or an EC2 endpoint before the VPC is usable, and its ENIs would hold up stack deletion for up to 40 minutes.');
     acknowledge(cfnFn, ['HIPAA.Security-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'Serverless-LambdaDLQ', 'HIPAA.Security-LambdaConcurrency', 'NIST.800.53.R5-LambdaConcurrency'],
       'Invoked only by CloudFormation, once per deployment: a failure fails the deployment where the operator sees it (no event to park in a DLQ), and one invocation per deployment needs no concurrency cap.');

@@ -1,6 +1,6 @@
 import { Duration, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { allowCloudWatchAlarms, allowCloudWatchLogs } from '../core/default-key';
+import { allowCloudWatchAlarms, allowCloudWatchLogs, limitGrantsToAwsServices } from '../core/default-key';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig } from '../governance/environment-config';
@@ -93,6 +93,7 @@ export class EncryptionKeys extends Construct {
         pendingWindow: Duration.days(props.pendingWindowDays ?? (env.removalPolicyDestroys ? 7 : 30)),
         removalPolicy: env.removalPolicy,
       });
+      limitGrantsToAwsServices(key);
       this.aliases.set(purpose, key.addAlias(`${this.aliasPrefix}/${purpose}`));
       this.keys.set(purpose, key);
       allowServices(purpose, key, stack);

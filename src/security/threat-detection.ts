@@ -13,7 +13,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledge } from '../core/acknowledge';
+import { acknowledge, controlTowerRule } from '../core/acknowledge';
 import { allowServiceToDeliver, defaultKey } from '../core/default-key';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
@@ -186,25 +186,43 @@ export class ThreatDetection extends Construct {
     const emails = props.notificationEmails ?? [];
 
     if (props.createDetector ?? true) {
+      const s3 = props.s3Protection ?? true;
+      const eks = props.eksProtection ?? true;
+      const malware = props.malwareProtection ?? true;
+      // AWS Control Tower (CT.GUARDDUTY.PR.1) reads S3 protection from DataSources, and AWS accepts
+      // DataSources or Features, never both. DataSources covers S3, EKS audit logs and malware scans,
+      // and GuardDuty turns every feature that is not listed on except Runtime Monitoring: exactly
+      // the defaults. Any other choice needs Features, where the rule cannot see S3 protection.
+      const defaultsOnly = (props.lambdaProtection ?? true) && (props.rdsProtection ?? true) && !(props.runtimeMonitoring ?? false);
       const feature = (name: string, enabled: boolean, additional: string[] = []) => ({
         name,
         status: enabled ? 'ENABLED' : 'DISABLED',
         additionalConfiguration: enabled && additional.length > 0 ? additional.map((n) => ({ name: n, status: 'ENABLED' })) : undefined,
       });
-      // Every feature is listed: GuardDuty turns unlisted ones on by itself.
       this.detector = new guardduty.CfnDetector(this, 'Detector', {
         enable: true,
         findingPublishingFrequency: props.findingPublishingFrequency ?? FindingPublishingFrequency.FIFTEEN_MINUTES,
-        features: [
-          feature('S3_DATA_EVENTS', props.s3Protection ?? true),
+        dataSources: defaultsOnly ? {
+          s3Logs: { enable: s3 },
+          kubernetes: { auditLogs: { enable: eks } },
+          malwareProtection: { scanEc2InstanceWithFindings: { ebsVolumes: malware } },
+        } : undefined,
+        // Every feature is listed: GuardDuty turns unlisted ones on by itself.
+        features: defaultsOnly ? undefined : [
+          feature('S3_DATA_EVENTS', s3),
           feature('LAMBDA_NETWORK_LOGS', props.lambdaProtection ?? true),
-          feature('EKS_AUDIT_LOGS', props.eksProtection ?? true),
-          feature('EBS_MALWARE_PROTECTION', props.malwareProtection ?? true),
+          feature('EKS_AUDIT_LOGS', eks),
+          feature('EBS_MALWARE_PROTECTION', malware),
           feature('RDS_LOGIN_EVENTS', props.rdsProtection ?? true),
           feature('RUNTIME_MONITORING', props.runtimeMonitoring ?? false,
             ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT']),
         ],
       });
+      if (!defaultsOnly && s3) {
+        acknowledge(this.detector, [controlTowerRule('guardduty_s3_protection_enabled_check')],
+          'S3 protection is on, as the S3_DATA_EVENTS feature: turning Lambda or RDS protection off or Runtime Monitoring on needs ' +
+          'the Features list, and AWS refuses DataSources (where the rule looks) beside Features in one detector.');
+      }
       this.detector.applyRemovalPolicy(env.removalPolicy);
     }
 
@@ -249,6 +267,9 @@ export class ThreatDetection extends Construct {
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Marks it a dead-letter queue (AWS Control Tower CT.SQS.PR.1). Not byQueue: its sources are services,
+      // or a source queue that references it already (naming that queue here would be a cycle).
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
       removalPolicy: env.removalPolicy,
     });
     acknowledge(this.deadLetterQueue, ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],

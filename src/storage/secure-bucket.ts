@@ -13,7 +13,7 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledge, complianceRuleIds } from '../core/acknowledge';
+import { acknowledge, acknowledgeStackSingleton, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
 import { defaultKey } from '../core/default-key';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
@@ -104,8 +104,9 @@ export interface SecureBucketProps {
    */
   readonly objectLock?: SecureBucketObjectLock;
   /**
-   * Whether S3 sends all bucket events to Amazon EventBridge.
-   * @default false
+   * Whether S3 sends all bucket events to Amazon EventBridge. Set on the bucket itself (no CDK
+   * custom resource); AWS Control Tower (CT.S3.PR.4) requires event notifications on every bucket.
+   * @default true
    */
   readonly eventBridgeEnabled?: boolean;
   /**
@@ -164,8 +165,9 @@ export class SecureBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       metrics: [{ id: METRICS_FILTER_ID }],
-      eventBridgeEnabled: props.eventBridgeEnabled,
-      objectLockEnabled: props.objectLock ? true : undefined,
+      // Object Lock on (AWS Control Tower CT.S3.PR.9); without a default retention nothing is locked
+      // until a retention is given, here (objectLock) or per object.
+      objectLockEnabled: true,
       objectLockDefaultRetention: props.objectLock ? objectLockRetention(props.objectLock) : undefined,
       lifecycleRules: [{
         id: 'Default',
@@ -182,8 +184,9 @@ export class SecureBucket extends Construct {
       removalPolicy: props.objectLock && env.removalPolicyDestroys ? RemovalPolicy.RETAIN : env.removalPolicy,
       autoDeleteObjects: env.removalPolicyDestroys && !props.objectLock,
     });
-    this.eventBridgeEnabled = props.eventBridgeEnabled ?? false;
-    if (props.eventBridgeEnabled) this.acknowledgeNotificationsHandler();
+    if (env.removalPolicyDestroys) acknowledgeAutoDeleteProvider(this);
+    this.eventBridgeEnabled = props.eventBridgeEnabled ?? true;
+    if (this.eventBridgeEnabled) enableEventBridge(this.bucket);
     this.enableAccessLogs(props.accessLogsPrefix ?? 'access-logs/');
     this.acknowledgeSingleRegion();
 
@@ -207,13 +210,13 @@ export class SecureBucket extends Construct {
    */
   public addObjectCreatedNotification(destination: s3.IBucketNotificationDestination, ...filters: s3.NotificationKeyFilter[]): void {
     this.bucket.addObjectCreatedNotification(destination, ...filters);
-    this.acknowledgeNotificationsHandler();
+    this.onNotificationsHandler();
   }
 
   /** Notifies `destination` when objects are removed (optionally only keys matching `filters`). */
   public addObjectRemovedNotification(destination: s3.IBucketNotificationDestination, ...filters: s3.NotificationKeyFilter[]): void {
     this.bucket.addObjectRemovedNotification(destination, ...filters);
-    this.acknowledgeNotificationsHandler();
+    this.onNotificationsHandler();
   }
 
   /**
@@ -301,18 +304,25 @@ export class SecureBucket extends Construct {
   }
 
   /**
-   * Notifications (and EventBridge) are configured by CDK's BucketNotificationsHandler custom
-   * resource, a stack singleton whose role CDK builds; acknowledged once per bucket.
+   * Notifications to Lambda, SQS or SNS are configured by CDK's BucketNotificationsHandler custom
+   * resource, a stack singleton whose role CDK builds; acknowledged once per bucket. That handler
+   * writes the whole notification configuration, so EventBridge is handed to it as well.
    */
-  private acknowledgeNotificationsHandler(): void {
+  private onNotificationsHandler(): void {
     if (this.notificationsAcknowledged) return;
     this.notificationsAcknowledged = true;
+    if (this.eventBridgeEnabled) this.bucket.enableEventBridgeNotification();
     const handlerPolicy = this.bucket.node.findChild('Notifications').node.findChild('HandlerPolicy');
     acknowledge(handlerPolicy, complianceRuleIds('IAMNoInlinePolicy'),
       'CDK\'s BucketNotificationsHandler custom resource writes the notification configuration at deploy time ' +
       'through this inline policy, which CDK creates and allows only s3:PutBucketNotification on this one bucket.');
     const stack = Stack.of(this);
     const handler = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+    if (handler) {
+      acknowledge(handler, [controlTowerRule('lambda_inside_vpc_check')],
+        'CDK\'s BucketNotificationsHandler runs once per deployment to write notification configurations and only calls ' +
+        'the S3 API; aws-cdk-lib offers no VPC placement for it. SecureBucket sends EventBridge notifications without it.');
+    }
     const role = handler?.node.tryFindChild('Role');
     if (role) {
       acknowledge(role, ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]'],
@@ -356,15 +366,20 @@ export class SecureBucket extends Construct {
         noncurrentVersionExpiration: Duration.days(30),
         abortIncompleteMultipartUploadAfter: Duration.days(7),
       }],
+      objectLockEnabled: true,
       removalPolicy: env.removalPolicy,
       autoDeleteObjects: env.removalPolicyDestroys,
     });
-    acknowledge(logsBucket, complianceRuleIds('S3DefaultEncryptionKMS'),
+    enableEventBridge(logsBucket);
+    acknowledge(logsBucket, [...complianceRuleIds('S3DefaultEncryptionKMS'), controlTowerRule('s3_bucket_default_encryption_kms_check')],
       'Target bucket of S3 server access logs: the S3 User Guide supports only SSE-S3 (AES-256) default ' +
       'encryption on log target buckets, SSE-KMS is not supported, so the logs are encrypted with SSE-S3.');
     acknowledge(logsBucket, complianceRuleIds('S3BucketReplicationEnabled'),
       'Holds server access logs of one bucket in this region; replicating them would need a bucket in a second ' +
       'region, which the ReplicatedBucket construct provides for data that needs it; the logs are versioned instead.');
+    acknowledge(logsBucket, [controlTowerRule('s3_bucket_logging_enabled_check')],
+      'Target bucket of S3 server access logs: logging its own requests into itself would log every log delivery ' +
+      '(the S3 User Guide advises against it), and a further bucket would only move the same question one bucket on.');
     return logsBucket;
   }
 
@@ -393,6 +408,26 @@ export class SecureBucket extends Construct {
         `The policy of the imported access logs bucket must let logging.s3.amazonaws.com s3:PutObject under "${prefix}"`);
     }
   }
+}
+
+/**
+ * A destroying profile (dev) empties buckets on stack deletion through CDK's auto-delete provider,
+ * a stack singleton Lambda outside any VPC (aws-cdk-lib offers no placement for it). Prod and
+ * staging retain buckets and have no such Lambda.
+ */
+function acknowledgeAutoDeleteProvider(scope: Construct): void {
+  acknowledgeStackSingleton(scope, 'Custom::S3AutoDeleteObjectsCustomResourceProvider', [controlTowerRule('lambda_inside_vpc_check')],
+    'Dev profile only: CDK\'s auto-delete provider empties buckets when the dev stack is deleted and only calls the S3 API; ' +
+    'aws-cdk-lib offers no VPC placement for it. Staging and prod retain buckets and have no such Lambda (docs/compliance.md).');
+}
+
+/**
+ * S3 sends the bucket's events to EventBridge, set on the L1: the L2 option would add CDK's
+ * BucketNotificationsHandler custom-resource Lambda to the stack.
+ */
+function enableEventBridge(bucket: s3.Bucket): void {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  cfn.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
 }
 
 function objectLockRetention(lock: SecureBucketObjectLock): s3.ObjectLockRetention {

@@ -4,6 +4,7 @@ import { CostGuard, CostGuardProps, CostMetric } from '../../src/cost';
 import { RequiredTags } from '../../src/governance/required-tags';
 import { AlarmSet } from '../../src/monitoring/alarm-set';
 import { expectNagClean, testApp, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const BUDGETS_SOURCE = {
   StringEquals: { 'aws:SourceAccount': '123456789012' },
@@ -141,7 +142,7 @@ describe('CostGuard with a rich configuration in us-east-1', () => {
     requiredTags = RequiredTags.applyTo(stack, {
       environment: 'prod', project: 'cloudvault', owner: 'platform', costCenter: 'cc-42', additionalTags: { Team: 'storage' },
     });
-    key = new kms.Key(stack, 'CostKey', { enableKeyRotation: true });
+    key = testKey(stack, 'CostKey', { enableKeyRotation: true });
     guard = new CostGuard(stack, 'Costs', {
       monthlyLimit: 1000,
       currency: 'USD',
@@ -296,7 +297,7 @@ describe('CostGuard names, topics and keys', () => {
 
   test('an existing topic gets the Budgets publish statement; no key or topic is created', () => {
     const stack = testStack();
-    const topic = new sns.Topic(stack, 'Existing', { masterKey: new kms.Key(stack, 'K', { enableKeyRotation: true }), enforceSSL: true });
+    const topic = new sns.Topic(stack, 'Existing', { masterKey: testKey(stack, 'K', { enableKeyRotation: true }), enforceSSL: true });
     const guard = new CostGuard(stack, 'Costs', { monthlyLimit: 10, topic });
     const template = Template.fromStack(stack);
     expect(guard.topic).toBe(topic);
@@ -368,7 +369,7 @@ describe('CostGuard validation', () => {
   test('rejects a key together with an existing topic', () => {
     const stack = testStack();
     const topic = sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:eu-west-1:123456789012:costs');
-    expect(() => new CostGuard(stack, 'Costs', { monthlyLimit: 10, topic, encryptionKey: new kms.Key(stack, 'K') })).toThrow(
+    expect(() => new CostGuard(stack, 'Costs', { monthlyLimit: 10, topic, encryptionKey: testKey(stack, 'K') })).toThrow(
       'CostGuard "Costs": encryptionKey must be unset when topic is given (the topic\'s owner chooses its key), got "set"');
   });
 

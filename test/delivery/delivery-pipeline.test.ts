@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentConfig, EnvironmentName } from '../../src';
 import { DeliveryPipeline, DeliveryPipelineProps } from '../../src/delivery';
 import { expectNagClean, testApp, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/12345678-1234-1234-1234-123456789012';
 const env = { account: '123456789012', region: 'eu-west-1' };
@@ -203,7 +204,7 @@ describe('DeliveryPipeline with a rich configuration', () => {
   beforeAll(() => {
     app = testApp();
     stack = testStack(app, 'Pipeline');
-    key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    key = testKey(stack, 'Key', { enableKeyRotation: true });
     topic = new sns.Topic(stack, 'Ops', { masterKey: key, enforceSSL: true });
     delivery = new DeliveryPipeline(stack, 'Delivery', {
       repository: 'acme-corp/cloud.vault',

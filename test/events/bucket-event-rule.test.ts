@@ -145,7 +145,7 @@ describe('BucketEventRule validation', () => {
   const id = () => `Rule${n}`;
 
   test('needs a bucket that sends its events to EventBridge', () => {
-    const quiet = new SecureBucket(stack, 'Quiet');
+    const quiet = new SecureBucket(stack, 'Quiet', { eventBridgeEnabled: false });
     expect(make({ bucket: quiet })).toThrow(
       `BucketEventRule "${id()}": bucket must be a SecureBucket created with eventBridgeEnabled: true (S3 sends no events to EventBridge otherwise), got "Test/Quiet"`);
   });

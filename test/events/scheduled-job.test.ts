@@ -1,10 +1,11 @@
-import { Duration, Stack, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Duration, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AlarmSet, EnvironmentConfig } from '../../src';
 import { EnhancedLambdaFunction } from '../../src/compute';
 import { ScheduledJob, ScheduledJobProps } from '../../src/events';
 import { cronError, isTimeZone } from '../../src/events/schedule-expression';
 import { expectNagClean, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const code = lambda.Code.fromInline('exports.handler = async () => ({})');
 
@@ -121,7 +122,7 @@ describe('ScheduledJob with several schedules and a rich configuration', () => {
     stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
     const fn = new EnhancedLambdaFunction(stack, 'Feeds', { code, timeout: Duration.minutes(5) });
-    const key = new kms.Key(stack, 'JobKey', { enableKeyRotation: true });
+    const key = testKey(stack, 'JobKey', { enableKeyRotation: true });
     alarms = new AlarmSet(stack, 'Ops');
     job = new ScheduledJob(stack, 'Refresh', {
       function: fn,

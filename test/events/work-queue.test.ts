@@ -1,10 +1,11 @@
-import { Duration, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Duration, Stack, aws_iam as iam, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AlarmSet, EnvironmentConfig } from '../../src';
 import { EnhancedLambdaFunction } from '../../src/compute';
 import { ManagedPolicyRole } from '../../src/compute/managed-policy-role';
 import { WorkQueue, WorkQueueProps } from '../../src/events';
 import { expectNagClean, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const code = lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })');
 
@@ -115,7 +116,7 @@ describe('WorkQueue with a fan-out topic and a rich configuration', () => {
     stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
     const consumer = new EnhancedLambdaFunction(stack, 'Thumbnails', { code, timeout: Duration.minutes(2), reservedConcurrentExecutions: 20 });
-    const key = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
+    const key = testKey(stack, 'QueueKey', { enableKeyRotation: true });
     alarms = new AlarmSet(stack, 'Ops');
     work = new WorkQueue(stack, 'Jobs', {
       consumer,

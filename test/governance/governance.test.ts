@@ -11,7 +11,7 @@ describe('EnvironmentConfig', () => {
       .toEqual([RemovalPolicy.DESTROY, logs.RetentionDays.ONE_MONTH, false, LogLevel.DEBUG, false, 1]);
     expect([prod.removalPolicy, prod.logRetention, prod.alarmActionsEnabled, prod.logLevel, prod.deletionProtection, prod.natGateways])
       .toEqual([RemovalPolicy.RETAIN, logs.RetentionDays.ONE_YEAR, true, LogLevel.INFO, true, 3]);
-    expect(EnvironmentConfig.staging().logRetention).toBe(logs.RetentionDays.THREE_MONTHS);
+    expect(EnvironmentConfig.staging().logRetention).toBe(logs.RetentionDays.ONE_YEAR); // AWS Control Tower CT.CLOUDWATCH.PR.2
   });
 
   test('overrides win over the profile', () => {

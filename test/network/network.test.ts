@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EnhancedLambdaFunction, EnvironmentConfig } from '../../src';
 import { GatewayEndpointService, InterfaceEndpointService, Network, NetworkProps } from '../../src/network';
 import { expectNagClean, testApp, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const code = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 })');
 
@@ -172,7 +173,7 @@ describe('Network with a rich configuration (dev profile) and function security 
   beforeAll(() => {
     stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
-    key = new kms.Key(stack, 'NetworkKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+    key = testKey(stack, 'NetworkKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
     network = new Network(stack, 'Net', {
       cidr: '172.16.0.0/20',
       maxAzs: 2,
@@ -182,7 +183,7 @@ describe('Network with a rich configuration (dev profile) and function security 
       connectedCidrs: ['10.0.0.0/16', '192.168.0.0/24'],
       interfaceEndpoints: [InterfaceEndpointService.SECRETS_MANAGER, InterfaceEndpointService.LOGS, InterfaceEndpointService.SQS],
       gatewayEndpoints: [GatewayEndpointService.S3, GatewayEndpointService.DYNAMODB],
-      logRetention: logs.RetentionDays.TWO_WEEKS,
+      logRetention: logs.RetentionDays.THIRTEEN_MONTHS,
       encryptionKey: key,
     });
     database = new ec2.SecurityGroup(stack, 'Database', { vpc: network.vpc, description: 'Database', allowAllOutbound: false });
@@ -222,7 +223,7 @@ describe('Network with a rich configuration (dev profile) and function security 
 
   test('the flow log group uses the given key and retention and is destroyed with a dev stack', () => {
     template.hasResource('AWS::Logs::LogGroup', {
-      Properties: { KmsKeyId: { 'Fn::GetAtt': [logicalId(key), 'Arn'] }, RetentionInDays: 14 },
+      Properties: { KmsKeyId: { 'Fn::GetAtt': [logicalId(key), 'Arn'] }, RetentionInDays: 400 },
       DeletionPolicy: 'Delete',
     });
     template.hasResourceProperties('AWS::KMS::Key', {

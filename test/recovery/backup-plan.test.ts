@@ -5,6 +5,7 @@ import { AlarmSet } from '../../src/monitoring';
 import { BackupPlan, BackupPlanProps } from '../../src/recovery';
 import { SecureBucket, SecureTable } from '../../src/storage';
 import { expectNagClean, nagFindings, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const SECONDARY_VAULT = 'arn:aws:backup:eu-central-1:123456789012:backup-vault:cloudvault-dr';
 const SECONDARY_KEY = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -113,7 +114,7 @@ describe('BackupPlan with a rich configuration (dev profile)', () => {
   beforeAll(() => {
     stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
-    key = new kms.Key(stack, 'VaultKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+    key = testKey(stack, 'VaultKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
     shared = new AlarmSet(stack, 'Ops');
     table = new SecureTable(stack, 'Files', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
     bucket = new SecureBucket(stack, 'Blobs');

@@ -6,6 +6,7 @@ import { EnvironmentConfig } from '../../src/governance';
 import { AlarmSet } from '../../src/monitoring';
 import { ReplicatedBucket, ReplicatedBucketProps } from '../../src/recovery';
 import { expectNagClean, nagFindings, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const DEST_BUCKET = 'arn:aws:s3:::cloudvault-blobs-replica';
 const DEST_KEY = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -165,7 +166,7 @@ describe('ReplicatedBucket with a rich configuration (dev profile)', () => {
   beforeAll(() => {
     stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
-    key = new kms.Key(stack, 'BlobKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+    key = testKey(stack, 'BlobKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
     shared = new AlarmSet(stack, 'Ops');
     replicated = new ReplicatedBucket(stack, 'Blobs', {
       destinationBucketArn: destBucket,

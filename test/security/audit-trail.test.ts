@@ -4,6 +4,7 @@ import { EnvironmentConfig } from '../../src/governance/environment-config';
 import { AlarmSet } from '../../src/monitoring/alarm-set';
 import { AuditTrail, AuditTrailProps } from '../../src/security/audit-trail';
 import { expectNagClean, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const TRAIL_ARN = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudtrail:eu-west-1:123456789012:trail/${name}`]] });
 
@@ -202,7 +203,7 @@ describe('AuditTrail with a rich configuration (dev profile)', () => {
   beforeAll(() => {
     stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
-    key = new kms.Key(stack, 'AuditKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+    key = testKey(stack, 'AuditKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
     shared = new AlarmSet(stack, 'Security');
     data = new s3.Bucket(stack, 'Data', {
       encryption: s3.BucketEncryption.KMS,
@@ -223,7 +224,7 @@ describe('AuditTrail with a rich configuration (dev profile)', () => {
       s3DataEventBuckets: [data],
       lambdaDataEventFunctions: [fn],
       dataEventsReadWriteType: cloudtrail.ReadWriteType.WRITE_ONLY,
-      logRetention: logs.RetentionDays.THREE_MONTHS,
+      logRetention: logs.RetentionDays.EIGHTEEN_MONTHS,
       alarms: shared,
     });
     template = Template.fromStack(stack);
@@ -272,7 +273,7 @@ describe('AuditTrail with a rich configuration (dev profile)', () => {
 
   test('follows the dev profile for the log group unless logRetention is given', () => {
     const logGroup = resourceOf(stack, template, audit.logGroup);
-    expect(logGroup.Properties.RetentionInDays).toBe(90);
+    expect(logGroup.Properties.RetentionInDays).toBe(545);
     expect(logGroup.DeletionPolicy).toBe('Delete');
   });
 

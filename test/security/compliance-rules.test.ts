@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentConfig } from '../../src/governance/environment-config';
 import { ComplianceRule, ComplianceRules, ComplianceRulesProps } from '../../src/security/compliance-rules';
 import { expectNagClean, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const ALL_RULES = Object.values(ComplianceRule);
 const PREFIX = 'Test-Compliance-FF917DE4';
@@ -217,7 +218,7 @@ describe('ComplianceRules with a rich configuration (dev profile, own recorder)'
   beforeAll(() => {
     stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
-    key = new kms.Key(stack, 'ConfigKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+    key = testKey(stack, 'ConfigKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
     topic = new sns.Topic(stack, 'ConfigTopic', { masterKey: key, enforceSSL: true });
     rules = new ComplianceRules(stack, 'Compliance', {
       createServiceLinkedRole: true,
@@ -395,7 +396,7 @@ describe('ComplianceRules validation', () => {
 
   test('recorder settings without a recorder', () => {
     const stack = testStack();
-    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const key = testKey(stack, 'Key', { enableKeyRotation: true });
     const tail = 'unset when createRecorder is false (it configures the recorder and delivery channel this construct would create)';
     expect(() => new ComplianceRules(stack, 'Compliance', { createRecorder: false, encryptionKey: key })).toThrow(`${prefix}encryptionKey must be ${tail}, got "Test/Key"`);
     expect(make({ createRecorder: false, createServiceLinkedRole: true })).toThrow(`${prefix}createServiceLinkedRole must be ${tail}, got true`);

@@ -16,9 +16,14 @@ function statements(stack: Stack, template: Template, key: kms.IKey): any[] {
   return keyResource(stack, template, key).Properties.KeyPolicy.Statement;
 }
 
-/** The statements the library adds (CDK's own "enable IAM policies" root statement has no Sid). */
+const DENY_GRANTS = 'DenyGrantsExceptForAwsServices';
+
+/**
+ * The Allow statements the library adds for services (CDK's own "enable IAM policies" root
+ * statement has no Sid; the Deny on grants that every key carries is asserted on its own).
+ */
 function serviceStatements(stack: Stack, template: Template, key: kms.IKey): Record<string, any> {
-  return Object.fromEntries(statements(stack, template, key).filter((s) => s.Sid).map((s) => [s.Sid, s]));
+  return Object.fromEntries(statements(stack, template, key).filter((s) => s.Sid && s.Sid !== DENY_GRANTS).map((s) => [s.Sid, s]));
 }
 
 function managedPolicyStatements(template: Template): any[] {
@@ -153,9 +158,25 @@ describe('EncryptionKeys with default props (prod profile)', () => {
     });
   });
 
-  test('the data and lambda keys keep only the key policy that lets IAM policies of this account decide', () => {
+  test('the data and lambda keys keep only the key policy that lets IAM policies of this account decide, and the Deny on grants', () => {
     for (const key of [keys.data!, keys.lambdaEnvironment!]) {
-      expect(statements(stack, template, key)).toEqual([{ Action: 'kms:*', Effect: 'Allow', Principal: ROOT, Resource: '*' }]);
+      expect(statements(stack, template, key)).toEqual([
+        { Action: 'kms:*', Effect: 'Allow', Principal: ROOT, Resource: '*' },
+        expect.objectContaining({ Sid: DENY_GRANTS, Effect: 'Deny' }),
+      ]);
+    }
+  });
+
+  test('every key lets only AWS services create grants (AWS Control Tower CT.KMS.PR.3)', () => {
+    for (const purpose of keys.purposes) {
+      expect(statements(stack, template, keys.keyFor(purpose))).toContainEqual({
+        Sid: DENY_GRANTS,
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      });
     }
   });
 

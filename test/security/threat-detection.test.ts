@@ -1,4 +1,4 @@
-import { Stack, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
+import { Stack, aws_sns as sns } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AlarmSet } from '../../src/monitoring';
 import {
@@ -7,7 +7,8 @@ import {
   ThreatDetection,
   ThreatDetectionProps,
 } from '../../src/security/threat-detection';
-import { NagFinding, formatFindings, nagFindings, testApp, testStack } from '../support/nag-harness';
+import { CONTROL_TOWER, NagFinding, formatFindings, nagFindings, testApp, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 function only(template: Template, type: string): { id: string; resource: any } {
   const entries = Object.entries(template.findResources(type));
@@ -43,19 +44,18 @@ describe('ThreatDetection with default props', () => {
     expect(formatFindings(findings)).toBe('');
   });
 
-  test('enables GuardDuty with every feature listed: all protections on, Runtime Monitoring off', () => {
+  test('enables GuardDuty through DataSources: all protections on, Runtime Monitoring off', () => {
     const { resource } = only(template, 'AWS::GuardDuty::Detector');
     expect(resource.Properties).toEqual({
       Enable: true,
       FindingPublishingFrequency: 'FIFTEEN_MINUTES',
-      Features: [
-        { Name: 'S3_DATA_EVENTS', Status: 'ENABLED' },
-        { Name: 'LAMBDA_NETWORK_LOGS', Status: 'ENABLED' },
-        { Name: 'EKS_AUDIT_LOGS', Status: 'ENABLED' },
-        { Name: 'EBS_MALWARE_PROTECTION', Status: 'ENABLED' },
-        { Name: 'RDS_LOGIN_EVENTS', Status: 'ENABLED' },
-        { Name: 'RUNTIME_MONITORING', Status: 'DISABLED' },
-      ],
+      // DataSources (where AWS Control Tower CT.GUARDDUTY.PR.1 reads S3 protection); GuardDuty turns
+      // Lambda and RDS protection on by itself and leaves Runtime Monitoring off.
+      DataSources: {
+        S3Logs: { Enable: true },
+        Kubernetes: { AuditLogs: { Enable: true } },
+        MalwareProtection: { ScanEc2InstanceWithFindings: { EbsVolumes: true } },
+      },
     });
     expect(resource.DeletionPolicy).toBe('Retain');
     expect(stack.resolve(threats.detectorId)).toEqual({ Ref: only(template, 'AWS::GuardDuty::Detector').id });
@@ -193,7 +193,7 @@ describe('ThreatDetection with a rich configuration', () => {
   beforeAll(() => {
     stack = testStack(testApp());
     shared = new AlarmSet(stack, 'Platform');
-    const key = new kms.Key(stack, 'SecurityKey', { enableKeyRotation: true });
+    const key = testKey(stack, 'SecurityKey', { enableKeyRotation: true });
     threats = new ThreatDetection(stack, 'Threats', {
       s3Protection: false,
       lambdaProtection: true,
@@ -213,8 +213,11 @@ describe('ThreatDetection with a rich configuration', () => {
     template = Template.fromStack(stack);
   });
 
-  test('is nag-clean under all five packs', () => {
-    expect(formatFindings(findings)).toBe('');
+  test('is nag-clean under all five packs; Control Tower flags only the S3 protection this configuration turns off', () => {
+    expect(formatFindings(findings)).toBe(formatFindings([{
+      pack: CONTROL_TOWER, rule: 'guardduty_s3_protection_enabled_check', severity: 'Error', path: 'Test/Threats/Detector',
+      description: findings[0]?.description,
+    }]));
   });
 
   test('applies the feature toggles, with automated agents for Runtime Monitoring', () => {
@@ -300,7 +303,7 @@ describe('ThreatDetection where GuardDuty and Security Hub exist already', () =>
 
   beforeAll(() => {
     const stack = testStack(testApp());
-    const topic = new sns.Topic(stack, 'Existing', { masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }), enforceSSL: true });
+    const topic = new sns.Topic(stack, 'Existing', { masterKey: testKey(stack, 'TopicKey', { enableKeyRotation: true }), enforceSSL: true });
     threats = new ThreatDetection(stack, 'Threats', { createDetector: false, createSecurityHub: false, topic, minimumSeverity: 9 });
     template = Template.fromStack(stack);
   });

@@ -1,4 +1,4 @@
-import { Stack, Validations, aws_cognito as cognito, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_wafv2 as wafv2 } from 'aws-cdk-lib';
+import { Stack, Validations, aws_cognito as cognito, aws_lambda as lambda, aws_logs as logs, aws_wafv2 as wafv2 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { NagRuleCompliance, rules } from 'cdk-nag';
 import { IConstruct } from 'constructs';
@@ -7,6 +7,7 @@ import { EnhancedLambdaFunction } from '../../src/compute';
 import { AlarmSet } from '../../src/monitoring';
 import { ManagedRuleGroup, WebFirewall, WebFirewallProps, WebFirewallScope } from '../../src/security/web-firewall';
 import { NagFinding, formatFindings, nagFindings, testApp, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const CODE = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200, body: "{}" })');
 
@@ -235,7 +236,7 @@ describe('WebFirewall with a rich configuration, and SecureRestApis associated b
   beforeAll(() => {
     stack = testStack(testApp());
     shared = new AlarmSet(stack, 'Platform');
-    const key = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
+    const key = testKey(stack, 'LogKey', { enableKeyRotation: true });
     firewall = new WebFirewall(stack, 'Firewall', {
       webAclName: 'platform-api',
       rateLimit: 500,
@@ -246,7 +247,7 @@ describe('WebFirewall with a rich configuration, and SecureRestApis associated b
       countRules: { [ManagedRuleGroup.ANONYMOUS_IP]: ['HostingProviderIPList'], AWSManagedRulesCommonRuleSet: ['NoUserAgent_HEADER'] },
       redactedHeaders: ['X-Session-Token'],
       encryptionKey: key,
-      logRetention: logs.RetentionDays.THREE_MONTHS,
+      logRetention: logs.RetentionDays.EIGHTEEN_MONTHS,
       blockedRequestsThreshold: 500,
       alarms: shared,
     });
@@ -348,7 +349,7 @@ describe('WebFirewall with a rich configuration, and SecureRestApis associated b
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LogKey'), 'Arn'] },
-      RetentionInDays: 90,
+      RetentionInDays: 545,
     });
     expect(firewall.encryptionKey.node.path).toBe('Test/LogKey');
   });

@@ -4,6 +4,7 @@ import { EnvironmentConfig } from '../../src/governance';
 import { AlarmSet } from '../../src/monitoring';
 import { SecureBucket, SecureBucketProps } from '../../src/storage';
 import { expectNagClean, formatFindings, nagFindings, testApp, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 function resourceOf(stack: Stack, template: Template, construct: { node: { defaultChild?: unknown } }): any {
   return template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)];
@@ -127,9 +128,19 @@ describe('SecureBucket with default props (prod profile)', () => {
     });
   });
 
-  test('has no Object Lock and no notifications by default', () => {
-    expect(bucket.Properties.ObjectLockEnabled).toBeUndefined();
+  test('has Object Lock on with no default retention, and EventBridge notifications set on the bucket itself (AWS Control Tower CT.S3.PR.9, CT.S3.PR.4)', () => {
+    expect(bucket.Properties.ObjectLockEnabled).toBe(true);
+    expect(bucket.Properties.ObjectLockConfiguration).toBeUndefined();
+    expect(bucket.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
     template.resourceCountIs('Custom::S3BucketNotifications', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
+  test('the access-log bucket has Object Lock and EventBridge too, and acknowledges only what S3 log delivery forbids', () => {
+    const logs = template.toJSON().Resources[stack.getLogicalId(secure.accessLogsBucket.node.defaultChild as s3.CfnBucket)];
+    expect(logs.Properties.ObjectLockEnabled).toBe(true);
+    expect(logs.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    expect(logs.Metadata.guard.SuppressedRules.sort()).toEqual(['s3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check']);
   });
 });
 
@@ -144,7 +155,7 @@ describe('SecureBucket with a rich configuration (dev profile)', () => {
   beforeAll(() => {
     stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
-    key = new kms.Key(stack, 'BlobKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+    key = testKey(stack, 'BlobKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
     shared = new AlarmSet(stack, 'Ops');
     // One SecureBucket's log bucket serves the second one too.
     const first = new SecureBucket(stack, 'Reports', { alarms: shared });

@@ -4,6 +4,7 @@ import { EnvironmentConfig } from '../../src/governance';
 import { AlarmSet } from '../../src/monitoring';
 import { SecureTable, SecureTableProps } from '../../src/storage';
 import { expectNagClean, testApp, testStack } from '../support/nag-harness';
+import { testKey } from '../support/test-key';
 
 const pk = { name: 'pk', type: dynamodb.AttributeType.STRING };
 const sk = { name: 'sk', type: dynamodb.AttributeType.STRING };
@@ -83,7 +84,7 @@ describe('SecureTable with a rich configuration (dev profile)', () => {
   beforeAll(() => {
     stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
-    key = new kms.Key(stack, 'TableKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+    key = testKey(stack, 'TableKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
     shared = new AlarmSet(stack, 'Ops');
     table = new SecureTable(stack, 'Files', {
       partitionKey: pk,

@@ -1,4 +1,6 @@
-import { App, AppProps, Stack, Validations } from 'aws-cdk-lib';
+import * as path from 'path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, AppProps, CfnElement, IPolicyValidationContextBeta1, Stack, Stage, Validations } from 'aws-cdk-lib';
 import {
   AwsSolutionsChecks,
   HIPAASecurityChecks,
@@ -51,12 +53,13 @@ export function testStack(app: App = testApp(), id = 'Test'): Stack {
 
 /**
  * Synthesizes the scope's app (so aspects such as tags have run) and returns every
- * unacknowledged finding of the five packs. Warnings count as findings.
+ * unacknowledged finding of the five packs and of the AWS Control Tower proactive controls.
+ * Warnings count as findings.
  */
 export function nagFindings(scope: IConstruct): NagFinding[] {
   const root = scope.node.root as App;
   root.synth();
-  const findings: NagFinding[] = [];
+  const findings: NagFinding[] = controlTowerFindings(scope);
   for (const pack of allNagPacks()) {
     const report = pack.validateScope(scope);
     for (const v of report.violations) {
@@ -90,4 +93,63 @@ export function expectNagClean(scope: IConstruct): void {
 /** Registers the packs as validation plugins, as a user's app would. */
 export function addNagPlugins(app: App): void {
   Validations.of(app).addPlugins(...allNagPacks());
+}
+
+/** The pack name under which Control Tower findings are listed. */
+export const CONTROL_TOWER = 'ControlTower';
+const guard = new CfnGuardValidator();
+
+/**
+ * The AWS Control Tower proactive controls (the cfn-guard rules of `@cdklabs/cdk-validator-cfnguard`)
+ * over the synthesized templates of the stacks in the scope, less what is acknowledged with
+ * `cdk-validator-cfnguard::<rule>` on the resource or an ancestor (aws-cdk-lib's own rule). The
+ * plugin is called directly rather than registered on every test app: cfn-guard costs about a
+ * second a run, and only the compliance checks need it. Call after synthesis.
+ */
+export function controlTowerFindings(scope: IConstruct): NagFinding[] {
+  const stacks = scope.node.findAll().filter(Stack.isStack);
+  if (stacks.length === 0) stacks.push(Stack.of(scope));
+  const paths = new Map<string, string>(); // "<template file>/<logical id>" -> construct path
+  for (const stack of stacks) {
+    for (const el of stack.node.findAll()) {
+      if (CfnElement.isCfnElement(el) && el.stack === stack) paths.set(`${stack.templateFile}/${stack.resolve(el.logicalId)}`, el.node.path);
+    }
+  }
+  const templatePaths = stacks.map((s) => path.join(Stage.of(s)!.outdir, s.templateFile));
+  const report = guard.validate({ templatePaths } as IPolicyValidationContextBeta1);
+  const acks = acknowledgedPaths(scope.node.root);
+  const findings: NagFinding[] = [];
+  for (const v of report.violations) {
+    for (const r of v.violatingResources) {
+      const constructPath = paths.get(`${path.basename(r.templatePath)}/${r.resourceLogicalId}`) ?? `${r.templatePath}/${r.resourceLogicalId}`;
+      if (!constructPath.startsWith(scope.node.path) || isAcknowledged(acks, `${guard.name}::${v.ruleName}`, constructPath)) continue;
+      findings.push({ pack: CONTROL_TOWER, rule: v.ruleName, severity: 'Error', path: constructPath, description: v.description });
+    }
+  }
+  return findings;
+}
+
+/** Rule id -> construct paths that acknowledge it (Validations.of(x).acknowledge metadata). */
+function acknowledgedPaths(root: IConstruct): Map<string, Set<string>> {
+  const acks = new Map<string, Set<string>>();
+  for (const c of root.node.findAll()) {
+    for (const entry of c.node.metadata) {
+      if (entry.type !== 'aws:cdk:acknowledged-rules' || !entry.data) continue;
+      for (const id of Object.keys(entry.data)) {
+        if (!acks.has(id)) acks.set(id, new Set());
+        acks.get(id)!.add(c.node.path);
+      }
+    }
+  }
+  return acks;
+}
+
+/** True when the rule is acknowledged on the path or one of its ancestors. */
+function isAcknowledged(acks: Map<string, Set<string>>, ruleId: string, constructPath: string): boolean {
+  const at = acks.get(ruleId);
+  if (!at) return false;
+  for (let p = constructPath; p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') {
+    if (at.has(p)) return true;
+  }
+  return false;
 }
