@@ -1,6 +1,7 @@
 import { existsSync } from 'fs';
 import {
   Duration,
+  Stack,
   Tags,
   aws_ec2 as ec2,
   aws_iam as iam,
@@ -356,6 +357,10 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
     if (!props.vpc) {
       acknowledge(fn, [...complianceRuleIds('LambdaInsideVPC'), controlTowerRule('lambda_inside_vpc_check')],
         'No VPC was given: the function reaches only AWS APIs over TLS with IAM auth, and VPC placement is opt-in through the vpc prop (pass the Network construct\'s VPC in regulated workloads).');
+    } else if (Stack.of(props.vpc) !== Stack.of(this)) {
+      acknowledge(fn, [controlTowerRule('lambda_inside_vpc_check')],
+        'The function is in the VPC of another stack: its subnet ids are Fn::ImportValue, which the offline cfn-guard template check ' +
+        'cannot resolve. The Control Tower hook evaluates the resolved ids at deployment, where CT.LAMBDA.PR.3 passes.');
     }
     if (props.reservedConcurrentExecutions === undefined) {
       acknowledge(fn, ['HIPAA.Security-LambdaConcurrency', 'NIST.800.53.R5-LambdaConcurrency'],
