@@ -128,6 +128,25 @@ const postUpgrade = project.tasks.tryFind('post-upgrade')!;
 postUpgrade.spawn(checkLockfile);
 
 
+// Layers (ARCHITECTURE.md): core <- governance <- monitoring <- resource areas <- apps. Each imports
+// only from below; an upward import or an import cycle fails lint (test/lint-layers.test.ts shows it).
+const RESOURCE_AREAS = ['compute', 'storage', 'api', 'network', 'security', 'cost', 'events', 'recovery', 'delivery']
+  .map((area) => `./src/${area}`);
+project.eslint?.addRules({
+  'import/no-cycle': ['error', { ignoreExternal: true }],
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: './src/core', from: './src', except: ['./core'], message: 'core is the ground floor: it imports nothing of the library' },
+      { target: './src/governance', from: ['./src/monitoring', ...RESOURCE_AREAS], message: 'governance may import only core' },
+      { target: './src/monitoring', from: RESOURCE_AREAS, message: 'monitoring may import only core and governance' },
+      { target: './src', from: './apps', message: 'the library knows no application' },
+      { target: './apps', from: './src', except: ['./index.ts'], message: 'apps use the library through its entry point (src/index.ts) only' },
+    ],
+  }],
+});
+// Deliberate violations that test/lint-layers.test.ts lints on its own.
+project.eslint?.addIgnorePattern('test/fixtures/layers/');
+
 // Tests are transpiled without type checks by ts-jest; check them (and integ apps) here instead.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 

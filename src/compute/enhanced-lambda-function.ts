@@ -13,9 +13,10 @@ import {
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
-import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
+import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig, LogLevel } from '../governance/environment-config';
 import { AlarmSet, LambdaAlarmOptions } from '../monitoring/alarm-set';
 

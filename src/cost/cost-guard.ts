@@ -12,9 +12,10 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { allowCloudWatchAlarms, allowServiceToDeliver, defaultKey } from '../core/default-key';
+import { allowCloudWatchAlarms, allowServiceToDeliver } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { RequiredTags } from '../governance/required-tags';
 import { AlarmSet } from '../monitoring/alarm-set';
 

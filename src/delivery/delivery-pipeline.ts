@@ -18,7 +18,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
-import { allowCloudWatchAlarms, allowCloudWatchLogs } from '../core/default-key';
+import { allowCloudWatchAlarms, allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig, EnvironmentName } from '../governance/environment-config';

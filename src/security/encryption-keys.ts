@@ -1,6 +1,6 @@
 import { Duration, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { allowCloudWatchAlarms, allowCloudWatchLogs } from '../core/default-key';
+import { allowCloudWatchAlarms, allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig } from '../governance/environment-config';

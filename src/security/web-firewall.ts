@@ -12,9 +12,10 @@ import {
 import { Construct } from 'constructs';
 import { ISO_COUNTRY_CODES } from './country-codes';
 import { SecureRestApi } from '../api/secure-rest-api';
-import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
+import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
 

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { EnvironmentConfig } from '../../../src/governance';
+import { EnvironmentConfig } from '../../../src';
 import { formatFindings, nagFindings, testApp } from '../../../test/support/nag-harness';
 import { CloudVault } from '../infra/cloudvault-stage';
 import { CloudVaultPipelineStack } from '../infra/pipeline-stack';

@@ -1,26 +1,4 @@
-import { ArnFormat, Duration, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
-import { EnvironmentConfig } from '../governance/environment-config';
-
-const DEFAULT_KEY_ID = 'CloudVaultDefaultKey';
-
-/**
- * The stack's shared customer-managed key, created on first use, for constructs that were
- * given no key. One key per stack keeps cost flat ($1/month) while every store stays
- * encrypted with a CMK; pass `encryptionKey` to a construct to use a dedicated key instead.
- */
-export function defaultKey(scope: IConstruct): kms.Key {
-  const stack = Stack.of(scope);
-  const existing = stack.node.tryFindChild(DEFAULT_KEY_ID) as kms.Key | undefined;
-  if (existing) return existing;
-  const env = EnvironmentConfig.of(stack);
-  return new kms.Key(stack, DEFAULT_KEY_ID, {
-    description: `Default customer-managed key of stack ${stack.stackName} (cloudvault-constructs)`,
-    enableKeyRotation: true,
-    pendingWindow: Duration.days(env.removalPolicyDestroys ? 7 : 30),
-    removalPolicy: env.removalPolicy,
-  });
-}
+import { ArnFormat, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 
 /**
  * Lets CloudWatch Logs use the key, only for log groups of this account and region
