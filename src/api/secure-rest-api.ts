@@ -23,6 +23,7 @@ import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** Cross-origin settings of a SecureRestApi (preflight OPTIONS methods on every resource). */
 export interface ApiCorsOptions {
@@ -196,7 +197,7 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
   constructor(scope: Construct, id: string, props: SecureRestApiProps) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     this.authorization = props.authorizer;
     this.stageName = props.stageName ?? 'v1';
     this.throttling = { rateLimit: props.throttling?.rateLimit ?? 100, burstLimit: props.throttling?.burstLimit ?? 200 };
@@ -207,11 +208,11 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     allowCloudWatchLogs(this.encryptionKey);
-    const retention = props.logRetention ?? env.logRetention;
+    const retention = props.logRetention ?? profile.logRetention;
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       encryptionKey: this.encryptionKey,
       retention,
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
 
     this.clientCertificate = new apigw.CfnClientCertificate(this, 'ClientCertificate', {
@@ -257,7 +258,7 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
       logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${this.stageName}`,
       encryptionKey: this.encryptionKey,
       retention,
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
     this.stage.node.addDependency(this.executionLogGroup);
 
@@ -282,7 +283,7 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
       });
     }
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addApiGatewayAlarms(props.alarms ? `${stackRelativeName(this, 64, '')}Stage` : 'Stage', { apiName: this.api.restApiName, stageName: this.stageName });
 
     this.acknowledgeChoices(cfnStage, props);

@@ -19,6 +19,7 @@ import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig, LogLevel } from '../governance/environment-config';
 import { AlarmSet, LambdaAlarmOptions } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** Properties of an EnhancedLambdaFunction. Give exactly one of `entry` and `code`. */
 export interface EnhancedLambdaFunctionProps {
@@ -190,9 +191,9 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
   constructor(scope: Construct, id: string, props: EnhancedLambdaFunctionProps) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     const serviceName = props.serviceName ?? id;
-    const logLevel = props.logLevel ?? env.logLevel;
+    const logLevel = props.logLevel ?? profile.logLevel;
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     allowCloudWatchLogs(this.encryptionKey);
@@ -207,8 +208,8 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? env.logRetention,
-      removalPolicy: env.removalPolicy,
+      retention: props.logRetention ?? profile.logRetention,
+      removalPolicy: profile.removalPolicy,
     });
     // Written explicitly because the role has no AWS managed policy (AwsSolutions-IAM4).
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -218,7 +219,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
     }));
 
     if (props.deadLetterQueueEnabled !== false) {
-      this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue(env);
+      this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue(profile);
     }
     // Lambda sends to the encrypted DLQ with the execution role's permissions.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -305,7 +306,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
       provisionedConcurrentExecutions: props.provisionedConcurrentExecutions,
     });
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addLambdaAlarms(props.alarms ? stackRelativeName(this, 64, '') : 'Function', this.function, { deadLetterQueue: this.deadLetterQueue, ...props.alarmOptions });
 
     for (const [key, value] of Object.entries(props.tags ?? {})) {
@@ -335,13 +336,13 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
     return this.liveAlias.grantInvoke(grantee);
   }
 
-  private createDeadLetterQueue(env: EnvironmentConfig): sqs.Queue {
+  private createDeadLetterQueue(profile: EnvironmentConfig): sqs.Queue {
     const queue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
     acknowledge(queue, ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
       'This queue is the function\'s dead-letter queue (Lambda DeadLetterConfig); giving a DLQ a DLQ of its own would only move the same failed events. Its depth is alarmed on instead.');

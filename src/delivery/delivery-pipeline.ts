@@ -175,13 +175,13 @@ export class DeliveryPipeline extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
 
     this.artifactKey = props.encryptionKey ?? new kms.Key(this, 'ArtifactKey', {
       description: `Artifacts, build logs and notifications of ${this.node.path}`,
       enableKeyRotation: true,
-      pendingWindow: Duration.days(env.removalPolicyDestroys ? 7 : 30),
-      removalPolicy: env.removalPolicy,
+      pendingWindow: Duration.days(profile.removalPolicyDestroys ? 7 : 30),
+      removalPolicy: profile.removalPolicy,
     });
     allowCloudWatchLogs(this.artifactKey);
     allowCloudWatchAlarms(this.artifactKey);
@@ -196,8 +196,8 @@ export class DeliveryPipeline extends Construct {
     this.artifactBucket = new SecureBucket(this, 'Artifacts', { encryptionKey: this.artifactKey, alarms: this.alarms });
     this.buildLogGroup = new logs.LogGroup(this, 'BuildLogs', {
       encryptionKey: this.artifactKey,
-      retention: env.logRetention,
-      removalPolicy: env.removalPolicy,
+      retention: profile.logRetention,
+      removalPolicy: profile.removalPolicy,
     });
 
     this.pipelineRole = new ManagedPolicyRole(this, 'PipelineRole', {

@@ -83,15 +83,15 @@ export class EncryptionKeys extends Construct {
     const stack = Stack.of(this);
     this.aliasPrefix = props.aliasPrefix ?? defaultAliasPrefix(this);
     validate(id, props, this.aliasPrefix);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
 
     for (const purpose of props.purposes ?? ALL_PURPOSES) {
       const key = new kms.Key(this, capitalize(purpose), {
         description: `${DESCRIPTIONS[purpose]} (${this.node.path}, cloudvault-constructs)`,
         enableKeyRotation: true,
         rotationPeriod: props.rotationPeriodDays !== undefined ? Duration.days(props.rotationPeriodDays) : undefined,
-        pendingWindow: Duration.days(props.pendingWindowDays ?? (env.removalPolicyDestroys ? 7 : 30)),
-        removalPolicy: env.removalPolicy,
+        pendingWindow: Duration.days(props.pendingWindowDays ?? (profile.removalPolicyDestroys ? 7 : 30)),
+        removalPolicy: profile.removalPolicy,
       });
       this.aliases.set(purpose, key.addAlias(`${this.aliasPrefix}/${purpose}`));
       this.keys.set(purpose, key);

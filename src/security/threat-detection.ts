@@ -20,6 +20,7 @@ import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** How often GuardDuty publishes updates of findings it already reported. */
 export enum FindingPublishingFrequency {
@@ -180,7 +181,7 @@ export class ThreatDetection extends Construct {
   constructor(scope: Construct, id: string, props: ThreatDetectionProps = {}) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     const stack = Stack.of(this);
     this.minimumSeverity = props.minimumSeverity ?? 7;
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
@@ -206,7 +207,7 @@ export class ThreatDetection extends Construct {
             ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT']),
         ],
       });
-      this.detector.applyRemovalPolicy(env.removalPolicy);
+      this.detector.applyRemovalPolicy(profile.removalPolicy);
     }
 
     if (props.createSecurityHub ?? true) {
@@ -216,14 +217,14 @@ export class ThreatDetection extends Construct {
         controlFindingGenerator: 'SECURITY_CONTROL',
         autoEnableControls: true,
       });
-      hub.applyRemovalPolicy(env.removalPolicy);
+      hub.applyRemovalPolicy(profile.removalPolicy);
       this.hub = hub;
       const standard = (standardId: string, path: string) => {
         const s = new securityhub.CfnStandard(this, standardId, {
           standardsArn: stack.formatArn({ service: 'securityhub', account: '', resource: 'standards', resourceName: path }),
         });
         s.node.addDependency(hub);
-        s.applyRemovalPolicy(env.removalPolicy);
+        s.applyRemovalPolicy(profile.removalPolicy);
         this.standards.push(s);
       };
       if (props.foundationalBestPractices ?? true) {
@@ -250,7 +251,7 @@ export class ThreatDetection extends Construct {
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
     acknowledge(this.deadLetterQueue, ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
       'This queue is the dead-letter queue of the findings rules\' targets and of the e-mail subscriptions; a DLQ of its own would only move the same undelivered findings. Its depth is alarmed on.');
@@ -300,7 +301,7 @@ export class ThreatDetection extends Construct {
       conditions: { ArnEquals: { 'aws:SourceArn': [this.guardDutyRule.ruleArn, this.securityHubRule.ruleArn] } },
     }));
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addSqsAlarms(props.alarms ? `${stackRelativeName(this, 64, '')}Undelivered` : 'Undelivered', this.deadLetterQueue, { maxVisibleMessages: 1 });
   }
 

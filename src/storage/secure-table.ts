@@ -11,6 +11,7 @@ import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** A global secondary index of a SecureTable. */
 export interface SecureTableGlobalIndex {
@@ -170,7 +171,7 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
  * on-demand billing (or provisioned with auto scaling), optional global replicas, and alarms on
  * throttles, system errors and (when provisioned) consumed capacity.
  *
- * The stack needs a concrete region (`env.region`): TableV2 renders the customer-managed key per region.
+ * The stack needs a concrete region (`profile.region`): TableV2 renders the customer-managed key per region.
  */
 export class SecureTable extends Construct {
   /** The underlying table. */
@@ -185,7 +186,7 @@ export class SecureTable extends Construct {
   constructor(scope: Construct, id: string, props: SecureTableProps) {
     super(scope, id);
     validate(this, id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
 
     // cdk-nag's DynamoDB rules (PITR, backup plan, auto scaling) only inspect AWS::DynamoDB::Table;
@@ -200,8 +201,8 @@ export class SecureTable extends Construct {
         pointInTimeRecoveryEnabled: true,
         recoveryPeriodInDays: props.pointInTimeRecoveryPeriodDays ?? 35,
       },
-      deletionProtection: env.deletionProtection,
-      removalPolicy: env.removalPolicy,
+      deletionProtection: profile.deletionProtection,
+      removalPolicy: profile.removalPolicy,
       dynamoStream: props.stream ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined,
       timeToLiveAttribute: props.timeToLiveAttribute,
       billing: props.capacity ? dynamodb.Billing.provisioned({
@@ -225,7 +226,7 @@ export class SecureTable extends Construct {
       replicas: props.replicaRegions?.map((region) => ({ region })),
     });
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addDynamoDbAlarms(props.alarms ? stackRelativeName(this, 64, '') : 'Table', this.table, {
       maxReadCapacity: props.capacity?.read.maxCapacity,
       maxWriteCapacity: props.capacity?.write.maxCapacity,
@@ -312,7 +313,7 @@ function validate(scope: Construct, id: string, props: SecureTableProps): void {
 
   // TableV2 renders the key of every replica, the primary included, per region.
   const stackRegion = Stack.of(scope).region;
-  v.check(!Token.isUnresolved(stackRegion), 'the stack\'s env.region', 'none (region-agnostic stack)',
+  v.check(!Token.isUnresolved(stackRegion), 'the stack\'s profile.region', 'none (region-agnostic stack)',
     'set: a TableV2 with a customer-managed key renders the key per region');
   const regions = props.replicaRegions ?? [];
   const seenRegions = new Set<string>();

@@ -85,7 +85,7 @@ export class CloudVaultApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: CloudVaultApiStackProps) {
     super(scope, id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: this.stackName, topic: props.alarmTopic });
 
     this.userPool = new cognito.UserPool(this, 'Users', {
@@ -100,15 +100,15 @@ export class CloudVaultApiStack extends Stack {
         tempPasswordValidity: Duration.days(3),
       },
       // Optional outside prod (issue 5), required in prod.
-      mfa: env.isProduction ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
+      mfa: profile.isProduction ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       // The handlers take the tenant only from this claim (custom:tenantId), set by an admin.
       customAttributes: { tenantId: new cognito.StringAttribute({ mutable: false, minLen: 1, maxLen: 64 }) },
       featurePlan: cognito.FeaturePlan.PLUS,
       standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      deletionProtection: env.deletionProtection,
-      removalPolicy: env.removalPolicy,
+      deletionProtection: profile.deletionProtection,
+      removalPolicy: profile.removalPolicy,
     });
     this.userPoolClient = this.userPool.addClient('WebClient', {
       authFlows: { userSrp: true },
@@ -153,7 +153,7 @@ export class CloudVaultApiStack extends Stack {
     this.health = this.functions.health;
     this.folders = this.functions.folders;
 
-    if (!env.isProduction) {
+    if (!profile.isProduction) {
       acknowledge(this.userPool, ['AwsSolutions-COG2'],
         'MFA is optional outside prod (the reference app\'s dev/staging profiles) so test users and automated end-to-end runs can sign in with a password; prod requires TOTP MFA.');
     }
