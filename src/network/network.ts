@@ -629,7 +629,7 @@ function checkOverlaps(v: PropsValidator, prop: string, cidr: string | undefined
 function availableAzs(scope: Construct): { count?: number; source: string } {
   const stack = Stack.of(scope);
   if (Token.isUnresolved(stack.region)) {
-    return { count: AGNOSTIC_AZ_COUNT, source: 'an environment-agnostic stack addresses only two AZs; set the stack\'s profile for more' };
+    return { count: AGNOSTIC_AZ_COUNT, source: 'an environment-agnostic stack addresses only two AZs; set the stack\'s env for more' };
   }
   const azs = stack.availabilityZones;
   if (azs.every((az) => !Token.isUnresolved(az) && !az.startsWith('dummy'))) {

@@ -171,7 +171,7 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
  * on-demand billing (or provisioned with auto scaling), optional global replicas, and alarms on
  * throttles, system errors and (when provisioned) consumed capacity.
  *
- * The stack needs a concrete region (`profile.region`): TableV2 renders the customer-managed key per region.
+ * The stack needs a concrete region (`env.region`): TableV2 renders the customer-managed key per region.
  */
 export class SecureTable extends Construct {
   /** The underlying table. */
@@ -313,7 +313,7 @@ function validate(scope: Construct, id: string, props: SecureTableProps): void {
 
   // TableV2 renders the key of every replica, the primary included, per region.
   const stackRegion = Stack.of(scope).region;
-  v.check(!Token.isUnresolved(stackRegion), 'the stack\'s profile.region', 'none (region-agnostic stack)',
+  v.check(!Token.isUnresolved(stackRegion), 'the stack\'s env.region', 'none (region-agnostic stack)',
     'set: a TableV2 with a customer-managed key renders the key per region');
   const regions = props.replicaRegions ?? [];
   const seenRegions = new Set<string>();
