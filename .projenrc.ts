@@ -100,7 +100,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: ['cdk.out/', '/.tmp/', '/apps/*/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
   npmignoreEnabled: true,
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/apps/', 'tsconfig.dev.json'] },
+  // Synth output (npx cdk synth, npx projen cloudvault) and test scratch files never ship.
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/apps/', 'tsconfig.dev.json', '/cdk.out/', '/.tmp/'] },
 
   // Release: conventional commits drive the version bump; jsii-pacmak packages every target.
   release: true,
