@@ -21,7 +21,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   minNodeVersion: '20.0.0',
   workflowNodeVersion: '24.x',
   projenrcTs: true,
-  // Handlers are bundled together by build-tools/bundle-handlers.ts, not per file by projen.
+  // The CloudVault handlers are bundled together by apps/cloudvault/build/bundle-handlers.ts, not per file by projen.
   lambdaAutoDiscover: false,
 
   cdkVersion: CDK_PEER_MIN,
@@ -31,7 +31,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   typescriptVersion: TS,
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['.projenrc.ts', 'integ/**/*.ts', 'bench/**/*.ts', 'local/**/*.ts'],
+    include: ['.projenrc.ts', 'integ/**/*.ts', 'bench/**/*.ts', 'apps/**/*.ts'],
     compilerOptions: {},
   },
 
@@ -51,7 +51,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // (the npm "latest" tag, 3.0.0, only reads schema 43).
     'aws-cdk@~2.1148.1',
     '@types/node@^24',
-    // CloudVault handler libraries: bundled into assets/handlers at build time, never installed by consumers.
+    // CloudVault handler libraries: bundled into apps/cloudvault/assets/handlers at build time, never installed by consumers.
     '@aws-lambda-powertools/logger@^2.36.0',
     '@aws-lambda-powertools/metrics@^2.36.0',
     '@aws-lambda-powertools/tracer@^2.36.0',
@@ -75,10 +75,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'amplify-dynamodb-simulator@^2.9.30',
   ],
 
-  // One typed-lint project for src, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
+  // One typed-lint project for src, apps, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
+  // Apps may use dev dependencies (cdk-nag, the handler libraries): they are never published.
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'integ', 'bench', 'build-tools', 'local'],
+    devdirs: ['test', 'integ', 'bench', 'build-tools', 'apps'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
@@ -86,7 +87,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     jestConfig: {
       testEnvironment: 'node',
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Library tests in test/, each app's tests in apps/<name>/test/.
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/apps/*/test/**/*.test.ts'],
       // Synthesis plus five nag packs is CPU-bound; two workers match the CI machine.
       maxWorkers: 2,
       testTimeout: 120_000,
@@ -98,9 +100,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Type checking happens in `jsii` (src) and `tsc -p tsconfig.dev.json` (tests); ts-jest only transpiles.
   tsJestOptions: { transformOptions: { isolatedModules: true } },
 
-  gitignore: ['cdk.out/', '/.tmp/', '/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
+  gitignore: ['cdk.out/', '/.tmp/', '/apps/*/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
   npmignoreEnabled: true,
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/local/', '/assets/', 'tsconfig.dev.json'] },
+  // Synth output (npx cdk synth, npx projen cloudvault) and test scratch files never ship.
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/apps/', 'tsconfig.dev.json', '/cdk.out/', '/.tmp/'] },
 
   // Release: conventional commits drive the version bump; jsii-pacmak packages every target.
   release: true,
@@ -131,13 +134,25 @@ project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': f
 const postUpgrade = project.tasks.tryFind('post-upgrade')!;
 postUpgrade.spawn(checkLockfile);
 
-// The CloudVault reference app lives in src/cloudvault (ARCHITECTURE.md) but is not part of the
-// library's API or package: it may use dev dependencies such as cdk-nag, and lib/cloudvault is not published.
-project.eslint?.addOverride({
-  files: ['src/cloudvault/**/*.ts'],
-  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+
+// Layers (ARCHITECTURE.md): core <- governance <- monitoring <- resource areas <- apps. Each imports
+// only from below; an upward import or an import cycle fails lint (test/lint-layers.test.ts shows it).
+const RESOURCE_AREAS = ['compute', 'storage', 'api', 'network', 'security', 'cost', 'events', 'recovery', 'delivery']
+  .map((area) => `./src/${area}`);
+project.eslint?.addRules({
+  'import/no-cycle': ['error', { ignoreExternal: true }],
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: './src/core', from: './src', except: ['./core'], message: 'core is the ground floor: it imports nothing of the library' },
+      { target: './src/governance', from: ['./src/monitoring', ...RESOURCE_AREAS], message: 'governance may import only core' },
+      { target: './src/monitoring', from: RESOURCE_AREAS, message: 'monitoring may import only core and governance' },
+      { target: './src', from: './apps', message: 'the library knows no application' },
+      { target: './apps', from: './src', except: ['./index.ts'], message: 'apps use the library through its entry point (src/index.ts) only' },
+    ],
+  }],
 });
-project.npmignore?.exclude('/lib/cloudvault/');
+// Deliberate violations that test/lint-layers.test.ts lints on its own.
+project.eslint?.addIgnorePattern('test/fixtures/layers/');
 
 // Tests are transpiled without type checks by ts-jest; check them (and integ apps) here instead.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
@@ -167,20 +182,19 @@ const packageJs = project.tasks.tryFind('package:js')!;
 project.packageTask.reset();
 project.packageTask.spawn(packageJs);
 
-// CloudVault handlers are bundled at build time (one esbuild call, all entry points) into
-// assets/handlers/<name>/index.mjs; synthesis only reads them (src/cloudvault/handler-code.ts).
+// CloudVault handlers are bundled (one esbuild call, all entry points) into
+// apps/cloudvault/assets/handlers/<name>/index.mjs; synthesis only reads them (apps/cloudvault/infra/handler-code.ts).
+// The library's compile does not need them: only the tests (the app's stacks and integ snapshots) do.
 const bundle = project.addTask('bundle:handlers', {
-  description: 'Bundle the CloudVault Lambda handlers (src/cloudvault/handlers/*.lambda.ts) into assets/handlers',
-  exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/bundle-handlers.ts',
+  description: 'Bundle the CloudVault Lambda handlers (apps/cloudvault/handlers/*.lambda.ts) into apps/cloudvault/assets/handlers',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json apps/cloudvault/build/bundle-handlers.ts',
 });
-project.preCompileTask.spawn(bundle);
-// `npx projen test` on its own (without compile) still needs the bundles the app's stacks reference.
 project.testTask.prependSpawn(bundle);
 // The main job: synthesize the CloudVault reference app under all five cdk-nag packs and print the
 // summary. It bundles the handlers first, so it works on a fresh clone (assets/ is not committed).
 project.addTask('cloudvault', {
   description: 'Synthesize the CloudVault reference app (all cdk-nag packs on) and print its validation summary',
-  exec: 'node -r esbuild-register src/cloudvault/main.ts',
+  exec: 'node -r esbuild-register apps/cloudvault/infra/main.ts',
 }).prependSpawn(bundle);
 // After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
 postUpgrade.spawn(bundle);
@@ -192,7 +206,7 @@ const bench = project.addTask('bench', {
   exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/run.ts',
   receiveArgs: true,
 });
-bench.prependSpawn(bundle); // measures assets/handlers, so bundle first
+bench.prependSpawn(bundle); // measures apps/cloudvault/assets/handlers, so bundle first
 
 // The coverage report (v8), left out of the default test run for speed.
 project.addTask('coverage', {
@@ -205,14 +219,14 @@ project.addTask('coverage', {
 // an S3 emulator; `npm run local`, Ctrl-C stops it.
 project.addTask('local', {
   description: 'Run the CloudVault API locally (handlers from source, DynamoDB Local, S3 emulator, dev tokens)',
-  exec: 'ts-node --transpile-only --project tsconfig.dev.json local/main.ts',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json apps/cloudvault/local/main.ts',
   receiveArgs: true,
 });
 
 // The architecture picture in README.md / docs/architecture.md, generated from the synthesized app.
 project.addTask('cloudvault:diagram', {
   description: 'Regenerate the CloudVault architecture diagram (README.md, docs/architecture.md) from the synthesized app',
-  exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/architecture-diagram.ts',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json apps/cloudvault/build/write-architecture-diagram.ts',
 });
 
 project.synth();

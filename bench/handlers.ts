@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { BuildOptions, build } from 'esbuild';
-import { HANDLER_BUILD_OPTIONS as BUNDLER_OPTIONS } from '../build-tools/bundle-handlers';
+import { HANDLER_BUILD_OPTIONS as BUNDLER_OPTIONS } from '../apps/cloudvault/build/bundle-handlers';
 
 /** The bundler's own options, without source maps: only the code is measured. */
 export const HANDLER_BUILD_OPTIONS: BuildOptions = { ...BUNDLER_OPTIONS, sourcemap: false };
@@ -41,7 +41,7 @@ export async function handlerBundles(root: string, bundleDir: string): Promise<{
   mkdirSync(path.join(tmp, 'src'));
   const emptySrc = path.join(tmp, 'src', 'empty.ts');
   writeFileSync(emptySrc, 'export const handler = async () => ({});\n');
-  const handlerSrc = (n: string): string => path.join(root, 'src', 'cloudvault', 'handlers', `${n}.lambda.ts`);
+  const handlerSrc = (n: string): string => path.join(root, 'apps', 'cloudvault', 'handlers', `${n}.lambda.ts`);
   const result = await build({
     ...HANDLER_BUILD_OPTIONS,
     entryPoints: { 'empty/index': emptySrc, ...Object.fromEntries(names.map((n) => [`${n}/index`, handlerSrc(n)])) },

@@ -102,7 +102,7 @@ export async function buildVariants(root: string, outDir: string, handlers: stri
     try {
       await build({
         ...options,
-        entryPoints: Object.fromEntries(names.map((n) => [`${n}/index`, path.join(root, 'src', 'cloudvault', 'handlers', `${n}.lambda.ts`)])),
+        entryPoints: Object.fromEntries(names.map((n) => [`${n}/index`, path.join(root, 'apps', 'cloudvault', 'handlers', `${n}.lambda.ts`)])),
         outdir: dir,
         absWorkingDir: root,
         logLevel: 'error',

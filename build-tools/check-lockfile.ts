@@ -11,7 +11,8 @@ interface LockEntry {
   readonly integrity?: string;
   readonly link?: boolean;
   readonly inBundle?: boolean;
-  readonly [field: string]: unknown;
+  readonly dev?: boolean;
+  readonly optional?: boolean;
 }
 
 /** The lock's package paths that lack `version` or `integrity`, with what each lacks. */

@@ -1,11 +1,11 @@
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
+import { CloudVaultApiStack } from '../apps/cloudvault/infra/api-stack';
+import { CloudVaultDataStack } from '../apps/cloudvault/infra/data-stack';
+import { CloudVaultEventsStack } from '../apps/cloudvault/infra/events-stack';
+import { CloudVaultNetworkStack } from '../apps/cloudvault/infra/network-stack';
+import { CloudVaultSecurityStack } from '../apps/cloudvault/infra/security-stack';
 import { EnvironmentConfig, RequiredTags } from '../src';
-import { CloudVaultApiStack } from '../src/cloudvault/api-stack';
-import { CloudVaultDataStack } from '../src/cloudvault/data-stack';
-import { CloudVaultEventsStack } from '../src/cloudvault/events-stack';
-import { CloudVaultNetworkStack } from '../src/cloudvault/network-stack';
-import { CloudVaultSecurityStack } from '../src/cloudvault/security-stack';
 
 // The CloudVault API path of the reference app: network, security (WAF, alarm topic), data, events
 // and API stacks wired as the CloudVault stage wires them. Stacks sit directly in the app (not in the

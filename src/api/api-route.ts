@@ -1,6 +1,7 @@
 import { Stack, aws_apigateway as apigw, aws_cloudwatch as cloudwatch, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { SecureRestApi } from './secure-rest-api';
+import { ISecureRestApi } from './i-secure-rest-api';
+import { validateThrottling } from './throttling';
 import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
 import { acknowledge } from '../core/acknowledge';
 import { stackRelativeName } from '../core/names';
@@ -63,7 +64,7 @@ export interface ApiRouteOptions {
 /** Properties of an ApiRoute. */
 export interface ApiRouteProps extends ApiRouteOptions {
   /** The API the route belongs to. */
-  readonly api: SecureRestApi;
+  readonly api: ISecureRestApi;
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'];
@@ -91,7 +92,7 @@ export class ApiRoute extends Construct {
   public readonly path: string;
   /** The HTTP method (upper case). */
   public readonly httpMethod: string;
-  private readonly api: SecureRestApi;
+  private readonly api: ISecureRestApi;
 
   constructor(scope: Construct, id: string, props: ApiRouteProps) {
     super(scope, id);
@@ -188,7 +189,7 @@ export class ApiRoute extends Construct {
     return this.api.urlForPath(this.path);
   }
 
-  private acknowledgeChoices(props: ApiRouteProps, api: SecureRestApi): void {
+  private acknowledgeChoices(props: ApiRouteProps, api: ISecureRestApi): void {
     const cfnMethod = this.method.node.defaultChild!;
     const unauthenticatedReason = props.public ? props.publicReason : api.authorization.reason;
     if (unauthenticatedReason) {
@@ -221,7 +222,7 @@ function validate(id: string, props: ApiRouteProps, httpMethod: string): void {
   v.check(validPath, 'path', path,
     '"/" or a path starting with "/" whose segments are letters, digits, ".", "_", "-", {param}, or a final {proxy+}');
   v.check(METHODS.includes(httpMethod), 'method', props.method, `one of ${METHODS.join(', ')}`);
-  SecureRestApi._validateThrottling(v, 'throttling', props.throttling);
+  validateThrottling(v, 'throttling', props.throttling);
   v.check(props.public !== true || (props.publicReason ?? '').trim().length >= 20, 'publicReason', props.publicReason,
     'a sentence (20+ characters) saying why the route needs no caller identity when public is true');
   v.check(props.public === true || props.publicReason === undefined, 'publicReason', props.publicReason, 'given only with public: true');

@@ -6,112 +6,24 @@ import {
   Stack,
   Token,
   aws_apigateway as apigw,
-  aws_cognito as cognito,
   aws_iam as iam,
   aws_kms as kms,
-  aws_lambda as lambda,
   aws_logs as logs,
   aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { ApiAuthorization, ApiAuthorizationType } from './api-authorization';
 import { ApiRoute, ApiRouteOptions } from './api-route';
+import { ISecureRestApi } from './i-secure-rest-api';
+import { validateThrottling } from './throttling';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
-import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
+import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
-
-/** How the methods of a SecureRestApi authenticate callers. */
-export enum ApiAuthorizationType {
-  /** Cognito user pool JWTs (COGNITO_USER_POOLS). */
-  COGNITO = 'COGNITO',
-  /** A Lambda token authorizer (CUSTOM). */
-  LAMBDA_TOKEN = 'LAMBDA_TOKEN',
-  /** No authorizer: an explicit, documented opt-out. */
-  NONE = 'NONE',
-}
-
-/** Options of a Lambda token authorizer. */
-export interface LambdaTokenAuthorizationOptions {
-  /**
-   * Request header that carries the token.
-   * @default 'Authorization'
-   */
-  readonly identityHeader?: string;
-  /**
-   * How long API Gateway caches the authorizer's policy for a token (0 disables the cache).
-   * @default Duration.minutes(5)
-   */
-  readonly resultsCacheTtl?: Duration;
-  /**
-   * Regular expression a token must match before the authorizer is invoked.
-   * @default - every token is passed to the function
-   */
-  readonly validationRegex?: string;
-}
-
-/**
- * The authorizer of a SecureRestApi. It is required: an API without one must say so with
- * `ApiAuthorization.none(reason)`, and the reason is recorded with the acknowledged findings.
- */
-export class ApiAuthorization {
-  /** Cognito user pool authorizer: callers send the pool's ID or access token. */
-  public static cognito(userPools: cognito.IUserPool[]): ApiAuthorization {
-    new PropsValidator('ApiAuthorization', 'cognito').check(userPools.length > 0, 'userPools', `${userPools.length} pools`, 'at least one user pool');
-    return new ApiAuthorization(ApiAuthorizationType.COGNITO, { userPools: [...userPools] });
-  }
-
-  /** Lambda token authorizer: the function turns the token into an IAM policy and context. */
-  public static lambdaToken(fn: lambda.IFunction, options: LambdaTokenAuthorizationOptions = {}): ApiAuthorization {
-    const v = new PropsValidator('ApiAuthorization', 'lambdaToken');
-    v.matches('identityHeader', options.identityHeader, /^[A-Za-z0-9-]{1,128}$/, 'an HTTP header name (letters, digits, "-")');
-    v.durationRange('resultsCacheTtl', options.resultsCacheTtl, 0, 3600);
-    return new ApiAuthorization(ApiAuthorizationType.LAMBDA_TOKEN, { tokenFunction: fn, ...options });
-  }
-
-  /**
-   * No authorizer on any method, e.g. a public read-only API. `reason` says why callers need
-   * no identity; it becomes the reason of the acknowledged APIG4 / COG4 findings.
-   */
-  public static none(reason: string): ApiAuthorization {
-    new PropsValidator('ApiAuthorization', 'none').check(reason.trim().length >= 20, 'reason', reason,
-      'a sentence (20+ characters) saying why the API needs no authorizer');
-    return new ApiAuthorization(ApiAuthorizationType.NONE, { reason });
-  }
-
-  /** The kind of authorizer. */
-  public readonly authorizationType: ApiAuthorizationType;
-  /** User pools of a Cognito authorizer. */
-  public readonly userPools?: cognito.IUserPool[];
-  /** Function of a Lambda token authorizer. */
-  public readonly tokenFunction?: lambda.IFunction;
-  /** Header that carries the caller's token ('Authorization' unless changed). */
-  public readonly identityHeader: string;
-  /** Authorizer result cache TTL of a Lambda token authorizer. */
-  public readonly resultsCacheTtl?: Duration;
-  /** Token validation expression of a Lambda token authorizer. */
-  public readonly validationRegex?: string;
-  /** Why the API has no authorizer (type NONE only). */
-  public readonly reason?: string;
-
-  private constructor(type: ApiAuthorizationType, fields: {
-    userPools?: cognito.IUserPool[];
-    tokenFunction?: lambda.IFunction;
-    identityHeader?: string;
-    resultsCacheTtl?: Duration;
-    validationRegex?: string;
-    reason?: string;
-  }) {
-    this.authorizationType = type;
-    this.userPools = fields.userPools;
-    this.tokenFunction = fields.tokenFunction;
-    this.identityHeader = fields.identityHeader ?? 'Authorization';
-    this.resultsCacheTtl = fields.resultsCacheTtl;
-    this.validationRegex = fields.validationRegex;
-    this.reason = fields.reason;
-  }
-}
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** Cross-origin settings of a SecureRestApi (preflight OPTIONS methods on every resource). */
 export interface ApiCorsOptions {
@@ -246,15 +158,7 @@ const ACCOUNT_LOGGING_ID = 'CloudVaultApiGatewayAccount';
  * REST rather than HTTP API: WAF association, request validation, usage-plan quotas and
  * caching exist only for REST APIs.
  */
-export class SecureRestApi extends Construct {
-  /**
-   * Validates throttling settings (rate > 0, integer burst >= 1); shared with ApiRoute.
-   * @internal
-   */
-  public static _validateThrottling(v: PropsValidator, prefix: string, t: apigw.ThrottleSettings | undefined): void {
-    validateThrottling(v, prefix, t);
-  }
-
+export class SecureRestApi extends Construct implements ISecureRestApi {
   /** The REST API. */
   public readonly api: apigw.RestApi;
   /** The deployed stage. */
@@ -293,7 +197,7 @@ export class SecureRestApi extends Construct {
   constructor(scope: Construct, id: string, props: SecureRestApiProps) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     this.authorization = props.authorizer;
     this.stageName = props.stageName ?? 'v1';
     this.throttling = { rateLimit: props.throttling?.rateLimit ?? 100, burstLimit: props.throttling?.burstLimit ?? 200 };
@@ -304,11 +208,11 @@ export class SecureRestApi extends Construct {
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     allowCloudWatchLogs(this.encryptionKey);
-    const retention = props.logRetention ?? env.logRetention;
+    const retention = props.logRetention ?? profile.logRetention;
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       encryptionKey: this.encryptionKey,
       retention,
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
 
     this.clientCertificate = new apigw.CfnClientCertificate(this, 'ClientCertificate', {
@@ -354,7 +258,7 @@ export class SecureRestApi extends Construct {
       logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${this.stageName}`,
       encryptionKey: this.encryptionKey,
       retention,
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
     this.stage.node.addDependency(this.executionLogGroup);
 
@@ -379,7 +283,7 @@ export class SecureRestApi extends Construct {
       });
     }
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addApiGatewayAlarms(props.alarms ? `${stackRelativeName(this, 64, '')}Stage` : 'Stage', { apiName: this.api.restApiName, stageName: this.stageName });
 
     this.acknowledgeChoices(cfnStage, props);
@@ -512,18 +416,6 @@ function accountLogging(scope: IConstruct, api: apigw.RestApi): IConstruct {
   acknowledge(policy, [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${accountId}:log-group:*]`],
     'The API Gateway CloudWatch role is one per account and region and writes the execution and access logs of every REST API there, whose log group names this stack cannot know. The policy is limited to CloudWatch Logs write and describe actions in this account and region.');
   return container;
-}
-
-function validateThrottling(v: PropsValidator, prefix: string, t: apigw.ThrottleSettings | undefined): void {
-  if (!t) return;
-  const rate = t.rateLimit;
-  if (rate !== undefined && !Token.isUnresolved(rate)) {
-    v.check(Number.isFinite(rate) && rate > 0, `${prefix}.rateLimit`, rate, 'a number > 0 (requests per second)');
-  }
-  const burst = t.burstLimit;
-  if (burst !== undefined && !Token.isUnresolved(burst)) {
-    v.check(Number.isInteger(burst) && burst >= 1, `${prefix}.burstLimit`, burst, 'an integer >= 1');
-  }
 }
 
 function validate(id: string, props: SecureRestApiProps): void {

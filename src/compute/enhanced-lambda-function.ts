@@ -14,11 +14,13 @@ import {
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
-import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
+import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig, LogLevel } from '../governance/environment-config';
 import { AlarmSet, LambdaAlarmOptions } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** Properties of an EnhancedLambdaFunction. Give exactly one of `entry` and `code`. */
 export interface EnhancedLambdaFunctionProps {
@@ -190,9 +192,9 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
   constructor(scope: Construct, id: string, props: EnhancedLambdaFunctionProps) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     const serviceName = props.serviceName ?? id;
-    const logLevel = props.logLevel ?? env.logLevel;
+    const logLevel = props.logLevel ?? profile.logLevel;
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     allowCloudWatchLogs(this.encryptionKey);
@@ -207,8 +209,8 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? env.logRetention,
-      removalPolicy: env.removalPolicy,
+      retention: props.logRetention ?? profile.logRetention,
+      removalPolicy: profile.removalPolicy,
     });
     // Written explicitly because the role has no AWS managed policy (AwsSolutions-IAM4).
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -218,7 +220,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
     }));
 
     if (props.deadLetterQueueEnabled !== false) {
-      this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue(env);
+      this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue(profile);
     }
     // Lambda sends to the encrypted DLQ with the execution role's permissions.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -305,7 +307,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
       provisionedConcurrentExecutions: props.provisionedConcurrentExecutions,
     });
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addLambdaAlarms(props.alarms ? stackRelativeName(this, 64, '') : 'Function', this.function, { deadLetterQueue: this.deadLetterQueue, ...props.alarmOptions });
 
     for (const [key, value] of Object.entries(props.tags ?? {})) {
@@ -335,7 +337,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
     return this.liveAlias.grantInvoke(grantee);
   }
 
-  private createDeadLetterQueue(env: EnvironmentConfig): sqs.Queue {
+  private createDeadLetterQueue(profile: EnvironmentConfig): sqs.Queue {
     const queue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.encryptionKey,
@@ -344,7 +346,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
       // Marks it a dead-letter queue (AWS Control Tower CT.SQS.PR.1). Not byQueue: its sources are services,
       // or a source queue that references it already (naming that queue here would be a cycle).
       redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
     acknowledge(queue, ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
       'This queue is the function\'s dead-letter queue (Lambda DeadLetterConfig); giving a DLQ a DLQ of its own would only move the same failed events. Its depth is alarmed on instead.');

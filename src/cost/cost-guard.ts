@@ -12,11 +12,13 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { allowCloudWatchAlarms, allowServiceToDeliver, defaultKey } from '../core/default-key';
+import { allowCloudWatchAlarms, allowServiceToDeliver } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { RequiredTags } from '../governance/required-tags';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** How the budgets add up cost (the Budgets `Metrics` of a cost budget). */
 export enum CostMetric {
@@ -224,7 +226,7 @@ export class CostGuard extends Construct {
           }],
         });
       }
-      this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this), topic: this.topic });
+      this.alarms = alarmSetFor(this, props.alarms, { topic: this.topic });
       const amount = props.billingAlarm.thresholdAmount;
       this.billingAlarm = this.alarms.addMetricAlarm(props.alarms ? `${stackRelativeName(this, 64, '')}EstimatedCharges` : 'EstimatedCharges', {
         // Billing publishes the month-to-date estimate a few times a day.

@@ -18,7 +18,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
-import { allowCloudWatchAlarms, allowCloudWatchLogs, limitGrantsToAwsServices } from '../core/default-key';
+import { allowCloudWatchAlarms, allowCloudWatchLogs, limitGrantsToAwsServices } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig, EnvironmentName } from '../governance/environment-config';
@@ -175,13 +175,13 @@ export class DeliveryPipeline extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
 
     this.artifactKey = props.encryptionKey ?? new kms.Key(this, 'ArtifactKey', {
       description: `Artifacts, build logs and notifications of ${this.node.path}`,
       enableKeyRotation: true,
-      pendingWindow: Duration.days(env.removalPolicyDestroys ? 7 : 30),
-      removalPolicy: env.removalPolicy,
+      pendingWindow: Duration.days(profile.removalPolicyDestroys ? 7 : 30),
+      removalPolicy: profile.removalPolicy,
     });
     if (!props.encryptionKey) limitGrantsToAwsServices(this.artifactKey as kms.Key);
     allowCloudWatchLogs(this.artifactKey);
@@ -197,8 +197,8 @@ export class DeliveryPipeline extends Construct {
     this.artifactBucket = new SecureBucket(this, 'Artifacts', { encryptionKey: this.artifactKey, alarms: this.alarms });
     this.buildLogGroup = new logs.LogGroup(this, 'BuildLogs', {
       encryptionKey: this.artifactKey,
-      retention: env.logRetention,
-      removalPolicy: env.removalPolicy,
+      retention: profile.logRetention,
+      removalPolicy: profile.removalPolicy,
     });
 
     this.pipelineRole = new ManagedPolicyRole(this, 'PipelineRole', {

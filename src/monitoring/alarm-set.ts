@@ -15,8 +15,9 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, controlTowerRule } from '../core/acknowledge';
-import { allowCloudWatchAlarms, defaultKey } from '../core/default-key';
+import { allowCloudWatchAlarms } from '../core/key-policies';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 
 /** Properties of an AlarmSet. */

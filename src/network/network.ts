@@ -12,8 +12,9 @@ import {
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge, acknowledgeStackSingleton, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
-import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
+import { allowCloudWatchLogs } from '../core/key-policies';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 
 /** AWS services the Network can reach through interface endpoints (PrivateLink, private DNS on). */
@@ -297,10 +298,10 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
-    const env = EnvironmentConfig.of(this);
-    const layout = validate(this, id, props, env);
+    const profile = EnvironmentConfig.of(this);
+    const layout = validate(this, id, props, profile);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
-    this.logRetention = props.logRetention ?? env.logRetention;
+    this.logRetention = props.logRetention ?? profile.logRetention;
     this.natGatewayCount = layout?.natGateways ?? 0;
 
     if (props.vpc) {
@@ -343,7 +344,7 @@ export class Network extends Construct {
     });
 
     if (props.flowLogsEnabled !== false) {
-      [this.flowLog, this.flowLogGroup] = this.createFlowLog(env);
+      [this.flowLog, this.flowLogGroup] = this.createFlowLog(profile);
     }
   }
 
@@ -427,12 +428,12 @@ export class Network extends Construct {
     return { subnetType, onePerAz: true };
   }
 
-  private createFlowLog(env: EnvironmentConfig): [ec2.FlowLog, logs.LogGroup] {
+  private createFlowLog(profile: EnvironmentConfig): [ec2.FlowLog, logs.LogGroup] {
     allowCloudWatchLogs(this.encryptionKey);
     const logGroup = new logs.LogGroup(this, 'FlowLogGroup', {
       encryptionKey: this.encryptionKey,
       retention: this.logRetention,
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
     const stack = Stack.of(this);
     // Confused-deputy guard: only flow logs of this account may assume the role.
@@ -459,13 +460,13 @@ export class Network extends Construct {
    */
   private prefixListLookup(): CustomResource {
     if (this.prefixLists) return this.prefixLists;
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     const scope = new Construct(this, 'PrefixListLookup');
     allowCloudWatchLogs(this.encryptionKey);
     const logGroup = new logs.LogGroup(scope, 'LogGroup', {
       encryptionKey: this.encryptionKey,
       retention: this.logRetention,
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
     const role = new ManagedPolicyRole(scope, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -532,7 +533,7 @@ const LAYOUT_PROPS = ['cidr', 'maxAzs', 'natGateways', 'isolatedOnly', 'publicSu
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /** Validates props and returns the layout of the VPC to create (undefined for an existing VPC). */
-function validate(scope: Construct, id: string, props: NetworkProps, env: EnvironmentConfig): Layout | undefined {
+function validate(scope: Construct, id: string, props: NetworkProps, profile: EnvironmentConfig): Layout | undefined {
   const v = new PropsValidator('Network', id);
   unique(v, 'interfaceEndpoints', props.interfaceEndpoints ?? []);
   unique(v, 'gatewayEndpoints', props.gatewayEndpoints ?? []);
@@ -567,7 +568,7 @@ function validate(scope: Construct, id: string, props: NetworkProps, env: Enviro
   v.range('natGateways', props.natGateways, 0, maxAzs);
   v.check(!(props.isolatedOnly === true && (props.natGateways ?? 0) > 0), 'natGateways', props.natGateways,
     '0 or unset with isolatedOnly (an isolated-only VPC has no public subnet to hold a NAT gateway)');
-  const profileNat = Math.min(env.natGateways, maxAzs);
+  const profileNat = Math.min(profile.natGateways, maxAzs);
   const isolatedOnly = props.isolatedOnly ?? (props.natGateways ?? profileNat) === 0;
   const natGateways = isolatedOnly ? 0 : (props.natGateways ?? profileNat);
   v.check(isolatedOnly || natGateways > 0, 'natGateways', natGateways,

@@ -12,11 +12,12 @@ import { Construct } from 'constructs';
 import { ArnShape, KMS_KEY_ARN, checkArn } from './arns';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge } from '../core/acknowledge';
-import { defaultKey } from '../core/default-key';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 import { SecureBucket } from '../storage/secure-bucket';
 import { SecureTable } from '../storage/secure-table';
 
@@ -174,7 +175,7 @@ export class BackupPlan extends Construct {
     super(scope, id);
     const rules = ruleSpecs(props);
     validate(this, id, props, rules);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
 
     const lock = props.vaultLock;
@@ -186,9 +187,9 @@ export class BackupPlan extends Construct {
         maxRetention: lock.maxRetentionDays !== undefined ? Duration.days(lock.maxRetentionDays) : undefined,
         changeableFor: lock.changeableForDays !== undefined ? Duration.days(lock.changeableForDays) : undefined,
       } : undefined,
-      blockRecoveryPointDeletion: props.blockRecoveryPointDeletion ?? !env.removalPolicyDestroys,
+      blockRecoveryPointDeletion: props.blockRecoveryPointDeletion ?? !profile.removalPolicyDestroys,
       // A vault that still holds recovery points cannot be deleted; RETAIN keeps the stack deletable in prod.
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
 
     const secondary = props.secondaryVaultArn
@@ -226,7 +227,7 @@ export class BackupPlan extends Construct {
       this.allowKey(kms.Key.fromKeyArn(this, 'SecondaryVaultKey', props.secondaryVaultKeyArn));
     }
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     const prefix = props.alarms ? stackRelativeName(this, 64, '') : '';
     this.alarms.addMetricAlarm(`${prefix}BackupJobsFailed`, {
       metric: this.metric('NumberOfBackupJobsFailed'),

@@ -11,6 +11,7 @@ import { REGION } from './arns';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** One regional endpoint behind a FailoverRoute. */
 export interface FailoverEndpoint {
@@ -146,7 +147,7 @@ export class FailoverRoute extends Construct {
     this.secondaryRecord = record('SecondaryRecord', props.secondary, route53.Failover.SECONDARY, this.secondaryHealthCheck);
 
     if (props.healthCheckAlarms ?? true) {
-      this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+      this.alarms = alarmSetFor(this, props.alarms);
       const prefix = props.alarms ? stackRelativeName(this, 64, '') : '';
       this.addHealthAlarm(`${prefix}PrimaryUnhealthy`, this.healthCheck, props.primary,
         'Route 53 fails over to the secondary endpoint');

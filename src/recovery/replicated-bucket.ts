@@ -16,6 +16,7 @@ import { acknowledge } from '../core/acknowledge';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 import { SecureBucket, SecureBucketProps } from '../storage/secure-bucket';
 
 /** Properties of a ReplicatedBucket: a SecureBucket's, plus where and how it replicates. */
@@ -89,7 +90,7 @@ export class ReplicatedBucket extends Construct {
     validate(this, id, props);
     const stack = Stack.of(this);
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     // Versioning, which replication needs on both buckets, is always on in a SecureBucket.
     this.secureBucket = new SecureBucket(this, 'Secure', { ...props, alarms: this.alarms });
     this.bucket = this.secureBucket.bucket;

@@ -12,11 +12,13 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
-import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
+import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 import { SecureBucket } from '../storage/secure-bucket';
 
 /** Properties of an AuditTrail. */
@@ -130,7 +132,7 @@ export class AuditTrail extends Construct {
   constructor(scope: Construct, id: string, props: AuditTrailProps = {}) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     const stack = Stack.of(this);
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
@@ -139,9 +141,9 @@ export class AuditTrail extends Construct {
     this.trailName = props.trailName ?? uniqueName(this, 128);
     this.trailArn = stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: this.trailName });
     this.allowCloudTrail();
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
 
-    const retentionDays = props.objectLockRetentionDays ?? (env.removalPolicyDestroys ? 1 : 365);
+    const retentionDays = props.objectLockRetentionDays ?? (profile.removalPolicyDestroys ? 1 : 365);
     this.bucket = new SecureBucket(this, 'Bucket', {
       encryptionKey: this.encryptionKey,
       objectLock: { mode: props.objectLockMode ?? s3.ObjectLockMode.GOVERNANCE, retentionDays },
@@ -153,8 +155,8 @@ export class AuditTrail extends Construct {
     allowCloudWatchLogs(this.encryptionKey);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? env.logRetention,
-      removalPolicy: env.removalPolicy,
+      retention: props.logRetention ?? profile.logRetention,
+      removalPolicy: profile.removalPolicy,
     });
     // The L2's sendToCloudWatchLogs builds its role with an inline policy (IAMNoInlinePolicy);
     // this role keeps the same two actions on this log group in a customer-managed policy.

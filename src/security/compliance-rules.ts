@@ -11,9 +11,9 @@ import { Construct } from 'constructs';
 import { RULE_CATALOG, RemediationGrant, nagResourceId } from './compliance-rule-catalog';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge } from '../core/acknowledge';
-import { defaultKey } from '../core/default-key';
 import { uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { SecureBucket } from '../storage/secure-bucket';
 
 /**

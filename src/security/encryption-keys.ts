@@ -1,6 +1,6 @@
 import { Duration, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { allowCloudWatchAlarms, allowCloudWatchLogs, limitGrantsToAwsServices } from '../core/default-key';
+import { allowCloudWatchAlarms, allowCloudWatchLogs, limitGrantsToAwsServices } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig } from '../governance/environment-config';
@@ -83,15 +83,15 @@ export class EncryptionKeys extends Construct {
     const stack = Stack.of(this);
     this.aliasPrefix = props.aliasPrefix ?? defaultAliasPrefix(this);
     validate(id, props, this.aliasPrefix);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
 
     for (const purpose of props.purposes ?? ALL_PURPOSES) {
       const key = new kms.Key(this, capitalize(purpose), {
         description: `${DESCRIPTIONS[purpose]} (${this.node.path}, cloudvault-constructs)`,
         enableKeyRotation: true,
         rotationPeriod: props.rotationPeriodDays !== undefined ? Duration.days(props.rotationPeriodDays) : undefined,
-        pendingWindow: Duration.days(props.pendingWindowDays ?? (env.removalPolicyDestroys ? 7 : 30)),
-        removalPolicy: env.removalPolicy,
+        pendingWindow: Duration.days(props.pendingWindowDays ?? (profile.removalPolicyDestroys ? 7 : 30)),
+        removalPolicy: profile.removalPolicy,
       });
       limitGrantsToAwsServices(key);
       this.aliases.set(purpose, key.addAlias(`${this.aliasPrefix}/${purpose}`));

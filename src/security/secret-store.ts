@@ -11,8 +11,8 @@ import {
 import { Construct } from 'constructs';
 import { API_KEY_LENGTH, API_KEY_ROTATION_SOURCE } from './rotation/api-key-rotation-code';
 import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
-import { defaultKey } from '../core/default-key';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
 

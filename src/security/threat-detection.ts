@@ -14,11 +14,13 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge, controlTowerRule } from '../core/acknowledge';
-import { allowServiceToDeliver, defaultKey } from '../core/default-key';
+import { allowServiceToDeliver } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** How often GuardDuty publishes updates of findings it already reported. */
 export enum FindingPublishingFrequency {
@@ -179,7 +181,7 @@ export class ThreatDetection extends Construct {
   constructor(scope: Construct, id: string, props: ThreatDetectionProps = {}) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     const stack = Stack.of(this);
     this.minimumSeverity = props.minimumSeverity ?? 7;
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
@@ -223,7 +225,7 @@ export class ThreatDetection extends Construct {
           'S3 protection is on, as the S3_DATA_EVENTS feature: turning Lambda or RDS protection off or Runtime Monitoring on needs ' +
           'the Features list, and AWS refuses DataSources (where the rule looks) beside Features in one detector.');
       }
-      this.detector.applyRemovalPolicy(env.removalPolicy);
+      this.detector.applyRemovalPolicy(profile.removalPolicy);
     }
 
     if (props.createSecurityHub ?? true) {
@@ -233,14 +235,14 @@ export class ThreatDetection extends Construct {
         controlFindingGenerator: 'SECURITY_CONTROL',
         autoEnableControls: true,
       });
-      hub.applyRemovalPolicy(env.removalPolicy);
+      hub.applyRemovalPolicy(profile.removalPolicy);
       this.hub = hub;
       const standard = (standardId: string, path: string) => {
         const s = new securityhub.CfnStandard(this, standardId, {
           standardsArn: stack.formatArn({ service: 'securityhub', account: '', resource: 'standards', resourceName: path }),
         });
         s.node.addDependency(hub);
-        s.applyRemovalPolicy(env.removalPolicy);
+        s.applyRemovalPolicy(profile.removalPolicy);
         this.standards.push(s);
       };
       if (props.foundationalBestPractices ?? true) {
@@ -270,7 +272,7 @@ export class ThreatDetection extends Construct {
       // Marks it a dead-letter queue (AWS Control Tower CT.SQS.PR.1). Not byQueue: its sources are services,
       // or a source queue that references it already (naming that queue here would be a cycle).
       redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
-      removalPolicy: env.removalPolicy,
+      removalPolicy: profile.removalPolicy,
     });
     acknowledge(this.deadLetterQueue, ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
       'This queue is the dead-letter queue of the findings rules\' targets and of the e-mail subscriptions; a DLQ of its own would only move the same undelivered findings. Its depth is alarmed on.');
@@ -320,7 +322,7 @@ export class ThreatDetection extends Construct {
       conditions: { ArnEquals: { 'aws:SourceArn': [this.guardDutyRule.ruleArn, this.securityHubRule.ruleArn] } },
     }));
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addSqsAlarms(props.alarms ? `${stackRelativeName(this, 64, '')}Undelivered` : 'Undelivered', this.deadLetterQueue, { maxVisibleMessages: 1 });
   }
 

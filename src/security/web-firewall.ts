@@ -12,11 +12,13 @@ import {
 import { Construct } from 'constructs';
 import { ISO_COUNTRY_CODES } from './country-codes';
 import { SecureRestApi } from '../api/secure-rest-api';
-import { allowCloudWatchLogs, defaultKey } from '../core/default-key';
+import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** Where a WebFirewall's web ACL can be used. */
 export enum WebFirewallScope {
@@ -176,7 +178,7 @@ export class WebFirewall extends Construct {
       ...(linuxRules ? [ManagedRuleGroup.LINUX, ManagedRuleGroup.UNIX] : []),
     ];
     validate(id, stack, this.scope, this.rateLimit, managedGroups, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     this.webAclName = props.webAclName ?? uniqueName(this, 128);
     const countRules = props.countRules ?? {};
     const blockedCountries = [...new Set(props.blockedCountries ?? [])];
@@ -248,8 +250,8 @@ export class WebFirewall extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName,
       encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? env.logRetention,
-      removalPolicy: env.removalPolicy,
+      retention: props.logRetention ?? profile.logRetention,
+      removalPolicy: profile.removalPolicy,
     });
     // WAF delivers through the log delivery service, which needs this resource policy. Declared
     // here, scoped to this log group, rather than left to WAF to append to a shared policy
@@ -275,7 +277,7 @@ export class WebFirewall extends Construct {
     });
     this.loggingConfiguration.node.addDependency(this.logGroup, deliveryPolicy);
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     const threshold = props.blockedRequestsThreshold ?? 100;
     this.blockedRequestsAlarm = this.alarms.addMetricAlarm(props.alarms ? `${stackRelativeName(this, 64, '')}BlockedRequests` : 'BlockedRequests', {
       metric: new cloudwatch.Metric({

@@ -14,11 +14,12 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, acknowledgeStackSingleton, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
-import { defaultKey } from '../core/default-key';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /**
  * Lifecycle of a SecureBucket's objects. Every number is in days and optional; transitions
@@ -148,9 +149,9 @@ export class SecureBucket extends Construct {
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
     validate(id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
-    this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket(env);
+    this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket(profile);
 
     const lc = props.lifecycle ?? {};
     const expire = lc.expirationEnabled ?? true;
@@ -181,16 +182,16 @@ export class SecureBucket extends Construct {
       }],
       // Locked versions cannot be deleted before their retention ends, so a destroying profile would
       // leave the stack in DELETE_FAILED: an Object Lock bucket is retained instead.
-      removalPolicy: props.objectLock && env.removalPolicyDestroys ? RemovalPolicy.RETAIN : env.removalPolicy,
-      autoDeleteObjects: env.removalPolicyDestroys && !props.objectLock,
+      removalPolicy: props.objectLock && profile.removalPolicyDestroys ? RemovalPolicy.RETAIN : profile.removalPolicy,
+      autoDeleteObjects: profile.removalPolicyDestroys && !props.objectLock,
     });
-    if (env.removalPolicyDestroys) acknowledgeAutoDeleteProvider(this);
+    if (profile.removalPolicyDestroys) acknowledgeAutoDeleteProvider(this);
     this.eventBridgeEnabled = props.eventBridgeEnabled ?? true;
     if (this.eventBridgeEnabled) enableEventBridge(this.bucket);
     this.enableAccessLogs(props.accessLogsPrefix ?? 'access-logs/');
     this.acknowledgeSingleRegion();
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addS3Alarms(props.alarms ? stackRelativeName(this, 64, '') : 'Bucket', this.bucket, { filterId: METRICS_FILTER_ID });
   }
 
@@ -350,8 +351,8 @@ export class SecureBucket extends Construct {
     }, { priority: AspectPriority.MUTATING });
   }
 
-  private createAccessLogsBucket(env: EnvironmentConfig): s3.Bucket {
-    const retentionDays = env.logRetention === logs.RetentionDays.INFINITE ? undefined : env.logRetention;
+  private createAccessLogsBucket(profile: EnvironmentConfig): s3.Bucket {
+    const retentionDays = profile.logRetention === logs.RetentionDays.INFINITE ? undefined : profile.logRetention;
     const logsBucket = new s3.Bucket(this, 'AccessLogs', {
       // S3 server access logging supports only SSE-S3 default encryption on the target bucket.
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -367,8 +368,8 @@ export class SecureBucket extends Construct {
         abortIncompleteMultipartUploadAfter: Duration.days(7),
       }],
       objectLockEnabled: true,
-      removalPolicy: env.removalPolicy,
-      autoDeleteObjects: env.removalPolicyDestroys,
+      removalPolicy: profile.removalPolicy,
+      autoDeleteObjects: profile.removalPolicyDestroys,
     });
     enableEventBridge(logsBucket);
     acknowledge(logsBucket, [...complianceRuleIds('S3DefaultEncryptionKMS'), controlTowerRule('s3_bucket_default_encryption_kms_check')],

@@ -6,11 +6,12 @@ import {
   aws_kms as kms,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { defaultKey } from '../core/default-key';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
+import { alarmSetFor } from '../monitoring/alarm-set-for';
 
 /** A global secondary index of a SecureTable. */
 export interface SecureTableGlobalIndex {
@@ -185,7 +186,7 @@ export class SecureTable extends Construct {
   constructor(scope: Construct, id: string, props: SecureTableProps) {
     super(scope, id);
     validate(this, id, props);
-    const env = EnvironmentConfig.of(this);
+    const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
 
     // cdk-nag's DynamoDB rules (PITR, backup plan, auto scaling) only inspect AWS::DynamoDB::Table;
@@ -200,8 +201,8 @@ export class SecureTable extends Construct {
         pointInTimeRecoveryEnabled: true,
         recoveryPeriodInDays: props.pointInTimeRecoveryPeriodDays ?? 35,
       },
-      deletionProtection: env.deletionProtection,
-      removalPolicy: env.removalPolicy,
+      deletionProtection: profile.deletionProtection,
+      removalPolicy: profile.removalPolicy,
       dynamoStream: props.stream ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined,
       timeToLiveAttribute: props.timeToLiveAttribute,
       billing: props.capacity ? dynamodb.Billing.provisioned({
@@ -225,7 +226,7 @@ export class SecureTable extends Construct {
       replicas: props.replicaRegions?.map((region) => ({ region })),
     });
 
-    this.alarms = props.alarms ?? new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this) });
+    this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addDynamoDbAlarms(props.alarms ? stackRelativeName(this, 64, '') : 'Table', this.table, {
       maxReadCapacity: props.capacity?.read.maxCapacity,
       maxWriteCapacity: props.capacity?.write.maxCapacity,

@@ -215,7 +215,10 @@ describe('ThreatDetection with a rich configuration', () => {
 
   test('is nag-clean under all five packs; Control Tower flags only the S3 protection this configuration turns off', () => {
     expect(formatFindings(findings)).toBe(formatFindings([{
-      pack: CONTROL_TOWER, rule: 'guardduty_s3_protection_enabled_check', severity: 'Error', path: 'Test/Threats/Detector',
+      pack: CONTROL_TOWER,
+      rule: 'guardduty_s3_protection_enabled_check',
+      severity: 'Error',
+      path: 'Test/Threats/Detector',
       description: findings[0]?.description,
     }]));
   });

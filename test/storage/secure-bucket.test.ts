@@ -137,10 +137,10 @@ describe('SecureBucket with default props (prod profile)', () => {
   });
 
   test('the access-log bucket has Object Lock and EventBridge too, and acknowledges only what S3 log delivery forbids', () => {
-    const logs = template.toJSON().Resources[stack.getLogicalId(secure.accessLogsBucket.node.defaultChild as s3.CfnBucket)];
-    expect(logs.Properties.ObjectLockEnabled).toBe(true);
-    expect(logs.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
-    expect(logs.Metadata.guard.SuppressedRules.sort()).toEqual(['s3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check']);
+    const logBucket = template.toJSON().Resources[stack.getLogicalId(secure.accessLogsBucket.node.defaultChild as s3.CfnBucket)];
+    expect(logBucket.Properties.ObjectLockEnabled).toBe(true);
+    expect(logBucket.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    expect(logBucket.Metadata.guard.SuppressedRules.sort()).toEqual(['s3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check']);
   });
 });
 

@@ -1,6 +1,6 @@
 import { aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { limitGrantsToAwsServices } from '../../src/core/default-key';
+import { limitGrantsToAwsServices } from '../../src/core/key-policies';
 
 /**
  * A customer-managed key as a user would pass one to a construct: rotation on and grants limited

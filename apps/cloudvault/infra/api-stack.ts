@@ -1,0 +1,186 @@
+import { Duration, Stack, StackProps, aws_cognito as cognito, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { acknowledge } from './acknowledge';
+import { handlerCode } from './handler-code';
+import { CLOUDVAULT_METRICS_NAMESPACE } from './monitoring-stack';
+import { ApiHandlerName, ROUTES } from './routes';
+import { ApiAuthorization, SecureRestApi, EnhancedLambdaFunction, WorkQueue, EnvironmentConfig, AlarmSet, SecureBucket, SecureTable } from '../../../src';
+
+/** Properties of the CloudVault API stack. */
+export interface CloudVaultApiStackProps extends StackProps {
+  /** The one alarm topic of the app. */
+  readonly alarmTopic: sns.ITopic;
+  /** ARN of the regional WAF web ACL that fronts the API. */
+  readonly webAclArn: string;
+  /** VPC the handlers run in. */
+  readonly vpc: ec2.IVpc;
+  /** The single table the handlers read and write. */
+  readonly table: SecureTable;
+  /** The files bucket (tenant objects, thumbnails, exports). */
+  readonly files: SecureBucket;
+  /** Queue of the notification worker (events stack). */
+  readonly notificationQueue: WorkQueue;
+}
+
+type BucketGrant = (bucket: SecureBucket, fn: EnhancedLambdaFunction) => void;
+
+/** What one API function needs: table access, bucket grants by key prefix, queue, size. */
+interface ApiFunctionSpec {
+  readonly table?: 'read' | 'readWrite';
+  readonly files?: readonly BucketGrant[];
+  readonly notifications?: boolean;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+}
+
+// Object key layout: src/cloudvault/handlers/lib/keys.ts (tenants/, thumbnails/, quarantine/, backups/).
+const API_FUNCTIONS: Record<ApiHandlerName, ApiFunctionSpec> = {
+  health: { memorySize: 256, timeout: Duration.seconds(5) },
+  // Recursive folder deletes remove the files inside, their objects and thumbnails.
+  folders: {
+    table: 'readWrite',
+    files: [(b, fn) => b.grantDelete(fn, 'tenants/*'), (b, fn) => b.grantDelete(fn, 'thumbnails/*')],
+  },
+  // Presigned uploads (single and multipart) and downloads, restores by copy, deletes.
+  files: {
+    table: 'readWrite',
+    files: [(b, fn) => b.grantReadWrite(fn, 'tenants/*'), (b, fn) => b.grantRead(fn, 'thumbnails/*'), (b, fn) => b.grantDelete(fn, 'tenants/*'), (b, fn) => b.grantDelete(fn, 'thumbnails/*')],
+  },
+  // Share links redirect to presigned downloads of the current version.
+  // scrypt password checks are CPU-bound: more memory, more CPU.
+  shares: { table: 'readWrite', files: [(b, fn) => b.grantRead(fn, 'tenants/*')], memorySize: 1024 },
+  analytics: { table: 'readWrite' },
+  notifications: { table: 'read', notifications: true },
+  // On-demand exports of a tenant's items, verified by reading them back.
+  backup: { table: 'readWrite', files: [(b, fn) => b.grantReadWrite(fn, 'backups/*')], timeout: Duration.seconds(29), memorySize: 1024 },
+};
+
+/** `file-processor` -> `FileProcessor` (construct ids). */
+export function pascalCase(name: string): string {
+  return name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+// Reported by the health route.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require('../../../package.json').version;
+
+/** Environment of every CloudVault handler: Powertools service name and metrics namespace. */
+export function handlerEnvironment(service: string): Record<string, string> {
+  return { POWERTOOLS_SERVICE_NAME: service, POWERTOOLS_METRICS_NAMESPACE: CLOUDVAULT_METRICS_NAMESPACE, CLOUDVAULT_VERSION: VERSION };
+}
+
+/** Users and the REST API: changes with every feature. */
+export class CloudVaultApiStack extends Stack {
+  public readonly userPool: cognito.UserPool;
+  public readonly userPoolClient: cognito.UserPoolClient;
+  public readonly groups: cognito.CfnUserPoolGroup[];
+  public readonly api: SecureRestApi;
+  /** The API's functions by handler name (src/cloudvault/handlers/<name>.lambda.ts). */
+  public readonly functions: Record<ApiHandlerName, EnhancedLambdaFunction>;
+  /** Post-authentication trigger that writes the signed-in user's USER item. */
+  public readonly userSync: EnhancedLambdaFunction;
+  public readonly health: EnhancedLambdaFunction;
+  public readonly folders: EnhancedLambdaFunction;
+  public readonly alarms: AlarmSet;
+
+  constructor(scope: Construct, id: string, props: CloudVaultApiStackProps) {
+    super(scope, id, props);
+    const profile = EnvironmentConfig.of(this);
+    this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: this.stackName, topic: props.alarmTopic });
+
+    this.userPool = new cognito.UserPool(this, 'Users', {
+      signInAliases: { email: true },
+      selfSignUpEnabled: false,
+      passwordPolicy: {
+        minLength: 12,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // Optional outside prod (issue 5), required in prod.
+      mfa: profile.isProduction ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      // The handlers take the tenant only from this claim (custom:tenantId), set by an admin.
+      customAttributes: { tenantId: new cognito.StringAttribute({ mutable: false, minLen: 1, maxLen: 64 }) },
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      deletionProtection: profile.deletionProtection,
+      removalPolicy: profile.removalPolicy,
+    });
+    this.userPoolClient = this.userPool.addClient('WebClient', {
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      // Users never write custom:tenantId (immutable anyway): the app client may write only these.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, fullname: true }),
+    });
+    this.groups = [
+      new cognito.CfnUserPoolGroup(this, 'AdminGroup', { userPoolId: this.userPool.userPoolId, groupName: 'admin', description: 'Tenant administrators', precedence: 0 }),
+      new cognito.CfnUserPoolGroup(this, 'MemberGroup', { userPoolId: this.userPool.userPoolId, groupName: 'member', description: 'Tenant members', precedence: 10 }),
+    ];
+
+    this.api = new SecureRestApi(this, 'Api', {
+      authorizer: ApiAuthorization.cognito([this.userPool]),
+      webAclArn: props.webAclArn,
+      alarms: this.alarms,
+    });
+    // One function per handler of the route table; every route of ROUTES is wired, none by hand.
+    const names = [...new Set(ROUTES.map((r) => r.handler))];
+    this.functions = Object.fromEntries(names.map((name) => [name, this.apiFunction(name, props)])) as Record<ApiHandlerName, EnhancedLambdaFunction>;
+    for (const route of ROUTES) {
+      this.api.addRoute(route.name, {
+        path: route.path,
+        method: route.method,
+        handler: this.functions[route.handler],
+        public: route.publicReason !== undefined,
+        publicReason: route.publicReason,
+      });
+    }
+    // Keeps each user's USER item (e-mail for notifications, UserByEmail index) in step with
+    // Cognito: admins create users there, and this runs after every sign-in.
+    this.userSync = new EnhancedLambdaFunction(this, 'UserSync', {
+      code: handlerCode('user-sync'),
+      environment: { ...handlerEnvironment('user-sync'), TABLE_NAME: props.table.tableName },
+      timeout: Duration.seconds(5),
+      deadLetterQueueEnabled: false, // synchronous: Cognito waits for it during sign-in
+      vpc: props.vpc,
+      alarms: this.alarms,
+    });
+    props.table.grantWriteData(this.userSync);
+    this.userPool.addTrigger(cognito.UserPoolOperation.POST_AUTHENTICATION, this.userSync.liveAlias);
+    this.health = this.functions.health;
+    this.folders = this.functions.folders;
+
+    if (!profile.isProduction) {
+      acknowledge(this.userPool, ['AwsSolutions-COG2'],
+        'MFA is optional outside prod (the reference app\'s dev/staging profiles) so test users and automated end-to-end runs can sign in with a password; prod requires TOTP MFA.');
+    }
+  }
+
+  /** The function of one API handler with the memory, environment and least-privilege grants it needs. */
+  private apiFunction(name: ApiHandlerName, props: CloudVaultApiStackProps): EnhancedLambdaFunction {
+    const spec = API_FUNCTIONS[name];
+    const fn = new EnhancedLambdaFunction(this, pascalCase(name), {
+      code: handlerCode(name),
+      environment: {
+        ...handlerEnvironment(name),
+        ...(spec.table ? { TABLE_NAME: props.table.tableName } : {}),
+        ...(spec.files ? { FILES_BUCKET: props.files.bucket.bucketName } : {}),
+        ...(spec.notifications ? { NOTIFICATIONS_QUEUE_URL: props.notificationQueue.queue.queueUrl } : {}),
+      },
+      memorySize: spec.memorySize ?? 512,
+      timeout: spec.timeout ?? Duration.seconds(10),
+      // Synchronous API calls: the caller gets the error, there is nothing to redrive.
+      deadLetterQueueEnabled: false,
+      vpc: props.vpc,
+      alarms: this.alarms,
+    });
+    if (spec.table === 'read') props.table.grantReadData(fn);
+    if (spec.table === 'readWrite') props.table.grantReadWriteData(fn);
+    for (const grant of spec.files ?? []) grant(props.files, fn);
+    if (spec.notifications) props.notificationQueue.grantSendMessages(fn);
+    return fn;
+  }
+}
