@@ -1,9 +1,10 @@
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, NagPack, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { CloudVault } from './cloudvault-stage';
 import { CloudVaultPipelineStack } from './pipeline-stack';
 import { printValidationSummary } from './validation-summary';
-import { EnvironmentConfig } from '../../../src';
+import { EnvironmentConfig, StrictValidationPlugin } from '../../../src';
 
 // Entry of the CloudVault reference app: `npx projen cloudvault` or `npx cdk synth`.
 // Profile: `-c cloudvault:environment=dev|staging|prod` (default dev). No AWS credentials needed.
@@ -40,8 +41,10 @@ if (connectionArn && repository) {
 const packs: NagPack[] = [
   new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app), new PCIDSS321Checks(app), new ServerlessChecks(app),
 ];
-Validations.of(app).addPlugins(...packs);
+// The AWS Control Tower proactive controls, strict so that any violation left fails synthesis.
+const controlTower = new StrictValidationPlugin(new CfnGuardValidator());
+Validations.of(app).addPlugins(...packs, controlTower);
 
 const assembly = app.synth(); // throws, with the report, on any unacknowledged finding
-printValidationSummary(assembly, stacks, packs.map((p) => p.readPackName));
+printValidationSummary(assembly, stacks, packs.map((p) => p.readPackName), controlTower.name);
 process.stdout.write(pipelineNote + '\n');
