@@ -274,26 +274,7 @@ export class AlarmSet extends Construct {
       acknowledge(this, ['HIPAA.Security-CloudWatchAlarmAction', 'NIST.800.53.R5-CloudWatchAlarmAction', controlTowerRule('cloudwatch_alarm_action_enabled_check')],
         'Alarm actions are off by choice (the dev profile, or actionsEnabled: false): alarms still change state and show on the dashboard, but page nobody.');
     }
-    if (props.topic) {
-      this.topic = props.topic;
-    } else {
-      const key = props.encryptionKey ?? defaultKey(this);
-      allowCloudWatchAlarms(key);
-      const topic = new sns.Topic(this, 'Topic', {
-        displayName: `${this.alarmSetName} alarms`,
-        masterKey: key,
-        enforceSSL: true,
-      });
-      // The topic policy replaces SNS's default one, so CloudWatch needs an explicit allow.
-      topic.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }));
-      this.topic = topic;
-    }
+    this.topic = props.topic ?? createAlarmTopic(this, 'Topic', `${this.alarmSetName} alarms`, props.encryptionKey ?? defaultKey(this));
   }
 
   /** The alarms of the set, in the order they were added. */
@@ -535,4 +516,32 @@ export class AlarmSet extends Construct {
 
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+const STACK_ALARM_TOPIC_ID = 'CloudVaultAlarmTopic';
+
+/**
+ * The stack's shared alarm topic, created on first use like the stack's default key: the
+ * AlarmSets that constructs create for themselves all notify it, so a stack has one topic (and
+ * one topic policy) however many constructs it holds. Subscribe the on-call address once, here.
+ */
+export function stackAlarmTopic(scope: IConstruct): sns.ITopic {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(STACK_ALARM_TOPIC_ID) as sns.ITopic | undefined;
+  return existing ?? createAlarmTopic(stack, STACK_ALARM_TOPIC_ID, `${stack.stackName} alarms`, defaultKey(stack));
+}
+
+/** A KMS-encrypted, TLS-only topic that this account's CloudWatch alarms may publish to. */
+function createAlarmTopic(scope: Construct, id: string, displayName: string, key: kms.IKey): sns.Topic {
+  allowCloudWatchAlarms(key);
+  const topic = new sns.Topic(scope, id, { displayName, masterKey: key, enforceSSL: true });
+  // The topic policy replaces SNS's default one, so CloudWatch needs an explicit allow.
+  topic.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowCloudWatchAlarmsOfThisAccount',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+  }));
+  return topic;
 }

@@ -84,8 +84,10 @@ export interface SecureBucketProps {
   readonly encryptionKey?: kms.IKey;
   /**
    * Bucket that receives the server access logs. A bucket of this app gets a policy statement that
-   * lets `logging.s3.amazonaws.com` write them; it must use SSE-S3 default encryption and no Object Lock.
-   * @default - a new SSE-S3, TLS-only, versioned log bucket with a lifecycle of its own
+   * lets `logging.s3.amazonaws.com` write them; it must use SSE-S3 default encryption and no Object Lock
+   * default retention.
+   * @default - the stack's shared access-log bucket (SSE-S3, TLS-only, versioned, Object Lock enabled,
+   * a lifecycle of the profile's log retention), created with the first SecureBucket of the stack
    */
   readonly accessLogsBucket?: s3.IBucket;
   /**
@@ -151,7 +153,7 @@ export class SecureBucket extends Construct {
     validate(id, props);
     const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
-    this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket(profile);
+    this.accessLogsBucket = props.accessLogsBucket ?? stackAccessLogsBucket(this);
 
     const lc = props.lifecycle ?? {};
     const expire = lc.expirationEnabled ?? true;
@@ -351,39 +353,6 @@ export class SecureBucket extends Construct {
     }, { priority: AspectPriority.MUTATING });
   }
 
-  private createAccessLogsBucket(profile: EnvironmentConfig): s3.Bucket {
-    const retentionDays = profile.logRetention === logs.RetentionDays.INFINITE ? undefined : profile.logRetention;
-    const logsBucket = new s3.Bucket(this, 'AccessLogs', {
-      // S3 server access logging supports only SSE-S3 default encryption on the target bucket.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      lifecycleRules: [{
-        id: 'AccessLogs',
-        expiration: retentionDays ? Duration.days(retentionDays) : undefined,
-        noncurrentVersionExpiration: Duration.days(30),
-        abortIncompleteMultipartUploadAfter: Duration.days(7),
-      }],
-      objectLockEnabled: true,
-      removalPolicy: profile.removalPolicy,
-      autoDeleteObjects: profile.removalPolicyDestroys,
-    });
-    enableEventBridge(logsBucket);
-    acknowledge(logsBucket, [...complianceRuleIds('S3DefaultEncryptionKMS'), controlTowerRule('s3_bucket_default_encryption_kms_check')],
-      'Target bucket of S3 server access logs: the S3 User Guide supports only SSE-S3 (AES-256) default ' +
-      'encryption on log target buckets, SSE-KMS is not supported, so the logs are encrypted with SSE-S3.');
-    acknowledge(logsBucket, complianceRuleIds('S3BucketReplicationEnabled'),
-      'Holds server access logs of one bucket in this region; replicating them would need a bucket in a second ' +
-      'region, which the ReplicatedBucket construct provides for data that needs it; the logs are versioned instead.');
-    acknowledge(logsBucket, [controlTowerRule('s3_bucket_logging_enabled_check')],
-      'Target bucket of S3 server access logs: logging its own requests into itself would log every log delivery ' +
-      '(the S3 User Guide advises against it), and a further bucket would only move the same question one bucket on.');
-    return logsBucket;
-  }
-
   /**
    * Configures server access logging on the L1 and grants the logging service through the log
    * bucket's policy, so delivery works with ACLs disabled whatever the app's feature flags say.
@@ -478,4 +447,50 @@ function validateBucketName(v: PropsValidator, name: string): void {
   v.check(prefix === undefined, prop, name, `free of the reserved prefix "${prefix}"`);
   const suffix = RESERVED_SUFFIXES.find((s) => name.endsWith(s));
   v.check(suffix === undefined, prop, name, `free of the reserved suffix "${suffix}"`);
+}
+
+
+const STACK_ACCESS_LOGS_ID = 'CloudVaultAccessLogs';
+
+/**
+ * The stack's shared access-log bucket, created on first use like the stack's default key: every
+ * SecureBucket of the stack that was given no `accessLogsBucket` logs here. Log keys are
+ * partitioned by source account, region and bucket, so each bucket's logs stay apart, and each
+ * bucket adds its own statement to the policy (its ARN as `aws:SourceArn`).
+ */
+function stackAccessLogsBucket(scope: Construct): s3.Bucket {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(STACK_ACCESS_LOGS_ID) as s3.Bucket | undefined;
+  if (existing) return existing;
+  const profile = EnvironmentConfig.of(stack);
+  const retentionDays = profile.logRetention === logs.RetentionDays.INFINITE ? undefined : profile.logRetention;
+  const logsBucket = new s3.Bucket(stack, STACK_ACCESS_LOGS_ID, {
+    // S3 server access logging supports only SSE-S3 default encryption on the target bucket.
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    versioned: true,
+    lifecycleRules: [{
+      id: 'AccessLogs',
+      expiration: retentionDays ? Duration.days(retentionDays) : undefined,
+      noncurrentVersionExpiration: Duration.days(30),
+      abortIncompleteMultipartUploadAfter: Duration.days(7),
+    }],
+    objectLockEnabled: true,
+    removalPolicy: profile.removalPolicy,
+    autoDeleteObjects: profile.removalPolicyDestroys,
+  });
+  enableEventBridge(logsBucket);
+  acknowledge(logsBucket, [...complianceRuleIds('S3DefaultEncryptionKMS'), controlTowerRule('s3_bucket_default_encryption_kms_check')],
+    'Target bucket of S3 server access logs: the S3 User Guide supports only SSE-S3 (AES-256) default ' +
+    'encryption on log target buckets, SSE-KMS is not supported, so the logs are encrypted with SSE-S3.');
+  acknowledge(logsBucket, complianceRuleIds('S3BucketReplicationEnabled'),
+    'Holds server access logs of one bucket in this region; replicating them would need a bucket in a second ' +
+    'region, which the ReplicatedBucket construct provides for data that needs it; the logs are versioned instead.');
+  acknowledge(logsBucket, [controlTowerRule('s3_bucket_logging_enabled_check')],
+    'Target bucket of S3 server access logs: logging its own requests into itself would log every log delivery ' +
+    '(the S3 User Guide advises against it), and a further bucket would only move the same question one bucket on.');
+  return logsBucket;
 }
