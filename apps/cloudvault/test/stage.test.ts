@@ -268,7 +268,7 @@ test('replication and failover appear only when configured', () => {
   security.resourceCountIs('AWS::Config::ConfigurationRecorder', 0);
   // Replication and failover change only the data and recovery stacks: the Control Tower rules run
   // on those here (the dev and prod suites above run them on every stack).
-  const changed = [stage.data, stage.recovery];
+  const changed: Stack[] = [stage.data, stage.recovery];
   expect(formatFindings(stage.stacks.flatMap((s) => nagFindings(s, { controlTower: changed.includes(s) })))).toBe('');
 });
 
