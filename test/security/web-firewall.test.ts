@@ -217,7 +217,7 @@ describe('WebFirewall with default props', () => {
       Period: 300,
       Threshold: 100,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('^FirewallAlarmsTopic') }],
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^CloudVaultAlarmTopic') }], // the stack's shared alarm topic
     });
     expect(firewall.alarms.alarms).toEqual([firewall.blockedRequestsAlarm]);
   });
