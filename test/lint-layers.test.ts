@@ -10,8 +10,10 @@ const ROOT = path.join(__dirname, '..');
 let eslint: InstanceType<Awaited<ReturnType<typeof loadESLint>>>;
 beforeAll(async () => {
   // The project's .eslintrc.json (legacy config), as `npx projen eslint` runs it.
+  // With CI=true typescript-eslint infers a single run and parses files from disk, ignoring the
+  // text given to lintText (the added import would be invisible); the inference is turned off.
   const LegacyESLint = await loadESLint({ useFlatConfig: false });
-  eslint = new LegacyESLint({ cwd: ROOT });
+  eslint = new LegacyESLint({ cwd: ROOT, overrideConfig: { parserOptions: { disallowAutomaticSingleRunInference: true } } });
 });
 
 async function ruleIdsWith(file: string, addedImport: string): Promise<string[]> {
