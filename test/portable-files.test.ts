@@ -26,7 +26,7 @@ test('no git-tracked file contains the checkout\'s absolute path', () => {
   }
 });
 
-// A stack frame with an absolute file path, `(/home/me/repo/src/x.ts:12:34)` or `C:\repo\src\x.ts:12:34`:
+// A stack frame with an absolute file path, `(/home/me/repo/src/x.ts:LINE:COLUMN)` or the Windows form with a drive letter:
 // what a file written in another checkout carries instead of this checkout's path.
 const ABSOLUTE_FRAME = /(?:\/|[A-Za-z]:\\)[^\s"'()]*\.[cm]?[jt]s:\d+:\d+/;
 
