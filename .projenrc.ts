@@ -115,6 +115,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     mavenArtifactId: 'cloudvault-constructs',
   },
   publishToNuget: { dotNetNamespace: 'CloudVault.Constructs', packageId: 'CloudVault.Constructs' },
+  // Go: the release workflow pushes the generated module to its own repository (secret GO_GITHUB_TOKEN);
+  // users import github.com/cloudvault/cloudvault-constructs-go/cloudvaultconstructs.
+  publishToGo: { moduleName: 'github.com/cloudvault/cloudvault-constructs-go', packageName: 'cloudvaultconstructs' },
 });
 
 // package-lock.json is written by the npm that runs `npx projen install` / `npx projen upgrade`
@@ -175,9 +178,10 @@ integDeploy.exec('integ-runner --directory integ --language typescript '
 // integ-runner rewrites the snapshots of the tests it ran in its own form; restore ours.
 integDeploy.spawn(integSnapshot);
 
-// `build` packages the npm target only: jsii-pacmak's Python, Java and .NET targets download their
-// toolchain packages (PyPI, Maven Central, NuGet), which offline machines cannot reach. The release
-// workflow packages those targets in their own jobs (package:python, package:java, package:dotnet).
+// `build` packages the npm target only: jsii-pacmak's Python, Java, .NET and Go targets download their
+// toolchain packages (PyPI, Maven Central, NuGet, the Go module proxy), which offline machines cannot
+// reach, and Go needs the Go toolchain. The release workflow packages those targets in their own jobs
+// (package:python, package:java, package:dotnet, package:go).
 const packageJs = project.tasks.tryFind('package:js')!;
 project.packageTask.reset();
 project.packageTask.spawn(packageJs);

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { Template, assertionIds, compareAssemblies, compareTemplates, formatReport, isStatefulType } from '../integ/support/snapshot-diff';
-import { findIntegApps, findSnapshotNames, integRunnerContext, synthIntegApp, writeSnapshot } from '../integ/support/synth';
+import { REPO_ROOT, findIntegApps, findSnapshotNames, integRunnerContext, synthIntegApp, withoutTraces, writeSnapshot } from '../integ/support/synth';
 
 const table = (keySchema: string, tags: Record<string, string> = {}) => ({
   Type: 'AWS::DynamoDB::Table',
@@ -203,6 +203,41 @@ describe('synth helpers', () => {
     fs.writeFileSync(path.join(snapshot, 'stale.json'), '{}');
     writeSnapshot(out, snapshot);
     expect(fs.readdirSync(snapshot).sort()).toEqual(['S.template.json', 'manifest.json']);
+  });
+
+  test('writeSnapshot drops stack traces from construct metadata, in nested assemblies too', () => {
+    const out = path.join(dir, 'out');
+    const nested = path.join(out, 'assembly-Stage');
+    fs.mkdirSync(nested, { recursive: true });
+    const trace = [`    at new AlarmSet (${path.join(REPO_ROOT, 'src/monitoring/alarm-set.ts')}:273:18)`];
+    const metadata = {
+      '/S/Alarm': [
+        { type: 'aws:cdk:acknowledged-rules', data: { 'AwsSolutions-X': 'why' }, trace },
+        { type: 'aws:cdk:logicalId', data: 'Alarm1234' },
+      ],
+    };
+    const manifest = { version: '55.0.0', artifacts: { S: { type: 'aws:cloudformation:stack', metadata } } };
+    fs.writeFileSync(path.join(out, 'S.metadata.json'), JSON.stringify(metadata));
+    fs.writeFileSync(path.join(out, 'manifest.json'), JSON.stringify(manifest));
+    fs.writeFileSync(path.join(nested, 'T.metadata.json'), JSON.stringify(metadata));
+    const snapshot = path.join(dir, 'integ.x.ts.snapshot');
+    writeSnapshot(out, snapshot);
+    const expected = { '/S/Alarm': [{ type: 'aws:cdk:acknowledged-rules', data: { 'AwsSolutions-X': 'why' } }, metadata['/S/Alarm'][1]] };
+    const read = (f: string) => JSON.parse(fs.readFileSync(path.join(snapshot, f), 'utf8'));
+    expect(read('S.metadata.json')).toEqual(expected);
+    expect(read('assembly-Stage/T.metadata.json')).toEqual(expected);
+    expect(read('manifest.json').artifacts.S.metadata).toEqual(expected);
+    expect(withoutTraces(metadata)).toEqual(expected);
+  });
+
+  test('writeSnapshot fails, naming the file, when a machine path is left in the snapshot', () => {
+    const out = path.join(dir, 'out');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'manifest.json'), '{}');
+    fs.writeFileSync(path.join(out, 'tree.json'), JSON.stringify({ source: path.join(REPO_ROOT, 'integ/integ.x.ts') }));
+    fs.writeFileSync(path.join(out, 'S.assets.json'), JSON.stringify({ path: path.join(out, 'asset.1') }));
+    expect(() => writeSnapshot(out, path.join(dir, 'integ.x.ts.snapshot')))
+      .toThrow(/absolute path of this machine.*: .*integ\.x\.ts\.snapshot\/S\.assets\.json, .*integ\.x\.ts\.snapshot\/tree\.json$/);
   });
 
   test('synthesizes with integ-runner\'s recommended flags, minus target partitions', () => {

@@ -60,7 +60,8 @@ export function findSnapshotNames(dir: string = INTEG_DIR): string[] {
 // What integ-runner's toolkit engine passes to every synth besides the feature flags
 // (versionReporting false, bundling of all stacks), plus no stack traces: they hold machine
 // paths, which integ-runner strips from manifest.json but not from the <stack>.metadata.json
-// files of newer assemblies. Not recording them leaves the templates unchanged.
+// files of newer assemblies. Not recording them leaves the templates unchanged. Acknowledgement
+// metadata records a trace regardless; writeSnapshot() drops it.
 const RUNNER_CONTEXT: Record<string, unknown> = {
   'aws:cdk:disable-version-reporting': true,
   'aws:cdk:bundling-stacks': ['**'],
@@ -159,9 +160,15 @@ export function isExcludedFromSnapshot(entry: string): boolean {
   return entry.startsWith('asset.') || entry === '.cache';
 }
 
+/** The checkout's root directory: no committed file may contain it (test/portable-files.test.ts). */
+export const REPO_ROOT = path.resolve(INTEG_DIR, '..');
+
 /**
  * Replaces `snapshotDir` with the cloud assembly in `assemblyDir`, minus asset sources
- * (`asset.*`, e.g. the 2 MB assertion-provider bundle each app carries) and `.cache`.
+ * (`asset.*`, e.g. the 2 MB assertion-provider bundle each app carries) and `.cache`, and
+ * without stack traces in the construct metadata (see {@link withoutTraces}), so that a
+ * snapshot is the same from whichever folder it is written. A file that would still hold the
+ * checkout's or the assembly's absolute path is an error naming it.
  */
 export function writeSnapshot(assemblyDir: string, snapshotDir: string): void {
   fs.rmSync(snapshotDir, { recursive: true, force: true });
@@ -170,4 +177,58 @@ export function writeSnapshot(assemblyDir: string, snapshotDir: string): void {
     if (isExcludedFromSnapshot(entry)) continue;
     fs.cpSync(path.join(assemblyDir, entry), path.join(snapshotDir, entry), { recursive: true });
   }
+  const machinePaths = [REPO_ROOT, path.resolve(assemblyDir)];
+  const offending: string[] = [];
+  for (const file of filesUnder(snapshotDir)) {
+    const name = path.basename(file);
+    if (name === 'manifest.json' || name.endsWith('.metadata.json')) {
+      const text = fs.readFileSync(file, 'utf8');
+      const json = JSON.parse(text);
+      const cleaned = name === 'manifest.json' ? manifestWithoutTraces(json) : withoutTraces(json);
+      const out = JSON.stringify(cleaned, undefined, 2);
+      if (out !== JSON.stringify(json, undefined, 2)) fs.writeFileSync(file, out);
+    }
+    const content = fs.readFileSync(file, 'utf8');
+    if (machinePaths.some((p) => content.includes(p))) offending.push(path.relative(REPO_ROOT, file));
+  }
+  if (offending.length > 0) {
+    throw new Error(`Snapshot files hold an absolute path of this machine (${machinePaths.join(', ')}); `
+      + `normalise it in integ/support/synth.ts writeSnapshot(): ${offending.join(', ')}`);
+  }
+}
+
+/** Construct metadata: construct path -> entries (`{ type, data, trace? }`). */
+type ConstructMetadata = Record<string, Array<Record<string, unknown>>>;
+
+/**
+ * Construct metadata (a `<stack>.metadata.json` file or a manifest artifact's `metadata`)
+ * without the `trace` of its entries. aws-cdk-lib records a creation stack trace on some
+ * entries even with stack traces disabled (acknowledgements, `aws:cdk:acknowledged-rules`):
+ * it holds absolute file paths and source line numbers, and the offline verification
+ * (integ/support/snapshot-diff.ts) reads only the `aws:cdk:logicalId` entries' data.
+ */
+export function withoutTraces(metadata: ConstructMetadata): ConstructMetadata {
+  return Object.fromEntries(Object.entries(metadata).map(([constructPath, entries]) => [
+    constructPath,
+    Array.isArray(entries) ? entries.map(({ trace: _trace, ...entry }) => entry) : entries,
+  ]));
+}
+
+/** A cloud assembly manifest whose artifacts' inline metadata carries no stack traces. */
+function manifestWithoutTraces(manifest: any): any {
+  if (!manifest?.artifacts) return manifest;
+  return {
+    ...manifest,
+    artifacts: Object.fromEntries(Object.entries<any>(manifest.artifacts).map(([id, artifact]) => [
+      id,
+      artifact?.metadata ? { ...artifact, metadata: withoutTraces(artifact.metadata) } : artifact,
+    ])),
+  };
+}
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? filesUnder(p) : [p];
+  }).sort();
 }

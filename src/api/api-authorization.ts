@@ -37,13 +37,17 @@ export interface LambdaTokenAuthorizationOptions {
 export class ApiAuthorization {
   /** Cognito user pool authorizer: callers send the pool's ID or access token. */
   public static cognito(userPools: cognito.IUserPool[]): ApiAuthorization {
-    new PropsValidator('ApiAuthorization', 'cognito').check(userPools.length > 0, 'userPools', `${userPools.length} pools`, 'at least one user pool');
+    const v = new PropsValidator('ApiAuthorization.cognito');
+    v.required('userPools', userPools, 'array', 'an array of at least one user pool');
+    v.check(userPools.length > 0, 'userPools', `${userPools.length} pools`, 'at least one user pool');
     return new ApiAuthorization(ApiAuthorizationType.COGNITO, { userPools: [...userPools] });
   }
 
   /** Lambda token authorizer: the function turns the token into an IAM policy and context. */
   public static lambdaToken(fn: lambda.IFunction, options: LambdaTokenAuthorizationOptions = {}): ApiAuthorization {
-    const v = new PropsValidator('ApiAuthorization', 'lambdaToken');
+    const v = new PropsValidator('ApiAuthorization.lambdaToken');
+    v.required('fn', fn, 'object', 'the authorizer function (a lambda.IFunction)');
+    v.required('options', options, 'object', 'LambdaTokenAuthorizationOptions (an object) or omitted');
     v.matches('identityHeader', options.identityHeader, /^[A-Za-z0-9-]{1,128}$/, 'an HTTP header name (letters, digits, "-")');
     v.durationRange('resultsCacheTtl', options.resultsCacheTtl, 0, 3600);
     return new ApiAuthorization(ApiAuthorizationType.LAMBDA_TOKEN, { tokenFunction: fn, ...options });
@@ -54,7 +58,7 @@ export class ApiAuthorization {
    * no identity; it becomes the reason of the acknowledged APIG4 / COG4 findings.
    */
   public static none(reason: string): ApiAuthorization {
-    new PropsValidator('ApiAuthorization', 'none').check(reason.trim().length >= 20, 'reason', reason,
+    new PropsValidator('ApiAuthorization.none').check(typeof reason === 'string' && reason.trim().length >= 20, 'reason', reason,
       'a sentence (20+ characters) saying why the API needs no authorizer');
     return new ApiAuthorization(ApiAuthorizationType.NONE, { reason });
   }

@@ -96,6 +96,13 @@ export class ApiRoute extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiRouteProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('ApiRoute', id);
+    args.required('props', props, 'object', 'ApiRouteProps (an object)');
+    args.required('api', props.api, 'object', 'an ISecureRestApi (a SecureRestApi)');
+    args.required('path', props.path, 'string', 'a resource path such as /files/{id}');
+    args.required('method', props.method, 'string', 'an HTTP method such as GET');
+    args.required('handler', props.handler, 'object', 'an EnhancedLambdaFunction');
     const api = props.api;
     const httpMethod = props.method.toUpperCase();
     validate(id, props, httpMethod);

@@ -196,6 +196,10 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
 
   constructor(scope: Construct, id: string, props: SecureRestApiProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('SecureRestApi', id);
+    args.required('props', props, 'object', 'SecureRestApiProps (an object)');
+    args.required('authorizer', props.authorizer, 'object', 'an ApiAuthorization (cognito(), lambdaToken() or none(reason))');
     validate(id, props);
     const profile = EnvironmentConfig.of(this);
     this.authorization = props.authorizer;

@@ -191,6 +191,9 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
 
   constructor(scope: Construct, id: string, props: EnhancedLambdaFunctionProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('EnhancedLambdaFunction', id);
+    args.required('props', props, 'object', 'EnhancedLambdaFunctionProps (an object)');
     validate(id, props);
     const profile = EnvironmentConfig.of(this);
     const serviceName = props.serviceName ?? id;

@@ -7,13 +7,31 @@ import { Duration, Token } from 'aws-cdk-lib';
  * Unresolved tokens are skipped: their value is only known at deploy time.
  */
 export class PropsValidator {
-  constructor(private readonly constructName: string, private readonly id: string) {}
+  private readonly subject: string;
+
+  /**
+   * Messages start with `<constructName> "<id>"`; without `id`, with `constructName` alone, as for
+   * the arguments of a static factory or a class that is no construct
+   * (`ApiAuthorization.none: reason must be a sentence (20+ characters) ..., got undefined`).
+   */
+  constructor(constructName: string, id?: string) {
+    this.subject = id === undefined ? constructName : `${constructName} "${id}"`;
+  }
 
   /** Throws unless `ok`; `allowed` completes "<prop> must be ...". */
   public check(ok: boolean, prop: string, value: unknown, allowed: string): void {
     if (!ok) {
-      throw new Error(`${this.constructName} "${this.id}": ${prop} must be ${allowed}, got ${describe(value)}`);
+      throw new Error(`${this.subject}: ${prop} must be ${allowed}, got ${describe(value)}`);
     }
+  }
+
+  /**
+   * A required argument or prop, checked at run time: callers from plain JavaScript (or through
+   * `any`) get this message instead of a TypeError further in. Throws unless `value` is of
+   * `kind` (`object`: not null and not an array; class instances and interfaces count).
+   */
+  public required(prop: string, value: unknown, kind: ArgumentKind, allowed: string): void {
+    this.check(isKind(value, kind), prop, value, allowed);
   }
 
   /** An integer or number within [min, max] (inclusive). */
@@ -51,8 +69,20 @@ export class PropsValidator {
   }
 }
 
+/** What {@link PropsValidator.required} checks a value's run-time type against. */
+export type ArgumentKind = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'function';
+
+function isKind(value: unknown, kind: ArgumentKind): boolean {
+  switch (kind) {
+    case 'array': return Array.isArray(value);
+    case 'object': return value !== null && typeof value === 'object' && !Array.isArray(value);
+    default: return typeof value === kind;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  if (value !== null && typeof value === 'object' && !(value as object).toString) return 'an object'; // Object.create(null)
   return String(value);
 }

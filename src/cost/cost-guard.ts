@@ -154,6 +154,10 @@ export class CostGuard extends Construct {
 
   constructor(scope: Construct, id: string, props: CostGuardProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('CostGuard', id);
+    args.required('props', props, 'object', 'CostGuardProps (an object)');
+    args.required('monthlyLimit', props.monthlyLimit, 'number', 'a number (the monthly budget, in currency)');
     const stack = Stack.of(this);
     this.tagFilters = props.tagFilters ?? defaultTagFilters(props.requiredTags);
     validate(this, id, props, this.tagFilters);

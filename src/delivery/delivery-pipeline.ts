@@ -174,6 +174,11 @@ export class DeliveryPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('DeliveryPipeline', id);
+    args.required('props', props, 'object', 'DeliveryPipelineProps (an object)');
+    args.required('repository', props.repository, 'string', 'the repository as owner/name');
+    args.required('connectionArn', props.connectionArn, 'string', 'a CodeStar connection ARN');
     validate(id, props);
     const profile = EnvironmentConfig.of(this);
 

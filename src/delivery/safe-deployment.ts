@@ -105,6 +105,10 @@ export class SafeDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: SafeDeploymentProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('SafeDeployment', id);
+    args.required('props', props, 'object', 'SafeDeploymentProps (an object)');
+    args.required('lambdaFunction', props.lambdaFunction, 'object', 'an EnhancedLambdaFunction');
     const alarms = props.alarms ?? props.lambdaFunction.alarms.alarms;
     validate(id, props, alarms);
     const fn = props.lambdaFunction;

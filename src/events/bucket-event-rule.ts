@@ -102,6 +102,11 @@ export class BucketEventRule extends Construct {
 
   constructor(scope: Construct, id: string, props: BucketEventRuleProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('BucketEventRule', id);
+    args.required('props', props, 'object', 'BucketEventRuleProps (an object)');
+    args.required('bucket', props.bucket, 'object', 'a SecureBucket');
+    args.required('target', props.target, 'object', 'an EnhancedLambdaFunction');
     validate(id, props);
     const key = props.encryptionKey ?? props.target.encryptionKey;
 

@@ -136,6 +136,15 @@ export class ScheduledJob extends Construct {
 
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('ScheduledJob', id);
+    args.required('props', props, 'object', 'ScheduledJobProps (an object)');
+    args.required('function', props.function, 'object', 'an EnhancedLambdaFunction');
+    args.required('schedules', props.schedules, 'array', 'an array of ScheduleDefinition');
+    props.schedules.forEach((s, i) => {
+      args.required(`schedules[${i}]`, s, 'object', 'a ScheduleDefinition (an object with name and cron or rate)');
+      args.required(`schedules[${i}].name`, s.name, 'string', 'a schedule name');
+    });
     validate(id, props);
     this.function = props.function;
     this.encryptionKey = props.encryptionKey ?? props.function.encryptionKey;

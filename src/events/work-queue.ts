@@ -107,6 +107,10 @@ export class WorkQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('WorkQueue', id);
+    args.required('props', props, 'object', 'WorkQueueProps (an object)');
+    args.required('consumer', props.consumer, 'object', 'an EnhancedLambdaFunction');
     const consumerTimeout = props.consumer.function.timeout ?? Duration.seconds(3);
     validate(this, id, props, consumerTimeout);
     const batchingWindowSeconds = Math.ceil((props.maxBatchingWindow?.toMilliseconds() ?? 0) / 1000);

@@ -120,12 +120,13 @@ export class EnvironmentConfig {
   /** The profile named `name` ("dev", "staging" or "prod"). */
   public static fromName(name: string, overrides: EnvironmentConfigOverrides = {}): EnvironmentConfig {
     const known = Object.values(EnvironmentName) as string[];
-    new PropsValidator('EnvironmentConfig', 'fromName').check(known.includes(name), 'environment', name, `one of ${known.join(', ')}`);
+    new PropsValidator('EnvironmentConfig.fromName').check(known.includes(name), 'name', name, `one of ${known.join(', ')}`);
     return new EnvironmentConfig({ ...overrides, environment: name as EnvironmentName });
   }
 
   /** The configuration in force for `scope` (see the class description for the order). */
   public static of(scope: IConstruct): EnvironmentConfig {
+    new PropsValidator('EnvironmentConfig.of').required('scope', scope, 'object', 'a construct');
     for (let node: IConstruct | undefined = scope; node; node = node.node.scope) {
       const config = attached.get(node);
       if (config) return config;
@@ -143,6 +144,7 @@ export class EnvironmentConfig {
   public readonly natGateways: number;
 
   constructor(props: EnvironmentConfigProps) {
+    new PropsValidator('EnvironmentConfig').required('props', props, 'object', 'EnvironmentConfigProps (an object with environment)');
     const v = new PropsValidator('EnvironmentConfig', props.environment);
     v.check(PROFILES[props.environment] !== undefined, 'environment', props.environment, `one of ${Object.values(EnvironmentName).join(', ')}`);
     v.range('natGateways', props.natGateways, 0, 6);

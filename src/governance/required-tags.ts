@@ -37,13 +37,16 @@ export class RequiredTags implements IAspect {
   /** What `isValidTagValue` accepts, in words, for error messages. */
   public static readonly TAG_VALUE_RULE: string = TAG_VALUE_RULE;
 
-  /** True when `value` is a tag value AWS accepts (non-empty, at most 256 allowed characters). */
+  /** True when `value` is a tag value AWS accepts (a string, non-empty, at most 256 allowed characters). */
   public static isValidTagValue(value: string): boolean {
-    return TAG_VALUE.test(value);
+    return typeof value === 'string' && TAG_VALUE.test(value);
   }
 
   /** Applies the required tags to `scope` and everything below it. */
   public static applyTo(scope: IConstruct, props: RequiredTagsProps): RequiredTags {
+    const v = new PropsValidator('RequiredTags.applyTo');
+    v.required('scope', scope, 'object', 'a construct');
+    v.required('props', props, 'object', 'RequiredTagsProps (an object with environment, project, owner, costCenter)');
     const aspect = new RequiredTags(props);
     Aspects.of(scope).add(aspect);
     return aspect;
@@ -53,6 +56,7 @@ export class RequiredTags implements IAspect {
   public readonly tags: Record<string, string>;
 
   constructor(props: RequiredTagsProps) {
+    new PropsValidator('RequiredTags').required('props', props, 'object', 'RequiredTagsProps (an object with environment, project, owner, costCenter)');
     const v = new PropsValidator('RequiredTags', 'tags');
     const required: Record<string, string | undefined> = {
       Environment: props.environment,

@@ -1,4 +1,5 @@
 import { IPolicyValidationContextBeta1, IPolicyValidationPluginBeta1, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
+import { PropsValidator } from '../core/validation';
 
 /**
  * Wraps a policy-validation plugin so that every violation it reports fails synthesis.
@@ -18,9 +19,8 @@ export class StrictValidationPlugin implements IPolicyValidationPluginBeta1 {
   public readonly ruleIds?: string[];
 
   constructor(private readonly plugin: IPolicyValidationPluginBeta1) {
-    if (!plugin || typeof plugin.validate !== 'function') {
-      throw new Error(`StrictValidationPlugin: plugin must be a policy-validation plugin (an object with validate()), got ${String(plugin)}`);
-    }
+    new PropsValidator('StrictValidationPlugin').check(typeof plugin?.validate === 'function', 'plugin', plugin,
+      'a policy-validation plugin (an object with validate())');
     this.name = plugin.name;
     this.version = plugin.version;
     this.ruleIds = plugin.ruleIds;

@@ -247,6 +247,7 @@ export class AlarmSet extends Construct {
 
   /** Every AlarmSet defined in `scope`'s stack, in definition order. */
   public static ofStack(scope: IConstruct): AlarmSet[] {
+    new PropsValidator('AlarmSet.ofStack').required('scope', scope, 'object', 'a construct');
     return Stack.of(scope).node.findAll().filter((c): c is AlarmSet => AlarmSet.isAlarmSet(c));
   }
 

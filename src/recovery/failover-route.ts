@@ -125,6 +125,16 @@ export class FailoverRoute extends Construct {
 
   constructor(scope: Construct, id: string, props: FailoverRouteProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('FailoverRoute', id);
+    args.required('props', props, 'object', 'FailoverRouteProps (an object)');
+    args.required('hostedZone', props.hostedZone, 'object', 'a route53.IHostedZone');
+    args.required('recordName', props.recordName, 'string', 'a DNS record name');
+    for (const side of ['primary', 'secondary'] as const) {
+      args.required(side, props[side], 'object', 'a FailoverEndpoint (an object with region and domainName)');
+      args.required(`${side}.region`, props[side].region, 'string', 'an AWS region');
+      args.required(`${side}.domainName`, props[side].domainName, 'string', 'a domain name');
+    }
     validate(this, id, props);
 
     this.healthCheck = this.createHealthCheck('PrimaryHealthCheck', 'primary', props.primary, props);

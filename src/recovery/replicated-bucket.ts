@@ -87,6 +87,12 @@ export class ReplicatedBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: ReplicatedBucketProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('ReplicatedBucket', id);
+    args.required('props', props, 'object', 'ReplicatedBucketProps (an object)');
+    args.required('destinationBucketArn', props.destinationBucketArn, 'string', 'an S3 bucket ARN');
+    args.required('destinationKeyArn', props.destinationKeyArn, 'string', 'a KMS key ARN');
+    args.required('destinationRegion', props.destinationRegion, 'string', 'an AWS region');
     validate(this, id, props);
     const stack = Stack.of(this);
 

@@ -185,6 +185,10 @@ export class SecureTable extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureTableProps) {
     super(scope, id);
+    // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
+    const args = new PropsValidator('SecureTable', id);
+    args.required('props', props, 'object', 'SecureTableProps (an object)');
+    args.required('partitionKey', props.partitionKey, 'object', 'a dynamodb.Attribute ({ name, type })');
     validate(this, id, props);
     const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);

@@ -376,13 +376,13 @@ describe('SecureRestApi prop validation', () => {
 
   test('ApiAuthorization.none needs a reason', () => {
     expect(() => ApiAuthorization.none('')).toThrow(
-      'ApiAuthorization "none": reason must be a sentence (20+ characters) saying why the API needs no authorizer, got ""');
+      'ApiAuthorization.none: reason must be a sentence (20+ characters) saying why the API needs no authorizer, got ""');
   });
 
   test('ApiAuthorization.cognito needs a user pool and lambdaToken a sane cache TTL', () => {
-    expect(() => ApiAuthorization.cognito([])).toThrow('ApiAuthorization "cognito": userPools must be at least one user pool, got "0 pools"');
+    expect(() => ApiAuthorization.cognito([])).toThrow('ApiAuthorization.cognito: userPools must be at least one user pool, got "0 pools"');
     const fn = lambda.Function.fromFunctionName(testStack(testApp(), 'Fns'), 'Fn', 'authorizer');
     expect(() => ApiAuthorization.lambdaToken(fn, { resultsCacheTtl: Duration.hours(2) })).toThrow(
-      'ApiAuthorization "lambdaToken": resultsCacheTtl must be 0-3600 seconds, got "7200 seconds"');
+      'ApiAuthorization.lambdaToken: resultsCacheTtl must be 0-3600 seconds, got "7200 seconds"');
   });
 });

@@ -29,7 +29,7 @@ describe('EnvironmentConfig', () => {
   });
 
   test.each([
-    ['an unknown name', () => EnvironmentConfig.fromName('qa'), 'EnvironmentConfig "fromName": environment must be one of dev, staging, prod, got "qa"'],
+    ['an unknown name', () => EnvironmentConfig.fromName('qa'), 'EnvironmentConfig.fromName: name must be one of dev, staging, prod, got "qa"'],
     ['DESTROY in prod', () => EnvironmentConfig.prod({ removalPolicy: RemovalPolicy.DESTROY }),
       'EnvironmentConfig "prod": removalPolicy must be RETAIN or SNAPSHOT in prod (data stores are never destroyed with the stack), got "destroy"'],
     ['no deletion protection in prod', () => EnvironmentConfig.prod({ deletionProtection: false }), 'EnvironmentConfig "prod": deletionProtection must be true in prod, got false'],
