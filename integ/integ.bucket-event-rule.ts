@@ -19,11 +19,11 @@ const integ = new IntegTest(app, 'BucketEventRuleIntegTest', { testCases: [stack
 const Bucket = uploads.bucketName;
 const keyArn = uploads.encryptionKey.keyArn;
 
-// The deployed rule targets the live alias, with a retry policy and the encrypted DLQ.
+// The deployed rule targets the function's invocationTarget, with a retry policy and the encrypted DLQ.
 integ.assertions.awsApiCall('EventBridge', 'listTargetsByRule', { Rule: csvImports.rule.ruleName })
   .expect(ExpectedResult.objectLike({
     Targets: [Match.objectLike({
-      Arn: importer.liveAlias.functionArn,
+      Arn: importer.invocationTarget.functionArn,
       RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
       DeadLetterConfig: { Arn: csvImports.deadLetterQueue.queueArn },
     })],

@@ -11,12 +11,13 @@ const fn = new EnhancedLambdaFunction(stack, 'Echo', {
     'exports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ echo: event.message, service: process.env.POWERTOOLS_SERVICE_NAME }) });',
   ),
   serviceName: 'echo',
+  liveAliasEnabled: true,
 });
 
 const integ = new IntegTest(app, 'EnhancedLambdaFunctionIntegTest', { testCases: [stack] });
 
 // The live alias answers with the function's code and sees the Powertools environment.
-integ.assertions.invokeFunction({ functionName: fn.liveAlias.functionArn, payload: JSON.stringify({ message: 'hello' }) })
+integ.assertions.invokeFunction({ functionName: fn.invocationTarget.functionArn, payload: JSON.stringify({ message: 'hello' }) })
   .expect(ExpectedResult.objectLike({
     StatusCode: 200,
     Payload: Match.serializedJson(Match.objectLike({ statusCode: 200, body: Match.serializedJson({ echo: 'hello', service: 'echo' }) })),

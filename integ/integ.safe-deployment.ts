@@ -8,6 +8,7 @@ EnvironmentConfig.dev().applyTo(stack); // integ stacks are torn down after the 
 
 const fn = new EnhancedLambdaFunction(stack, 'Orders', {
   code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
+  liveAliasEnabled: true,
 });
 const deployment = new SafeDeployment(stack, 'Deploy', { lambdaFunction: fn });
 

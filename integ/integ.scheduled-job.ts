@@ -28,7 +28,7 @@ const integ = new IntegTest(app, 'ScheduledJobIntegTest', { testCases: [stack] }
 const GroupName = job.scheduleGroup.scheduleGroupName;
 const keyArn = job.encryptionKey.keyArn;
 const target = {
-  Arn: refresh.liveAlias.functionArn,
+  Arn: refresh.invocationTarget.functionArn,
   RoleArn: job.role.roleArn,
   DeadLetterConfig: { Arn: job.deadLetterQueue.queueArn },
   RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 1800 },

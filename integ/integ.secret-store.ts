@@ -18,7 +18,7 @@ integ.assertions.awsApiCall('SecretsManager', 'describeSecret', { SecretId })
   .expect(ExpectedResult.objectLike({
     RotationEnabled: true,
     KmsKeyId: store.encryptionKey.keyArn,
-    RotationLambdaARN: rotation.liveAlias.functionArn,
+    RotationLambdaARN: rotation.invocationTarget.functionArn,
     RotationRules: Match.objectLike({ AutomaticallyAfterDays: 7 }),
   }));
 
@@ -45,8 +45,8 @@ integ.assertions.awsApiCall('SecretsManager', 'getResourcePolicy', { SecretId })
     })),
   }));
 
-// Only Secrets Manager, for this account, may invoke the rotation function's live alias.
-integ.assertions.awsApiCall('Lambda', 'getPolicy', { FunctionName: rotation.function.functionName, Qualifier: rotation.liveAlias.aliasName })
+// Only Secrets Manager, for this account, may invoke the rotation function.
+integ.assertions.awsApiCall('Lambda', 'getPolicy', { FunctionName: rotation.function.functionName })
   .expect(ExpectedResult.objectLike({
     Policy: Match.serializedJson(Match.objectLike({
       Statement: [Match.objectLike({

@@ -25,7 +25,7 @@ api.addRoute('ListFiles', { path: '/files', method: 'GET', handler });
 
 const integ = new IntegTest(app, 'SecureRestApiIntegTest', { testCases: [stack] });
 
-// The public health route reaches the function through the live alias.
+// The public health route reaches the function through its invocationTarget.
 integ.assertions.httpApiCall(api.urlForPath('/health'))
   .expect(ExpectedResult.objectLike({ status: 200, body: { status: 'ok' } }));
 

@@ -43,8 +43,8 @@ integ.assertions.awsApiCall('SQS', 'getQueueAttributes', { QueueUrl: work.queue.
 integ.assertions.awsApiCall('SQS', 'getQueueAttributes', { QueueUrl: work.deadLetterQueue.queueUrl, AttributeNames: ['KmsMasterKeyId'] })
   .expect(ExpectedResult.objectLike({ Attributes: { KmsMasterKeyId: keyArn } }));
 
-// The live alias consumes the queue with partial batch responses.
-integ.assertions.awsApiCall('Lambda', 'listEventSourceMappings', { FunctionName: consumer.liveAlias.functionArn })
+// The function consumes the queue with partial batch responses.
+integ.assertions.awsApiCall('Lambda', 'listEventSourceMappings', { FunctionName: consumer.invocationTarget.functionArn })
   .expect(ExpectedResult.objectLike({
     EventSourceMappings: [Match.objectLike({
       EventSourceArn: work.queue.queueArn,

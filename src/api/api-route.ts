@@ -21,7 +21,7 @@ export interface ApiRouteOptions {
   readonly path: string;
   /** HTTP method: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY. */
   readonly method: string;
-  /** Function that serves the route (Lambda proxy integration on its live alias). */
+  /** Function that serves the route (Lambda proxy integration on its `invocationTarget`: the live alias when it has one). */
   readonly handler: EnhancedLambdaFunction;
   /**
    * JSON schema the request body must match; API Gateway rejects other bodies with 400.
@@ -72,7 +72,7 @@ const SEGMENT = /^([A-Za-z0-9._-]+|\{[A-Za-z0-9._-]+\}|\{[A-Za-z0-9._-]+\+\})$/;
 
 /**
  * A path and HTTP method of a SecureRestApi served by an EnhancedLambdaFunction: Lambda proxy
- * integration on the function's live alias, the API's authorizer unless the route is
+ * integration on the function's `invocationTarget`, the API's authorizer unless the route is
  * explicitly public, gateway-side validation of parameters and (optionally) a JSON-schema body,
  * per-method throttling and detailed metrics, an optional API key with a usage-plan quota, and
  * 5xx / 4xx / p99 latency alarms of the method in the API's AlarmSet.
@@ -134,7 +134,7 @@ export class ApiRoute extends Construct {
     }
 
     this.resource = api.api.root.resourceForPath(props.path);
-    const integration = new apigw.LambdaIntegration(props.handler.liveAlias, {
+    const integration = new apigw.LambdaIntegration(props.handler.invocationTarget, {
       proxy: true,
       // Only the deployed stage may invoke the alias, not console test calls.
       allowTestInvoke: false,

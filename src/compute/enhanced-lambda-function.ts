@@ -122,7 +122,7 @@ export interface EnhancedLambdaFunctionProps {
    */
   readonly reservedConcurrentExecutions?: number;
   /**
-   * Provisioned concurrency on the live alias.
+   * Provisioned concurrency on the live alias (turns the alias on).
    * @default - none
    */
   readonly provisionedConcurrentExecutions?: number;
@@ -137,7 +137,14 @@ export interface EnhancedLambdaFunctionProps {
    */
   readonly deadLetterQueue?: sqs.IQueue;
   /**
-   * Name of the alias that always points at the current version.
+   * Whether each change publishes a version and a `live` alias points at it. Gradual deployments
+   * (`SafeDeployment`) and provisioned concurrency need it; without it callers invoke the function
+   * itself and the stack saves a version and an alias per function.
+   * @default - true when provisionedConcurrentExecutions or aliasName is set, else false
+   */
+  readonly liveAliasEnabled?: boolean;
+  /**
+   * Name of the alias that always points at the current version (turns the alias on).
    * @default 'live'
    */
   readonly aliasName?: string;
@@ -164,14 +171,19 @@ const RESERVED_ENV = /^(AWS_|_HANDLER$|_X_AMZN_TRACE_ID$|LAMBDA_TASK_ROOT$|LAMBD
  * A Node.js Lambda function with production defaults: ARM64 on the newest Node.js runtime,
  * X-Ray active tracing, JSON structured logs to its own KMS-encrypted log group with
  * retention, environment encrypted with a customer-managed key, a role whose every permission
- * sits in one customer-managed policy, an encrypted dead-letter queue, a `live` alias,
+ * sits in one customer-managed policy, an encrypted dead-letter queue, a `live` alias when enabled,
  * Powertools environment, and alarms (errors, throttles, p99 duration, DLQ depth).
  */
 export class EnhancedLambdaFunction extends Construct implements iam.IGrantable, ec2.IConnectable {
   /** The underlying function. */
   public readonly function: lambda.Function;
-  /** Alias that points at the current version; integrate callers with it. */
-  public readonly liveAlias: lambda.Alias;
+  /** Alias that points at the current version, when `liveAliasEnabled`. */
+  public readonly liveAlias?: lambda.Alias;
+  /**
+   * What callers invoke and integrations target: the live alias when there is one, else the
+   * function. The library's integrations (routes, queues, rules, schedules) use it.
+   */
+  public readonly invocationTarget: lambda.IFunction;
   /** Execution role. */
   public readonly role: iam.Role;
   /** Customer-managed policy holding every permission of the role. */
@@ -304,11 +316,14 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
       });
     }
 
-    this.liveAlias = new lambda.Alias(this, 'LiveAlias', {
-      aliasName: props.aliasName ?? 'live',
-      version: this.function.currentVersion,
-      provisionedConcurrentExecutions: props.provisionedConcurrentExecutions,
-    });
+    if (props.liveAliasEnabled ?? (props.provisionedConcurrentExecutions !== undefined || props.aliasName !== undefined)) {
+      this.liveAlias = new lambda.Alias(this, 'LiveAlias', {
+        aliasName: props.aliasName ?? 'live',
+        version: this.function.currentVersion,
+        provisionedConcurrentExecutions: props.provisionedConcurrentExecutions,
+      });
+    }
+    this.invocationTarget = this.liveAlias ?? this.function;
 
     this.alarms = alarmSetFor(this, props.alarms);
     this.alarms.addLambdaAlarms(props.alarms ? stackRelativeName(this, 64, '') : 'Function', this.function, { deadLetterQueue: this.deadLetterQueue, ...props.alarmOptions });
@@ -335,9 +350,9 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
     this.function.addEnvironment(key, value);
   }
 
-  /** Lets `grantee` invoke the live alias. */
+  /** Lets `grantee` invoke the function through its `invocationTarget`. */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return this.liveAlias.grantInvoke(grantee);
+    return this.invocationTarget.grantInvoke(grantee);
   }
 
   private createDeadLetterQueue(profile: EnvironmentConfig): sqs.Queue {
@@ -408,6 +423,11 @@ function validate(id: string, props: EnhancedLambdaFunctionProps): void {
   v.check(!(props.deadLetterQueueEnabled === false && props.deadLetterQueue !== undefined), 'deadLetterQueue', 'a queue',
     'omitted when deadLetterQueueEnabled is false');
   v.matches('serviceName', props.serviceName, /^[A-Za-z0-9_.-]{1,128}$/, '1-128 letters, digits, "_", "." or "-"');
+  if (props.liveAliasEnabled === false) {
+    v.check(props.provisionedConcurrentExecutions === undefined, 'provisionedConcurrentExecutions', props.provisionedConcurrentExecutions,
+      'unset when liveAliasEnabled is false (provisioned concurrency sits on the live alias)');
+    v.check(props.aliasName === undefined, 'aliasName', props.aliasName, 'unset when liveAliasEnabled is false');
+  }
   v.matches('aliasName', props.aliasName, /^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/, '1-128 letters, digits, "-" or "_", not only digits');
   for (const key of Object.keys(props.environment ?? {})) {
     v.check(/^[a-zA-Z][a-zA-Z0-9_]*$/.test(key) && !RESERVED_ENV.test(key), 'environment key', key,

@@ -31,7 +31,7 @@ export interface TrafficShift {
 
 /** Properties of a SafeDeployment. */
 export interface SafeDeploymentProps {
-  /** The function whose live alias CodeDeploy shifts. */
+  /** The function whose live alias CodeDeploy shifts (an EnhancedLambdaFunction with `liveAliasEnabled`). */
   readonly lambdaFunction: EnhancedLambdaFunction;
   /**
    * A predefined or custom CodeDeploy config (excludes `trafficShift`).
@@ -112,6 +112,11 @@ export class SafeDeployment extends Construct {
     const alarms = props.alarms ?? props.lambdaFunction.alarms.alarms;
     validate(id, props, alarms);
     const fn = props.lambdaFunction;
+    const liveAlias = fn.liveAlias;
+    if (liveAlias === undefined) {
+      throw new Error(`SafeDeployment "${id}" (${this.node.path}): lambdaFunction must have a live alias to shift traffic on `
+        + `(EnhancedLambdaFunction liveAliasEnabled: true), got ${fn.node.path} without one`);
+    }
 
     const role = new ManagedPolicyRole(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com'),
@@ -124,7 +129,7 @@ export class SafeDeployment extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ShiftLiveAliasTraffic',
       actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:GetProvisionedConcurrencyConfig'],
-      resources: [fn.function.functionArn, fn.liveAlias.functionArn],
+      resources: [fn.function.functionArn, liveAlias.functionArn],
     }));
     this.describeAlarms = new iam.PolicyStatement({ sid: 'ReadRollbackAlarms', actions: ['cloudwatch:DescribeAlarms'] });
     role.addToPrincipalPolicy(this.describeAlarms);
@@ -133,7 +138,7 @@ export class SafeDeployment extends Construct {
       ?? (props.trafficShift ? this.customConfig(props.trafficShift) : PROFILE_CONFIGS[EnvironmentConfig.of(this).environment]);
 
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
-      alias: fn.liveAlias,
+      alias: liveAlias,
       application: props.application,
       deploymentConfig: this.deploymentConfig,
       // The group would attach the AWS managed policy to a mutable role; ours carries explicit grants.

@@ -35,7 +35,7 @@ export enum BucketEventType {
 export interface BucketEventRuleProps {
   /** The bucket; it must have `eventBridgeEnabled: true`. */
   readonly bucket: SecureBucket;
-  /** The function that receives the events, through its live alias. Grant it read access to the bucket yourself if it reads the objects. */
+  /** The function that receives the events, through its `invocationTarget` (the live alias when it has one). Grant it read access to the bucket yourself if it reads the objects. */
   readonly target: EnhancedLambdaFunction;
   /**
    * Only keys starting with this prefix, e.g. `uploads/`.
@@ -87,7 +87,7 @@ export interface BucketEventRuleProps {
 
 /**
  * Delivers S3 events of a SecureBucket (object created by default) to an EnhancedLambdaFunction's
- * live alias through an EventBridge rule on the default bus, filtered by key prefix and/or suffix.
+ * `invocationTarget` through an EventBridge rule on the default bus, filtered by key prefix and/or suffix.
  * Delivery is retried within a maximum age and then parked in an encrypted, TLS-only dead-letter
  * queue whose depth is alarmed on. EventBridge instead of S3 notifications keeps the bucket's
  * notification configuration free and lets more rules match the same events.
@@ -141,7 +141,7 @@ export class BucketEventRule extends Construct {
       }
     }
 
-    this.rule.addTarget(new targets.LambdaFunction(props.target.liveAlias, {
+    this.rule.addTarget(new targets.LambdaFunction(props.target.invocationTarget, {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: props.retryAttempts ?? 10,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),

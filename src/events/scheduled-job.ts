@@ -67,7 +67,7 @@ export interface ScheduleDefinition {
 
 /** Properties of a ScheduledJob. */
 export interface ScheduledJobProps {
-  /** The function the schedules invoke, through its live alias. */
+  /** The function the schedules invoke, through its `invocationTarget` (the live alias when it has one). */
   readonly function: EnhancedLambdaFunction;
   /** The schedules (at least one), e.g. hourly, daily at 03:00 and weekly on Sunday, each with its own input. */
   readonly schedules: ScheduleDefinition[];
@@ -111,7 +111,7 @@ const MAX_INPUT_LENGTH = 8192;
 
 /**
  * EventBridge Scheduler schedules (cron in a time zone, or rate, with an optional flexible window
- * and a JSON input each) that invoke an EnhancedLambdaFunction's live alias. Schedules sit in a
+ * and a JSON input each) that invoke an EnhancedLambdaFunction's `invocationTarget`. Schedules sit in a
  * schedule group of their own, their input is encrypted with a customer-managed key, Scheduler
  * assumes a role that may only invoke that alias and write to the dead-letter queue (trust limited
  * to this account and group), failed deliveries are retried within a maximum age and then parked
@@ -182,6 +182,12 @@ export class ScheduledJob extends Construct {
       }));
     }
 
+    // The target's own grants would add `<function>:*` (every version) for a function without an
+    // alias; the role gets exactly the invocation target and the DLQ instead.
+    const target = props.function.invocationTarget;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'InvokeTarget', actions: ['lambda:InvokeFunction'], resources: [target.functionArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SendDeadLetters', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
+
     const retryAttempts = props.retryAttempts ?? 10;
     const maxEventAge = props.maxEventAge ?? Duration.hours(1);
     this.schedules = props.schedules.map((definition) => {
@@ -193,8 +199,8 @@ export class ScheduledJob extends Construct {
         timeWindow: definition.flexibleWindow ? scheduler.TimeWindow.flexible(definition.flexibleWindow) : scheduler.TimeWindow.off(),
         enabled: definition.enabled ?? true,
         key: this.encryptionKey,
-        target: new targets.LambdaInvoke(props.function.liveAlias, {
-          role,
+        target: new targets.LambdaInvoke(target, {
+          role: role.withoutPolicyUpdates(),
           deadLetterQueue: this.deadLetterQueue,
           retryAttempts,
           maxEventAge,

@@ -19,7 +19,7 @@ import { AlarmSet } from '../monitoring/alarm-set';
 
 /** Properties of a WorkQueue. */
 export interface WorkQueueProps {
-  /** The function that consumes the queue, through its live alias. */
+  /** The function that consumes the queue, through its `invocationTarget` (the live alias when it has one). */
   readonly consumer: EnhancedLambdaFunction;
   /**
    * Receives after which a message moves to the dead-letter queue (1-1000).
@@ -80,7 +80,7 @@ export interface WorkQueueProps {
 /**
  * An SQS work queue consumed by an EnhancedLambdaFunction: KMS-encrypted (customer-managed key),
  * TLS-only, with a dead-letter queue after `maxReceiveCount` receives, a visibility timeout derived
- * from the consumer's timeout, and an event source mapping on the consumer's live alias that
+ * from the consumer's timeout, and an event source mapping on the consumer's `invocationTarget` that
  * reports partial batch failures (`ReportBatchItemFailures`), so only the failed messages of a
  * batch are retried. Optional SNS fan-out topic in front. Alarms on dead-letter queue depth and
  * the age of the oldest message join the consumer's AlarmSet.
@@ -96,7 +96,7 @@ export class WorkQueue extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   /** The fan-out topic, when `fanOutTopic` is true. */
   public readonly topic?: sns.Topic;
-  /** The event source mapping that feeds the consumer's live alias. */
+  /** The event source mapping that feeds the consumer's `invocationTarget`. */
   public readonly eventSourceMapping: lambda.EventSourceMapping;
   /** The key encrypting the queues and the topic. */
   public readonly encryptionKey: kms.IKey;
@@ -130,7 +130,7 @@ export class WorkQueue extends Construct {
     });
 
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSource', {
-      target: props.consumer.liveAlias,
+      target: props.consumer.invocationTarget,
       eventSourceArn: this.queue.queueArn,
       batchSize: props.batchSize ?? 10,
       maxBatchingWindow: props.maxBatchingWindow,

@@ -2,6 +2,7 @@ import { Duration, Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { EnvironmentConfig } from './environment-config';
 import { limitGrantsToAwsServices } from '../core/key-policies';
+import { watchResourceLimit } from '../core/resource-limit';
 
 const DEFAULT_KEY_ID = 'CloudVaultDefaultKey';
 
@@ -15,6 +16,7 @@ export function defaultKey(scope: IConstruct): kms.Key {
   const stack = Stack.of(scope);
   const existing = stack.node.tryFindChild(DEFAULT_KEY_ID) as kms.Key | undefined;
   if (existing) return existing;
+  watchResourceLimit(stack);
   const profile = EnvironmentConfig.of(stack);
   const key = new kms.Key(stack, DEFAULT_KEY_ID, {
     description: `Default customer-managed key of stack ${stack.stackName} (cloudvault-constructs)`,

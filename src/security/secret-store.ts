@@ -147,7 +147,7 @@ export class SecretStore extends Construct {
     // kms:ReEncrypt* to the function's policy and an invoke permission without a source account.
     const schedule = new secretsmanager.CfnRotationSchedule(secret, 'RotationSchedule', {
       secretId: secret.secretArn,
-      rotationLambdaArn: fn.liveAlias.functionArn,
+      rotationLambdaArn: fn.invocationTarget.functionArn,
       rotationRules: { automaticallyAfterDays: days },
     });
     // Creating the schedule rotates at once: the function must be allowed everything first.
@@ -293,7 +293,7 @@ export class SecretStore extends Construct {
     // Only Secrets Manager, on behalf of this account, may invoke it (confused-deputy protection).
     const permission = new lambda.CfnPermission(fn, 'SecretsManagerInvoke', {
       action: 'lambda:InvokeFunction',
-      functionName: fn.liveAlias.functionArn,
+      functionName: fn.invocationTarget.functionArn,
       principal: 'secretsmanager.amazonaws.com',
       sourceAccount: stack.account,
     });

@@ -54,10 +54,10 @@ describe('ApiRoute', () => {
     expect(formatFindings(findings)).toBe('');
   });
 
-  test('integrates with the function\'s live alias through Lambda proxy, invocable only from the stage', () => {
+  test('integrates with the function\'s invocationTarget through Lambda proxy, invocable only from the stage', () => {
     const methods = resourcesOfType(template, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.Integration.Type !== 'MOCK');
     expect(methods).toHaveLength(4);
-    const aliasRef = stack.resolve(fn.liveAlias.functionArn);
+    const aliasRef = stack.resolve(fn.invocationTarget.functionArn);
     for (const [, m] of methods) {
       expect(m.Properties.Integration.Type).toBe('AWS_PROXY');
       expect(JSON.stringify(m.Properties.Integration.Uri)).toContain(JSON.stringify(aliasRef));

@@ -194,7 +194,7 @@ describe('SecureRestApi with a rich configuration', () => {
     const stack = testStack(app);
     const authorizerFn = handler(stack, 'AuthorizerFn');
     api = new SecureRestApi(stack, 'Api', {
-      authorizer: ApiAuthorization.lambdaToken(authorizerFn.liveAlias, { identityHeader: 'X-Token', resultsCacheTtl: Duration.minutes(1) }),
+      authorizer: ApiAuthorization.lambdaToken(authorizerFn.invocationTarget, { identityHeader: 'X-Token', resultsCacheTtl: Duration.minutes(1) }),
       restApiName: 'files-api',
       stageName: 'live',
       cors: { allowOrigins: ['https://app.example.com', 'http://localhost:3000'], allowCredentials: true },

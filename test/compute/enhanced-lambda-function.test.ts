@@ -73,9 +73,25 @@ describe('EnhancedLambdaFunction with default props', () => {
     });
   });
 
-  test('publishes a live alias', () => {
-    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live' });
-    expect(fn.liveAlias.aliasName).toBe('live');
+  test('publishes no version or alias by default: callers invoke the function itself', () => {
+    template.resourceCountIs('AWS::Lambda::Alias', 0);
+    template.resourceCountIs('AWS::Lambda::Version', 0);
+    expect(fn.liveAlias).toBeUndefined();
+    expect(fn.invocationTarget).toBe(fn.function);
+  });
+
+  test.each([
+    ['liveAliasEnabled', { liveAliasEnabled: true }, 'live'],
+    ['an alias name', { aliasName: 'blue' }, 'blue'],
+    ['provisioned concurrency', { provisionedConcurrentExecutions: 2 }, 'live'],
+  ])('publishes a version and a live alias, which callers then invoke, when given %s', (_name, extra, aliasName) => {
+    const s = testStack();
+    const withAlias = new EnhancedLambdaFunction(s, 'Orders', { code, ...extra });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::Lambda::Version', 1);
+    t.hasResourceProperties('AWS::Lambda::Alias', { Name: aliasName });
+    expect(withAlias.liveAlias?.aliasName).toBe(aliasName);
+    expect(withAlias.invocationTarget).toBe(withAlias.liveAlias);
   });
 
   test('alarms on errors, throttles, p99 duration at 80% of the timeout and DLQ depth', () => {
@@ -233,6 +249,10 @@ describe('EnhancedLambdaFunction rejects invalid props', () => {
     ['a reserved environment key', { code, environment: { AWS_REGION: 'x' } }, 'EnhancedLambdaFunction "Fn": environment key must be a letter followed by letters, digits or "_", not reserved by Lambda (AWS_*, _HANDLER, TZ, ...), got "AWS_REGION"'],
     ['security groups without a VPC', { code, securityGroups: [{} as ec2.ISecurityGroup] },
       'EnhancedLambdaFunction "Fn": securityGroups must be at least one group, given together with vpc, got "1 group(s)"'],
+    ['provisioned concurrency with the alias turned off', { code, liveAliasEnabled: false, provisionedConcurrentExecutions: 1 },
+      'EnhancedLambdaFunction "Fn": provisionedConcurrentExecutions must be unset when liveAliasEnabled is false (provisioned concurrency sits on the live alias), got 1'],
+    ['an alias name with the alias turned off', { code, liveAliasEnabled: false, aliasName: 'blue' },
+      'EnhancedLambdaFunction "Fn": aliasName must be unset when liveAliasEnabled is false, got "blue"'],
     ['a DLQ with the DLQ turned off', { code, deadLetterQueueEnabled: false, deadLetterQueue: {} as sqs.IQueue },
       'EnhancedLambdaFunction "Fn": deadLetterQueue must be omitted when deadLetterQueueEnabled is false, got "a queue"'],
   ];

@@ -71,11 +71,11 @@ describe('BucketEventRule', () => {
     });
   });
 
-  test('targets the live alias with a retry policy and a dead-letter queue', () => {
+  test('targets the function with a retry policy and a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       Targets: [{
         Id: 'Target0',
-        Arn: { Ref: Match.stringLikeRegexp('^IngestLiveAlias') },
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestFunction'), 'Arn'] },
         RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack, plain.deadLetterQueue), 'Arn'] } },
       }],
@@ -85,10 +85,10 @@ describe('BucketEventRule', () => {
     });
   });
 
-  test('only this rule may invoke the alias', () => {
+  test('only this rule may invoke the function', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      FunctionName: { Ref: Match.stringLikeRegexp('^IngestLiveAlias') },
+      FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestFunction'), 'Arn'] },
       Principal: 'events.amazonaws.com',
       SourceArn: { 'Fn::GetAtt': [logicalId(stack, plain.rule), 'Arn'] },
     });

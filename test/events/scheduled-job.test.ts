@@ -32,7 +32,7 @@ describe('ScheduledJob with default props', () => {
     expectNagClean(stack);
   });
 
-  test('schedules the live alias in its own group, with retries, a DLQ and a CMK for the input', () => {
+  test('schedules the function in its own group, with retries, a DLQ and a CMK for the input', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'hourly',
@@ -42,7 +42,7 @@ describe('ScheduledJob with default props', () => {
       State: 'ENABLED',
       KmsKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CloudVaultDefaultKey'), 'Arn'] },
       Target: {
-        Arn: { Ref: Match.stringLikeRegexp('^RefreshLiveAlias') },
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RefreshFunction'), 'Arn'] },
         RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobSchedulerRole'), 'Arn'] },
         RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobDeadLetterQueue'), 'Arn'] } },
@@ -85,10 +85,10 @@ describe('ScheduledJob with default props', () => {
     });
   });
 
-  test('the scheduler role may only invoke the alias, send to the DLQ and use the key: no wildcards', () => {
+  test('the scheduler role may only invoke the function (no other version), send to the DLQ and use the key: no wildcards', () => {
     const statements = statementsOf(template, 'JobSchedulerRolePolicy');
     const byAction = (action: string) => statements.filter((s) => [].concat(s.Action).includes(action as never));
-    expect(byAction('lambda:InvokeFunction').map((s) => s.Resource)).toEqual([{ Ref: expect.stringMatching(/^RefreshLiveAlias/) }]);
+    expect(byAction('lambda:InvokeFunction').map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^RefreshFunction/), 'Arn'] }]);
     expect(byAction('sqs:SendMessage').map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^JobDeadLetterQueue/), 'Arn'] }]);
     expect(byAction('kms:GenerateDataKey').map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^CloudVaultDefaultKey/), 'Arn'] }]);
     const actions = statements.flatMap((s) => [].concat(s.Action));

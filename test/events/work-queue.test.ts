@@ -61,11 +61,11 @@ describe('WorkQueue with default props', () => {
     }
   });
 
-  test('maps the queue to the live alias with partial batch responses', () => {
+  test('maps the queue to the function (its invocationTarget) with partial batch responses', () => {
     template.hasResource('AWS::Lambda::EventSourceMapping', {
       Properties: {
         EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, work.queue), 'Arn'] },
-        FunctionName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':live'])] }),
+        FunctionName: { Ref: logicalId(stack, consumer.function) },
         BatchSize: 10,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         MaximumBatchingWindowInSeconds: Match.absent(),

@@ -75,7 +75,7 @@ describe('SecretStore with default props and one API key (prod profile)', () => 
     const schedule = child(stack, template, apiKey, 'RotationSchedule');
     expect(schedule.Properties).toEqual({
       SecretId: stack.resolve(apiKey.secretArn),
-      RotationLambdaARN: stack.resolve(store.rotationFunction!.liveAlias.functionArn),
+      RotationLambdaARN: stack.resolve(store.rotationFunction!.invocationTarget.functionArn),
       RotationRules: { AutomaticallyAfterDays: 30 },
     });
     const permission = template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'secretsmanager.amazonaws.com' } });
@@ -87,7 +87,7 @@ describe('SecretStore with default props and one API key (prod profile)', () => 
     template.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'secretsmanager.amazonaws.com' }, 1);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      FunctionName: stack.resolve(store.rotationFunction!.liveAlias.functionArn),
+      FunctionName: stack.resolve(store.rotationFunction!.invocationTarget.functionArn),
       Principal: 'secretsmanager.amazonaws.com',
       SourceAccount: ACCOUNT,
     });

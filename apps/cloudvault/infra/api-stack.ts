@@ -149,7 +149,7 @@ export class CloudVaultApiStack extends Stack {
       alarms: this.alarms,
     });
     props.table.grantWriteData(this.userSync);
-    this.userPool.addTrigger(cognito.UserPoolOperation.POST_AUTHENTICATION, this.userSync.liveAlias);
+    this.userPool.addTrigger(cognito.UserPoolOperation.POST_AUTHENTICATION, this.userSync.invocationTarget);
     this.health = this.functions.health;
     this.folders = this.functions.folders;
 

@@ -48,10 +48,10 @@ test('local/main.ts starts on a free port, prints URL and tokens, serves, and st
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
 
   // Ready once the curl examples are printed (tokens come before them).
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 100_000;
   while (!/Ctrl-C stops/.test(stdout)) {
     if (proc.exitCode !== null) throw new Error(`main.ts exited early (${proc.exitCode}):\n${stdout}\n${stderr}`);
-    if (Date.now() > deadline) throw new Error(`main.ts did not start within 60 s:\n${stdout}\n${stderr}`);
+    if (Date.now() > deadline) throw new Error(`main.ts did not start within 100 s:\n${stdout}\n${stderr}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const url = /CloudVault API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
