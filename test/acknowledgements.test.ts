@@ -9,9 +9,10 @@ import { join } from 'path';
 // auto-delete and restrict-default-SG providers, dev log retention, a function in another stack's VPC).
 // 38 -> 41: Database (issue 14): RDSInBackupPlan on Aurora member instances (cdk-nag issue 1627),
 // AWS's enhanced-monitoring service policy, and deletion protection off in dev.
+// 41 -> 42: Cache: AwsSolutions-AEC6 (AUTH token) conflicts with the RBAC user group on replication groups.
 const ROOT = join(__dirname, '..');
 const BUDGETS = [
-  { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 41 },
+  { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 42 },
   { name: 'CloudVault app (apps/cloudvault/)', dir: join(ROOT, 'apps', 'cloudvault'), helper: join('infra', 'acknowledge.ts'), budget: 1 },
 ];
 
