@@ -11,3 +11,4 @@ export * from './recovery';
 export * from './delivery';
 export * from './database';
 export * from './cache';
+export * from './search';

@@ -10,9 +10,10 @@ import { join } from 'path';
 // 38 -> 41: Database (issue 14): RDSInBackupPlan on Aurora member instances (cdk-nag issue 1627),
 // AWS's enhanced-monitoring service policy, and deletion protection off in dev.
 // 41 -> 42: Cache: AwsSolutions-AEC6 (AUTH token) conflicts with the RBAC user group on replication groups.
+// 42 -> 44: SearchDomain: AwsSolutions-OS3 (no IP policy on VPC domains) and a smaller domain outside prod.
 const ROOT = join(__dirname, '..');
 const BUDGETS = [
-  { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 42 },
+  { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 44 },
   { name: 'CloudVault app (apps/cloudvault/)', dir: join(ROOT, 'apps', 'cloudvault'), helper: join('infra', 'acknowledge.ts'), budget: 1 },
 ];
 
