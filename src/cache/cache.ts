@@ -234,7 +234,7 @@ export class Cache extends Construct {
 
   /** A metric of the cache (namespace AWS/ElastiCache). */
   public metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    const dimensionsMap = this.mode === CacheMode.SERVERLESS
+    const dimensionsMap: cloudwatch.DimensionsMap = this.mode === CacheMode.SERVERLESS
       ? { clusterId: this.cacheName }
       : { CacheClusterId: `${this.cacheName}-001` }; // the first node, primary at creation
     return new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName, dimensionsMap, period: Duration.minutes(5), statistic: 'Average', ...props });
