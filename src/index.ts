@@ -9,3 +9,6 @@ export * from './cost';
 export * from './events';
 export * from './recovery';
 export * from './delivery';
+export * from './database';
+export * from './cache';
+export * from './search';

@@ -7,9 +7,13 @@ import { join } from 'path';
 // Library 31 -> 38: the seven Control Tower exceptions of docs/compliance.md that have no call site
 // of their own (GuardDuty Features, access-log bucket logging, CDK's notifications handler, the
 // auto-delete and restrict-default-SG providers, dev log retention, a function in another stack's VPC).
+// 38 -> 41: Database (issue 14): RDSInBackupPlan on Aurora member instances (cdk-nag issue 1627),
+// AWS's enhanced-monitoring service policy, and deletion protection off in dev.
+// 41 -> 42: Cache: AwsSolutions-AEC6 (AUTH token) conflicts with the RBAC user group on replication groups.
+// 42 -> 44: SearchDomain: AwsSolutions-OS3 (no IP policy on VPC domains) and a smaller domain outside prod.
 const ROOT = join(__dirname, '..');
 const BUDGETS = [
-  { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 38 },
+  { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 44 },
   { name: 'CloudVault app (apps/cloudvault/)', dir: join(ROOT, 'apps', 'cloudvault'), helper: join('infra', 'acknowledge.ts'), budget: 1 },
 ];
 

@@ -268,6 +268,18 @@ export class BackupPlan extends Construct {
     return this.select(id, resources, resources.some((r) => r.resource === undefined || mayBeS3(r.resource)));
   }
 
+  /**
+   * Backs up one resource that is not S3 (an Aurora cluster, a file system...) by its ARN and lets
+   * AWS Backup use the customer-managed key that encrypts it. Resource areas that own such
+   * resources (e.g. `Database`) select themselves through this method.
+   */
+  public addEncryptedResource(id: string, resourceArn: string, encryptionKey: kms.IKey): backup.BackupSelection {
+    const v = new PropsValidator('BackupPlan', `${this.node.id}/${id}`);
+    v.check(Token.isUnresolved(resourceArn) || !mayBeS3(resourceArn), 'resourceArn', resourceArn, 'the ARN of a resource that is not in S3 (use addBucket or addSelection)');
+    this.allowKey(encryptionKey);
+    return this.select(id, [backup.BackupResource.fromArn(resourceArn)], false);
+  }
+
   /** Backs up a SecureTable (the table in this region) and lets AWS Backup use its key. */
   public addTable(table: SecureTable): backup.BackupSelection {
     this.allowKey(table.encryptionKey);
