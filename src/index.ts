@@ -9,3 +9,4 @@ export * from './cost';
 export * from './events';
 export * from './recovery';
 export * from './delivery';
+export * from './identity';
