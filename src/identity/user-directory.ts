@@ -462,9 +462,11 @@ function validate(id: string, props: UserDirectoryProps, production: boolean): v
     }
     v.durationRange('browserClient.tokenValidity', browser.tokenValidity, 300, 86400);
     v.durationRange('browserClient.refreshTokenValidity', browser.refreshTokenValidity, 3600, 3650 * 86400);
-    if (browser.tokenValidity && browser.refreshTokenValidity && !browser.tokenValidity.isUnresolved() && !browser.refreshTokenValidity.isUnresolved()) {
-      v.check(browser.refreshTokenValidity.toSeconds() > browser.tokenValidity.toSeconds(), 'browserClient.refreshTokenValidity',
-        `${browser.refreshTokenValidity.toSeconds()} seconds`, `longer than tokenValidity (${browser.tokenValidity.toSeconds()} seconds)`);
+    const token = browser.tokenValidity ?? Duration.hours(1);
+    const refresh = browser.refreshTokenValidity ?? Duration.days(30);
+    if (!token.isUnresolved() && !refresh.isUnresolved()) {
+      v.check(refresh.toSeconds() > token.toSeconds(), 'browserClient.refreshTokenValidity',
+        `${refresh.toSeconds()} seconds`, `longer than tokenValidity (${token.toSeconds()} seconds)`);
     }
   }
 
