@@ -10,3 +10,4 @@ export * from './events';
 export * from './recovery';
 export * from './delivery';
 export * from './identity';
+export * from './domain';
