@@ -11,3 +11,4 @@ export * from './recovery';
 export * from './delivery';
 export * from './identity';
 export * from './domain';
+export * from './realtime';
