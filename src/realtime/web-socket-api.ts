@@ -116,6 +116,15 @@ const ROUTE_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
  * connection rate.
  */
 export class WebSocketApi extends Construct {
+  /**
+   * What an authorizer function needs to verify `userDirectory`'s tokens (`USER_POOL_ID`,
+   * `TOKEN_ISSUER`, `CLIENT_IDS` comma-separated), for its `environment` before the API exists.
+   */
+  public static authorizerEnvironmentFor(userDirectory: IUserDirectory): Record<string, string> {
+    new PropsValidator('WebSocketApi.authorizerEnvironmentFor').required('userDirectory', userDirectory, 'object', 'an IUserDirectory (a UserDirectory)');
+    return authorizerEnvironment(userDirectory);
+  }
+
   /** The WebSocket API. */
   public readonly api: apigwv2.WebSocketApi;
   /** The stage. */
@@ -275,23 +284,32 @@ export class WebSocketApi extends Construct {
     });
     const latency = props.integrationLatencyP99 ?? Duration.seconds(5);
     this.alarms.addMetricAlarm(`${id}IntegrationErrors`, {
-      metric: metric('IntegrationError', 'Sum'), threshold: 1,
+      metric: metric('IntegrationError', 'Sum'),
+      threshold: 1,
       description: `${this.node.path}: a route's function answered with an error (5xx)`,
     });
     this.alarms.addMetricAlarm(`${id}ExecutionErrors`, {
-      metric: metric('ExecutionError', 'Sum'), threshold: 1,
+      metric: metric('ExecutionError', 'Sum'),
+      threshold: 1,
       description: `${this.node.path}: API Gateway failed to run a route (5xx)`,
     });
     this.alarms.addMetricAlarm(`${id}ClientErrors`, {
-      metric: metric('ClientError', 'Sum'), threshold: props.clientErrorAlarmThreshold ?? 100, evaluationPeriods: 3, datapointsToAlarm: 2,
+      metric: metric('ClientError', 'Sum'),
+      threshold: props.clientErrorAlarmThreshold ?? 100,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
       description: `${this.node.path}: many client errors (4xx, e.g. refused tokens)`,
     });
     this.alarms.addMetricAlarm(`${id}IntegrationLatencyP99`, {
-      metric: metric('IntegrationLatency', 'p99'), threshold: latency.toMilliseconds(), evaluationPeriods: 3, datapointsToAlarm: 2,
+      metric: metric('IntegrationLatency', 'p99'),
+      threshold: latency.toMilliseconds(),
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
       description: `${this.node.path}: p99 integration latency above ${latency.toMilliseconds()} ms`,
     });
     this.alarms.addMetricAlarm(`${id}Connects`, {
-      metric: metric('ConnectCount', 'Sum'), threshold: props.connectAlarmThreshold ?? 1000,
+      metric: metric('ConnectCount', 'Sum'),
+      threshold: props.connectAlarmThreshold ?? 1000,
       description: `${this.node.path}: unusually many $connect requests`,
     });
   }

@@ -108,6 +108,9 @@ describe('WebSocketApi with default props (prod profile)', () => {
     expect(env.USER_POOL_ID).toEqual(stack.resolve(users.userPool.userPoolId));
     expect(env.TOKEN_ISSUER).toEqual(stack.resolve(users.issuer));
     expect(env.CLIENT_IDS).toEqual(stack.resolve(users.browserClient!.userPoolClientId));
+    expect(stack.resolve(WebSocketApi.authorizerEnvironmentFor(users))).toEqual(env);
+    expect(() => WebSocketApi.authorizerEnvironmentFor(undefined as any)).toThrow(
+      'WebSocketApi.authorizerEnvironmentFor: userDirectory must be an IUserDirectory (a UserDirectory), got undefined');
   });
 });
 
