@@ -20,8 +20,10 @@ import { alarmSetFor } from '../monitoring/alarm-set-for';
  * whose tokens count. `SecureRestApi` takes its `authorizer()`, `WebSocketApi` the directory itself.
  */
 export interface IUserDirectory extends IConstruct {
-  /** The user pool. */
-  readonly userPool: cognito.IUserPool;
+  /** Id of the user pool. */
+  readonly userPoolId: string;
+  /** ARN of the user pool. */
+  readonly userPoolArn: string;
   /** Ids of the app clients whose tokens APIs accept (the `aud` / `client_id` claim). */
   readonly clientIds: string[];
   /** The token issuer, `https://cognito-idp.<region>.amazonaws.com/<pool id>` (the `iss` claim). */
@@ -402,9 +404,13 @@ export class UserDirectory extends Construct implements IUserDirectory {
 
 class ImportedUserDirectory extends Construct implements IUserDirectory {
   public readonly clientIds: string[];
-  constructor(scope: Construct, id: string, public readonly userPool: cognito.IUserPool, clientIds: string[]) {
+  public readonly userPoolId: string;
+  public readonly userPoolArn: string;
+  constructor(scope: Construct, id: string, private readonly userPool: cognito.IUserPool, clientIds: string[]) {
     super(scope, id);
     this.clientIds = [...clientIds];
+    this.userPoolId = userPool.userPoolId;
+    this.userPoolArn = userPool.userPoolArn;
   }
 
   public get issuer(): string {

@@ -328,7 +328,7 @@ export class WebSocketApi extends Construct {
 
 /** `USER_POOL_ID`, `TOKEN_ISSUER` and `CLIENT_IDS` of a directory. */
 function authorizerEnvironment(directory: IUserDirectory): Record<string, string> {
-  return { USER_POOL_ID: directory.userPool.userPoolId, TOKEN_ISSUER: directory.issuer, CLIENT_IDS: directory.clientIds.join(',') };
+  return { USER_POOL_ID: directory.userPoolId, TOKEN_ISSUER: directory.issuer, CLIENT_IDS: directory.clientIds.join(',') };
 }
 
 /** JSON access log line of a WebSocket stage. */

@@ -105,7 +105,7 @@ describe('WebSocketApi with default props (prod profile)', () => {
 
   test('authorizerEnvironment names the pool, issuer and client ids', () => {
     const env = stack.resolve(ws.authorizerEnvironment);
-    expect(env.USER_POOL_ID).toEqual(stack.resolve(users.userPool.userPoolId));
+    expect(env.USER_POOL_ID).toEqual(stack.resolve(users.userPoolId));
     expect(env.TOKEN_ISSUER).toEqual(stack.resolve(users.issuer));
     expect(env.CLIENT_IDS).toEqual(stack.resolve(users.browserClient!.userPoolClientId));
     expect(stack.resolve(WebSocketApi.authorizerEnvironmentFor(users))).toEqual(env);
