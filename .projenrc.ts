@@ -140,7 +140,7 @@ postUpgrade.spawn(checkLockfile);
 
 // Layers (ARCHITECTURE.md): core <- governance <- monitoring <- resource areas <- apps. Each imports
 // only from below; an upward import or an import cycle fails lint (test/lint-layers.test.ts shows it).
-const RESOURCE_AREAS = ['compute', 'storage', 'api', 'network', 'security', 'cost', 'events', 'recovery', 'delivery', 'database', 'cache', 'search']
+const RESOURCE_AREAS = ['compute', 'storage', 'api', 'network', 'security', 'cost', 'events', 'recovery', 'delivery', 'database', 'cache', 'search', 'identity', 'domain', 'realtime']
   .map((area) => `./src/${area}`);
 project.eslint?.addRules({
   'import/no-cycle': ['error', { ignoreExternal: true }],

@@ -12,3 +12,6 @@ export * from './delivery';
 export * from './database';
 export * from './cache';
 export * from './search';
+export * from './identity';
+export * from './domain';
+export * from './realtime';

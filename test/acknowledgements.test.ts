@@ -11,9 +11,13 @@ import { join } from 'path';
 // AWS's enhanced-monitoring service policy, and deletion protection off in dev.
 // 41 -> 42: Cache: AwsSolutions-AEC6 (AUTH token) conflicts with the RBAC user group on replication groups.
 // 42 -> 44: SearchDomain: AwsSolutions-OS3 (no IP policy on VPC domains) and a smaller domain outside prod.
+// 44 -> 45: UserDirectory's AwsSolutions-COG2 outside prod (optional TOTP, docs/compliance.md); it takes over
+// the CloudVault app's own COG2 acknowledgement once the app uses UserDirectory (app budget 1 -> 0 then).
+// 45 -> 47: WebSocketApi's routes other than $connect (APIG4 / CT.APIGATEWAY.PR.5: API Gateway allows an
+// authorizer on $connect only, docs/compliance.md) and grantManageConnections' @connections/* (IAM5, on the grantee).
 const ROOT = join(__dirname, '..');
 const BUDGETS = [
-  { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 44 },
+  { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 47 },
   { name: 'CloudVault app (apps/cloudvault/)', dir: join(ROOT, 'apps', 'cloudvault'), helper: join('infra', 'acknowledge.ts'), budget: 1 },
 ];
 

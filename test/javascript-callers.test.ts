@@ -7,9 +7,9 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import {
-  AlarmSet, ApiAuthorization, ApiRoute, BucketEventRule, CostGuard, DeliveryPipeline, EnhancedLambdaFunction,
+  AlarmSet, ApiAuthorization, ApiRoute, BucketEventRule, CostGuard, CustomDomain, DeliveryPipeline, EnhancedLambdaFunction,
   EnvironmentConfig, FailoverRoute, ReplicatedBucket, RequiredTags, SafeDeployment, ScheduledJob, SecureRestApi,
-  SecureTable, StrictValidationPlugin, WorkQueue,
+  SecureTable, StrictValidationPlugin, UserDirectory, WebSocketApi, WorkQueue,
 } from '../src';
 
 const js = undefined as any;
@@ -43,6 +43,12 @@ describe('static factories and classes that are no construct', () => {
       'RequiredTags: props must be RequiredTagsProps (an object with environment, project, owner, costCenter), got undefined'],
     ['new RequiredTags({ owner })', () => new RequiredTags({ ...tagProps, owner: js }), 'RequiredTags "tags": Owner must be'],
     ['AlarmSet.ofStack(scope)', () => AlarmSet.ofStack(js), 'AlarmSet.ofStack: scope must be a construct, got undefined'],
+    ['UserDirectory.fromUserPool(userPool)', () => UserDirectory.fromUserPool(stack(), 'X', js, ['c']),
+      'UserDirectory.fromUserPool "X": userPool must be a cognito.IUserPool, got undefined'],
+    ['UserDirectory.fromUserPool(clientIds)', () => UserDirectory.fromUserPool(stack(), 'X', obj, js),
+      'UserDirectory.fromUserPool "X": clientIds must be an array of app client ids, got undefined'],
+    ['WebSocketApi.authorizerEnvironmentFor(userDirectory)', () => WebSocketApi.authorizerEnvironmentFor(js),
+      'WebSocketApi.authorizerEnvironmentFor: userDirectory must be an IUserDirectory (a UserDirectory), got undefined'],
     ['new StrictValidationPlugin(plugin)', () => new StrictValidationPlugin(js),
       'StrictValidationPlugin: plugin must be a policy-validation plugin (an object with validate()), got undefined'],
   ])('%s', (_name, call, message) => {
@@ -122,6 +128,17 @@ describe('constructors of constructs', () => {
       'FailoverRoute "X": secondary.region must be an AWS region, got undefined'],
     ['FailoverRoute secondary.domainName', (s) => new FailoverRoute(s, 'X', { ...failover(), secondary: { region: 'eu-central-1' } as any }),
       'FailoverRoute "X": secondary.domainName must be a domain name, got undefined'],
+    [props('CustomDomain', 'CustomDomainProps')[0], (s) => new CustomDomain(s, 'X', js), props('CustomDomain', 'CustomDomainProps')[1]],
+    ['CustomDomain domainName', (s) => new CustomDomain(s, 'X', { hostedZone: obj } as any),
+      'CustomDomain "X": domainName must be a host name such as api.example.com, got undefined'],
+    ['CustomDomain hostedZone', (s) => new CustomDomain(s, 'X', { domainName: 'api.example.com' } as any),
+      'CustomDomain "X": hostedZone must be a route53.IHostedZone, got undefined'],
+    [props('WebSocketApi', 'WebSocketApiProps')[0], (s) => new WebSocketApi(s, 'X', js), props('WebSocketApi', 'WebSocketApiProps')[1]],
+    ['WebSocketApi userDirectory', (s) => new WebSocketApi(s, 'X', obj), 'WebSocketApi "X": userDirectory must be an IUserDirectory (a UserDirectory), got undefined'],
+    ['WebSocketApi authorizerFunction', (s) => new WebSocketApi(s, 'X', { userDirectory: obj } as any),
+      'WebSocketApi "X": authorizerFunction must be a lambda.IFunction (an EnhancedLambdaFunction\'s liveAlias), got undefined'],
+    ['WebSocketApi connectHandler', (s) => new WebSocketApi(s, 'X', { userDirectory: obj, authorizerFunction: obj } as any),
+      'WebSocketApi "X": connectHandler must be a lambda.IFunction (an EnhancedLambdaFunction\'s liveAlias), got undefined'],
     [props('CostGuard', 'CostGuardProps')[0], (s) => new CostGuard(s, 'X', js), props('CostGuard', 'CostGuardProps')[1]],
     ['CostGuard monthlyLimit', (s) => new CostGuard(s, 'X', obj), 'CostGuard "X": monthlyLimit must be a number (the monthly budget, in currency), got undefined'],
   ]))('%s', (_name, call, message) => {
