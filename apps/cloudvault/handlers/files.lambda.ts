@@ -251,7 +251,7 @@ function presigner(): S3Client {
 }
 
 /** Headers the uploader must send exactly as signed (presigning leaves content-type unsigned by default). */
-const SIGNED_UPLOAD_HEADERS = new Set(['content-type', 'content-length']);
+const SIGNED_UPLOAD_HEADERS = new Set(['content-type', 'content-length', 'if-none-match']);
 /** Parts: only the length (the SDK adds a generic content-type clients do not send for parts). */
 const SIGNED_PART_HEADERS = new Set(['content-length']);
 
@@ -262,10 +262,12 @@ interface SignedUrl {
   readonly expiresAt: string;
 }
 
-async function downloadUrl(key: string, name: string, contentType: string): Promise<SignedUrl> {
+/** A download of exactly the bytes the processor verified: pinned to their S3 version id when the bucket keeps versions. */
+async function downloadUrl(key: string, name: string, contentType: string, versionId?: string): Promise<SignedUrl> {
   const command = new GetObjectCommand({
     Bucket: filesBucket(),
     Key: key,
+    VersionId: versionId,
     ResponseContentDisposition: attachmentDisposition(name),
     ResponseContentType: contentType,
   });
@@ -308,9 +310,28 @@ async function createUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId, userId } = req.caller;
   const key = idempotencyKeyOf(req.event);
   const body = parseBody(req.event, createBody);
-  const prepared = await createUploadOnce(key, { tenantId, body }, req.context, () => prepareUpload(tenantId, userId, body));
+  let fresh = false;
+  const prepared = await createUploadOnce(key, { tenantId, body }, req.context, () => {
+    fresh = true;
+    return prepareUpload(tenantId, userId, body);
+  });
+  // A replay re-signs URLs only while the bytes are still awaited: once uploaded (or verified,
+  // quarantined, aborted) a fresh URL would be a way to replace what was verified.
+  if (!fresh) await assertStillAwaitingBytes(tenantId, prepared);
   const upload = await uploadInstructions(tenantId, prepared);
   return created({ file: prepared.file, version: prepared.version, upload });
+}
+
+async function assertStillAwaitingBytes(tenantId: string, prepared: PreparedUpload): Promise<void> {
+  const n = prepared.version.version;
+  const version = await getVersionItem(tenantId, prepared.file.id, n);
+  const uploaded = !version || version.status !== 'PENDING' || version.uploadCompletedAt !== undefined
+    || (prepared.plan.method === 'PUT' && await objectExists(version.objectKey));
+  if (uploaded) {
+    throw new ConflictError(
+      `Version ${n} of file ${prepared.file.id} was already uploaded (${version?.status ?? 'deleted'}); start a new upload for new bytes`,
+      { status: version?.status ?? null }, 'UPLOAD_COMPLETED');
+  }
 }
 
 async function prepareUpload(tenantId: string, userId: string, body: CreateBody): Promise<PreparedUpload> {
@@ -448,9 +469,10 @@ async function uploadInstructions(tenantId: string, prepared: PreparedUpload): P
   const key = objectKey(tenantId, file.id, version.version);
   const bucket = filesBucket();
   if (plan.method === 'PUT') {
-    const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: version.contentType, ContentLength: version.size });
+    // If-None-Match: * (S3 conditional write) is signed: the URL can create the object once, never overwrite it.
+    const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: version.contentType, ContentLength: version.size, IfNoneMatch: '*' });
     const url = await getSignedUrl(presigner(), command, { expiresIn: UPLOAD_URL_SECONDS, signableHeaders: SIGNED_UPLOAD_HEADERS });
-    return { method: 'PUT', url, headers: { 'Content-Type': version.contentType }, expiresAt: expiresAt(UPLOAD_URL_SECONDS) };
+    return { method: 'PUT', url, headers: { 'Content-Type': version.contentType, 'If-None-Match': '*' }, expiresAt: expiresAt(UPLOAD_URL_SECONDS) };
   }
   const parts = await Promise.all(Array.from({ length: plan.partCount }, async (_, i) => {
     const partNumber = i + 1;
@@ -487,6 +509,7 @@ async function completeUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
       Bucket: filesBucket(),
       Key: version.objectKey,
       UploadId: version.uploadId,
+      IfNoneMatch: '*', // never over an existing (verified) object
       MultipartUpload: {
         Parts: [...body.parts].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
       },
@@ -498,6 +521,8 @@ async function completeUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
       if (!(await objectExists(version.objectKey))) {
         throw new ConflictError(`The multipart upload of version ${n} no longer exists (aborted or expired); start a new upload`, undefined, 'UPLOAD_NOT_FOUND');
       }
+    } else if (name === 'PreconditionFailed') {
+      throw new ConflictError(`Version ${n} of file ${id} already has an object; start a new upload for new bytes`, undefined, 'UPLOAD_COMPLETED');
     } else if (name === 'InvalidPart' || name === 'InvalidPartOrder' || name === 'EntityTooSmall') {
       throw invalid('body', 'parts', `S3 refused the parts: ${(err as Error).message}`);
     } else {
@@ -594,7 +619,7 @@ async function getFile(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const file = await mustGetFile(tenantId, id);
   const versions = await versionsOf(tenantId, id);
   const current = versions.find((v) => v.version === file.currentVersion && v.status === 'AVAILABLE');
-  const download = current ? await downloadUrl(current.objectKey, file.name, current.contentType) : null;
+  const download = current ? await downloadUrl(current.objectKey, file.name, current.contentType, current.s3VersionId) : null;
   const thumbnail = current?.thumbnailKey ? await thumbnailUrl(tenantId, current.thumbnailKey) : null;
   return ok({ ...toFile(file), versionCount: versions.length, download, thumbnail });
 }
@@ -710,7 +735,7 @@ async function restore(tenantId: string, userId: string, id: string, from: numbe
     await s3().send(new CopyObjectCommand({
       Bucket: bucket,
       Key: key,
-      CopySource: `${bucket}/${source.objectKey.split('/').map(encodeURIComponent).join('/')}`,
+      CopySource: `${bucket}/${source.objectKey.split('/').map(encodeURIComponent).join('/')}${source.s3VersionId ? `?versionId=${encodeURIComponent(source.s3VersionId)}` : ''}`,
       MetadataDirective: 'COPY',
     }));
   } catch (err) {

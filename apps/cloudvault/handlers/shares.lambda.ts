@@ -273,6 +273,7 @@ async function openShare(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const url = await getSignedUrl(s3(), new GetObjectCommand({
     Bucket: filesBucket(),
     Key: download.objectKey,
+    VersionId: download.versionId, // the bytes the processor verified
     ResponseContentDisposition: attachmentDisposition(download.fileName),
   }), { expiresIn: DOWNLOAD_URL_SECONDS });
   metrics.addMetric('ShareLinkDownloads', MetricUnit.Count, 1);
@@ -320,7 +321,7 @@ async function countDownload(link: ShareItem): Promise<void> {
  * The S3 key of the file's current version and the file's current name (it may have been renamed
  * since the link was made), from the link's tenant only; 410 when the file is gone or not available.
  */
-async function currentDownload(tenantId: string, fileId: string): Promise<{ objectKey: string; fileName: string }> {
+async function currentDownload(tenantId: string, fileId: string): Promise<{ objectKey: string; fileName: string; versionId?: string }> {
   const gone = () => new GoneError('The shared file is no longer available', 'SHARE_FILE_UNAVAILABLE');
   const file = await getItem(fileKey(tenantId, fileId));
   if (!file || file.status !== 'AVAILABLE' || typeof file.currentVersion !== 'number') throw gone();
@@ -329,7 +330,7 @@ async function currentDownload(tenantId: string, fileId: string): Promise<{ obje
   // Defence in depth: the object must sit under the link's own tenant prefix.
   if (typeof objectKey !== 'string' || !objectKey.startsWith(`${TENANT_OBJECT_PREFIX}${tenantId}/`)) throw gone();
   if (version?.status !== undefined && version.status !== 'AVAILABLE') throw gone();
-  return { objectKey, fileName: String(file.name) };
+  return { objectKey, fileName: String(file.name), versionId: typeof version?.s3VersionId === 'string' ? version.s3VersionId : undefined };
 }
 
 /** Share opens feed the tenant's analytics (anonymous: no user); a failure there must not fail the download. */

@@ -6,7 +6,10 @@
  *
  * Added to s3rver here (it answers 405 / NotImplemented to them): AbortMultipartUpload and
  * ListMultipartUploads, which the files API's abort route and the cleanup job use, and S3's
- * NoSuchUpload for parts or completion of an upload that is not open.
+ * NoSuchUpload for parts or completion of an upload that is not open, and S3's conditional writes
+ * (`If-None-Match: *` on PutObject and CompleteMultipartUpload: 412 when the key exists).
+ * Not emulated: signatures (not verified at all, so a tampered presigned URL is accepted here),
+ * bucket versioning (no VersionId is ever returned) and IAM.
  * `backdateUpload()` lets tests make an upload stale.
  */
 import { existsSync, mkdtempSync, promises as fsp, rmSync, utimesSync } from 'fs';
@@ -25,6 +28,7 @@ interface S3rverServer {
   store: {
     getBucketPath(bucket: string): string;
     getResourcePath(bucket: string, key: string | undefined, kind: string): string;
+    existsObject(bucket: string, key: string): Promise<boolean>;
   };
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
@@ -111,6 +115,7 @@ export async function startS3Emulator(options: S3EmulatorOptions = {}): Promise<
     allowMismatchedSignatures: true,
   });
   const uploads = new UploadStore(server);
+  addConditionalWrites(server);
   addMultipartUploadChecks(server, uploads);
   addListMultipartUploads(server, uploads, pageSize);
   const { port } = await server.run();
@@ -222,6 +227,26 @@ class UploadStore {
     const byId = (a: OpenMultipartUpload, b: OpenMultipartUpload) => (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0);
     return uploads.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) || byId(a, b));
   }
+}
+
+/**
+ * S3 conditional writes: a PutObject (not a copy) or CompleteMultipartUpload sent with
+ * `If-None-Match: *` fails with 412 PreconditionFailed when the key already holds an object.
+ * s3rver ignores the header and overwrites; the fileService signs it into every upload URL so
+ * that verified bytes cannot be replaced, and this makes local mode behave as S3 does.
+ */
+function addConditionalWrites(server: S3rverServer): void {
+  server.middleware.unshift(async (ctx, next) => {
+    const subresource = ['uploadId', 'tagging', 'acl'].some((name) => name in ctx.query);
+    const put = ctx.method === 'PUT' && !subresource && !('x-amz-copy-source' in ctx.headers);
+    const complete = ctx.method === 'POST' && 'uploadId' in ctx.query;
+    if ((!put && !complete) || String(ctx.headers['if-none-match'] ?? '').trim() !== '*') return next();
+    const { bucket, key } = bucketAndKey(ctx);
+    if (key !== '' && await server.store.existsObject(bucket, key)) {
+      return s3Error(ctx, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+    }
+    return next();
+  });
 }
 
 /**

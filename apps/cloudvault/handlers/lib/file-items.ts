@@ -60,6 +60,9 @@ export interface VersionItem {
   readonly size: number;
   readonly status: VersionStatus;
   readonly checksum?: string;
+  /** The verified object: its ETag and, in a versioned bucket, its S3 version id (downloads are pinned to it). */
+  readonly etag?: string;
+  readonly s3VersionId?: string;
   readonly thumbnailKey?: string;
   /** Multipart uploads: the S3 upload id, the part size and count handed out. */
   readonly uploadId?: string;

@@ -468,6 +468,30 @@ describeWith('files')('files', () => {
     await alice.delete(`/api/files/${id}`);
   });
 
+  test('verified bytes cannot be replaced: the PUT URL writes once and a replayed POST signs no new URL', async () => {
+    const bytes = textBytes('verified once, served forever');
+    const key = 'e2e-immutable-upload';
+    const started = await alice.post('/api/files', { name: 'immutable.txt', size: bytes.length, contentType: 'text/plain' }, { headers: { 'Idempotency-Key': key } });
+    expect(started.status).toBe(201);
+    const { url, headers } = started.body.upload;
+    expect((await fetch(url, { method: 'PUT', headers, body: bytes })).status).toBe(200);
+    await local.idle();
+    const id: string = started.body.file.id;
+    expect((await alice.get(`/api/files/${id}`)).body).toMatchObject({ status: 'AVAILABLE', checksum: sha256(bytes) });
+
+    // The same URL again, with other bytes of the same length: S3's conditional write refuses it.
+    const evil = textBytes('X'.repeat(bytes.length));
+    expect(evil.length).toBe(bytes.length);
+    expect((await fetch(url, { method: 'PUT', headers, body: evil })).status).toBe(412);
+    // A replay of the POST does not hand out a fresh URL for the verified version.
+    expectError(await alice.post('/api/files', { name: 'immutable.txt', size: bytes.length, contentType: 'text/plain' }, { headers: { 'Idempotency-Key': key } }), 409, 'UPLOAD_COMPLETED');
+    await local.idle();
+    const file = await alice.get(`/api/files/${id}`);
+    expect(file.body).toMatchObject({ status: 'AVAILABLE', checksum: sha256(bytes) });
+    expect(await download(file.body.download.url)).toEqual(bytes);
+    await alice.delete(`/api/files/${id}`);
+  });
+
   test('list and filter: newest first, by type, name, folder and status', async () => {
     notes = { id: (await upload(alice, { name: 'notes.txt' }, textBytes('version one'), 'text/plain')).id, bytes: textBytes('version one') };
     const names = (res: Res) => res.body.files.map((f: { name: string }) => f.name);

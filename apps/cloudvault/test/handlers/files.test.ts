@@ -295,7 +295,7 @@ describe('uploads', () => {
     const url = new URL(up.url);
     expect(decodeURIComponent(url.pathname)).toBe(`/${bucket}/${objectKey}`);
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match');
     // The SDK's default would sign the CRC32 of an empty body here, which S3 rejects for any real upload.
     expect([...url.searchParams.keys()].filter((k) => /checksum/i.test(k))).toEqual([]);
 
@@ -554,6 +554,51 @@ describe('idempotency', () => {
     expect([first.statusCode, retry.statusCode]).toEqual([201, 201]);
     expect(retry.body.version.version).toBe(2);
     expect((await call(I, 'GET', VERSIONS, { id: file.id })).body.versions).toHaveLength(2);
+  });
+});
+
+// ------------------------------------------------------------------------------------ immutability
+
+describe('verified bytes cannot be replaced', () => {
+  const V: Identity = { tenantId: 'tenant-immutable', sub: 'user-v' };
+
+  test('the upload URL signs If-None-Match: * so it writes once; a second PUT with it is refused', async () => {
+    const content = Buffer.from('first and only bytes');
+    const started = await startUpload(V, 'once.txt', content.length);
+    expect(started.upload.headers).toEqual({ 'Content-Type': 'text/plain', 'If-None-Match': '*' });
+    expect(new URL(started.upload.url).searchParams.get('X-Amz-SignedHeaders')).toContain('if-none-match');
+    expect((await putTo(started.upload, content)).status).toBe(200);
+
+    const again = await putTo(started.upload, Buffer.from('other bytes, same size'.slice(0, content.length)));
+    expect(again.status).toBe(412);
+    expect(await objectBytes(keys.objectKey(V.tenantId!, started.file.id, 1))).toEqual(content);
+  });
+
+  test('a replayed POST with the same Idempotency-Key signs no new URL once the version left PENDING', async () => {
+    const key = `immutable-${randomUUID()}`;
+    const request = { body: { name: 'replay.txt', size: 5, contentType: 'text/plain' }, headers: { 'Idempotency-Key': key } };
+    const first = await call(V, 'POST', FILES, request);
+    expect(first.statusCode).toBe(201);
+    // While the version is PENDING a retry gets fresh URLs (how a client recovers a lost answer).
+    expect((await call(V, 'POST', FILES, request)).body.upload.method).toBe('PUT');
+    expect((await putTo(first.body.upload, Buffer.from('hello'))).status).toBe(200);
+    await markAvailable(V.tenantId!, first.body.file.id, 1);
+
+    const replay = await call(V, 'POST', FILES, request);
+    expectError(replay, 409, 'UPLOAD_COMPLETED', /already uploaded/);
+  });
+
+  test('downloads are pinned to the S3 version id the processor verified', async () => {
+    const { file } = await upload(V, 'pinned.txt', 'pinned');
+    await markAvailable(V.tenantId!, file.id, 1);
+    await doc.send(new UpdateCommand({
+      TableName: table,
+      Key: keys.versionKey(V.tenantId!, file.id, 1),
+      UpdateExpression: 'SET s3VersionId = :v',
+      ExpressionAttributeValues: { ':v': 'verified-version-id' },
+    }));
+    const res = await call(V, 'GET', FILE, { id: file.id });
+    expect(new URL(res.body.download.url).searchParams.get('versionId')).toBe('verified-version-id');
   });
 });
 
