@@ -31,6 +31,7 @@ import { Key, fileKey, parseObjectKey, quarantineKey, tenantKey, thumbnailKey, v
 import { JSON_PARSE_MAX_BYTES, SAMPLE_BYTES, TextValidator, contentMismatch, isTextContentType } from './lib/magic-bytes';
 import { logger, metrics, MetricUnit, tracer } from './lib/observability';
 import { getItem } from './lib/query';
+import { releaseReservation, tenantLimits } from './lib/quota';
 import './lib/zod-locale';
 
 // ---------------------------------------------------------------------------------------------
@@ -230,7 +231,8 @@ async function processObject(bucket: string, key: string, objectVersionId: strin
   }
 
   // 3. Metadata and the tenant's counter, once.
-  const applied = await markAvailable(target, declared, sample, content.checksum, thumbKey);
+  const applied = await markAvailable(target, version, declared, sample, content.checksum, thumbKey);
+  if (applied === 'over-quota') return quarantine(target, version, 'the storage quota has no room for this version');
   if (!applied) return duplicate('no longer PENDING'); // a concurrent delivery got there first
   metrics.addMetric('UploadsProcessed', MetricUnit.Count, 1);
   metrics.addMetric('StoredBytes', MetricUnit.Bytes, sample.size);
@@ -451,11 +453,12 @@ const pendingVersion = (key: Key, set: string, values: Record<string, unknown>):
 
 async function markAvailable(
   target: Target,
+  pending: VersionItem,
   contentType: AllowedContentType,
   sample: Sample,
   checksum: string,
   thumbKey: string | undefined,
-): Promise<boolean> {
+): Promise<boolean | 'over-quota'> {
   const now = new Date().toISOString();
   const { tenantId, fileId, version } = target;
   const size = sample.size;
@@ -475,14 +478,27 @@ async function markAvailable(
       ...(sample.versionId ? { ':s3v': sample.versionId } : {}),
     },
   );
-  const counter: TransactItem = {
-    Update: {
-      TableName: tableName(),
-      Key: tenantKey(tenantId),
-      UpdateExpression: 'ADD storedBytes :size',
-      ExpressionAttributeValues: { ':size': size },
-    },
-  };
+  // The upload's reservation becomes stored bytes (admitted under the quota when it started). A
+  // version without one (started before reservations existed) is counted only if it fits.
+  const reserved = pending.reservedBytes ?? 0;
+  const counter: TransactItem = reserved > 0
+    ? {
+      Update: {
+        TableName: tableName(),
+        Key: tenantKey(tenantId),
+        UpdateExpression: 'ADD storedBytes :size, reservedBytes :release, usedBytes :delta',
+        ExpressionAttributeValues: { ':size': size, ':release': -reserved, ':delta': size - reserved },
+      },
+    }
+    : {
+      Update: {
+        TableName: tableName(),
+        Key: tenantKey(tenantId),
+        UpdateExpression: 'ADD storedBytes :size, usedBytes :size',
+        ConditionExpression: 'attribute_not_exists(usedBytes) OR usedBytes <= :limit',
+        ExpressionAttributeValues: { ':size': size, ':limit': (await tenantLimits(tenantId)).quotaBytes - size },
+      },
+    };
 
   // The file follows its newest available version (an older one finishing late changes nothing).
   const file = await getItem<FileItem>(fileKey(tenantId, fileId));
@@ -502,7 +518,13 @@ async function markAvailable(
       },
     }
     : undefined;
-  return transactVersionUpdate([versionUpdate, counter], fileUpdate);
+  try {
+    return await transactVersionUpdate([versionUpdate, counter], fileUpdate);
+  } catch (err) {
+    const codes = err instanceof TransactionCanceledException ? (err.CancellationReasons ?? []).map((r) => r.Code) : [];
+    if (codes[1] === 'ConditionalCheckFailed') return 'over-quota';
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,9 +558,10 @@ async function quarantine(target: Target, version: VersionItem | undefined, reas
     const now = new Date().toISOString();
     const versionUpdate = pendingVersion(
       versionKey(tenantId, fileId, target.version),
-      'SET #status = :quarantined, quarantineReason = :reason, processedAt = :now',
+      'SET #status = :quarantined, quarantineReason = :reason, processedAt = :now REMOVE reservedBytes',
       { ':quarantined': 'QUARANTINED', ':reason': reason, ':now': now },
     );
+    const reserved = version.reservedBytes ?? 0;
     const fileUpdate: TransactItem = {
       Update: {
         TableName: tableName(),
@@ -549,7 +572,8 @@ async function quarantine(target: Target, version: VersionItem | undefined, reas
         ExpressionAttributeValues: { ':quarantined': 'QUARANTINED', ':available': 'AVAILABLE', ':reason': reason, ':now': now },
       },
     };
-    counted = await transactVersionUpdate([versionUpdate], fileUpdate);
+    // The quota reservation is given back with the status change.
+    counted = await transactVersionUpdate(reserved > 0 ? [versionUpdate, releaseReservation(tenantId, reserved)] : [versionUpdate], fileUpdate);
   }
   await deleteObject(bucket, key);
   if (counted) metrics.addMetric('QuarantinedFiles', MetricUnit.Count, 1);
@@ -625,7 +649,7 @@ async function replacedAfterVerification(target: Target, version: VersionItem, o
       Update: {
         TableName: tableName(),
         Key: tenantKey(tenantId),
-        UpdateExpression: 'ADD storedBytes :minus',
+        UpdateExpression: 'ADD storedBytes :minus, usedBytes :minus',
         ExpressionAttributeValues: { ':minus': -version.size },
       },
     },

@@ -69,7 +69,7 @@ import { created, ok } from './lib/http';
 import { idempotencyKeyOf, idempotentOperation } from './lib/idempotency';
 import { FILE_PREFIX, GSI, ROOT, childIndex, childSkPrefix, fileKey, fileSearchIndex, folderKey, nameKey, objectKey, tenantPk, versionKey } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
-import { assertUploadAllowed, tenantLimits } from './lib/quota';
+import { assertUploadAllowed, quotaExceeded, releaseReservation, reserveQuota, tenantLimits } from './lib/quota';
 import { idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -343,7 +343,8 @@ async function prepareUpload(tenantId: string, userId: string, body: CreateBody)
 
 async function prepareNewFile(tenantId: string, userId: string, body: CreateBody): Promise<PreparedUpload> {
   const name = body.name!; // the schema requires it without fileId
-  assertUploadAllowed(await tenantLimits(tenantId), body.size, body.contentType);
+  const limits = await tenantLimits(tenantId);
+  assertUploadAllowed(limits, body.size, body.contentType);
   const id = randomUUID();
   const now = new Date().toISOString();
   const key = objectKey(tenantId, id, 1);
@@ -372,12 +373,14 @@ async function prepareNewFile(tenantId: string, userId: string, body: CreateBody
     { Put: { TableName: tableName(), Item: file, ConditionExpression: 'attribute_not_exists(pk)' } },
     { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } },
     nameGuardPut(tenantId, body.folderId, name, 'FILE', id),
+    reserveQuota(tenantId, limits, body.size),
   ];
   if (body.folderId) items.push(counterUpdate(tenantId, body.folderId, +1));
 
-  await transactOrAbortUpload(key, plan, items, (i) => {
+  await transactOrAbortUpload(key, plan, items, async (i) => {
     if (i === 2) return nameConflict(name);
-    if (i === 3) return new NotFoundError(`Folder ${body.folderId} not found`);
+    if (i === 3) return quotaExceeded(await tenantLimits(tenantId), body.size);
+    if (i === 4) return new NotFoundError(`Folder ${body.folderId} not found`);
     return undefined;
   });
   return { file: toFile(file), version: toVersion(version), plan };
@@ -392,15 +395,20 @@ async function prepareNewVersion(tenantId: string, userId: string, fileId: strin
   if (body.folderId !== undefined && body.folderId !== file.folderId) {
     throw new ConflictError(`File ${fileId} is not in folder ${body.folderId}; move it with PATCH /api/files/${fileId}`, { folderId: file.folderId ?? null }, 'FILE_MISMATCH');
   }
-  assertUploadAllowed(await tenantLimits(tenantId), body.size, body.contentType);
+  const limits = await tenantLimits(tenantId);
+  assertUploadAllowed(limits, body.size, body.contentType);
   const number = file.latestVersion + 1;
   const now = new Date().toISOString();
   const key = objectKey(tenantId, fileId, number);
   const plan = await startUpload(key, body.size, body.contentType);
   const version = newVersionItem(tenantId, fileId, number, key, body.contentType, body.size, plan, now, userId);
 
-  await transactOrAbortUpload(key, plan, [allocateVersion(tenantId, file, number, now), { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } }], (i) =>
-    i === 0 ? concurrentModification('Another version of this file was created meanwhile, or the file was deleted; retry') : undefined);
+  const items = [allocateVersion(tenantId, file, number, now), { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } }, reserveQuota(tenantId, limits, body.size)];
+  await transactOrAbortUpload(key, plan, items, async (i) => {
+    if (i === 0) return concurrentModification('Another version of this file was created meanwhile, or the file was deleted; retry');
+    if (i === 2) return quotaExceeded(await tenantLimits(tenantId), body.size);
+    return undefined;
+  });
   return { file: toFile({ ...file, latestVersion: number, updatedAt: now }), version: toVersion(version), plan };
 }
 
@@ -430,6 +438,7 @@ function newVersionItem(
     contentType,
     size,
     status: 'PENDING',
+    reservedBytes: size, // released when it leaves PENDING (lib/quota.ts)
     ...(plan?.method === 'MULTIPART' ? { uploadId: plan.uploadId, partSize: plan.partSize, partCount: plan.partCount } : {}),
     restoredFrom,
     createdAt: now,
@@ -447,13 +456,47 @@ async function startUpload(key: string, size: number, contentType: string): Prom
 }
 
 /** The metadata transaction; a multipart upload started for it is aborted when it fails. */
-async function transactOrAbortUpload(key: string, plan: UploadPlan, items: TransactItem[], explain: (i: number) => Error | undefined): Promise<void> {
+async function transactOrAbortUpload(key: string, plan: UploadPlan, items: TransactItem[], explain: (i: number) => Promise<Error | undefined>): Promise<void> {
   try {
-    await transact(items, explain);
+    let failed: number | undefined;
+    await transact(items, (i) => {
+      failed = i;
+      return undefined;
+    }).catch(async (err) => {
+      throw (failed !== undefined ? await explain(failed) : undefined) ?? err;
+    });
   } catch (err) {
     if (plan.method === 'MULTIPART') await abortQuietly(key, plan.uploadId);
     throw err;
   }
+}
+
+/** transact() whose item `quotaIndex` is a reserveQuota: its failure is a 413 with the current numbers. */
+async function transactWithQuota(items: TransactItem[], tenantId: string, size: number, quotaIndex: number, explain: (i: number) => Error | undefined): Promise<void> {
+  let failed: number | undefined;
+  await transact(items, (i) => {
+    failed = i;
+    return i === quotaIndex ? undefined : explain(i);
+  }).catch(async (err) => {
+    if (failed === quotaIndex) throw quotaExceeded(await tenantLimits(tenantId), size);
+    throw err;
+  });
+}
+
+/** PENDING -> ABORTED, giving back the version's quota reservation in the same transaction. */
+async function markAborted(tenantId: string, version: VersionItem): Promise<void> {
+  const items: TransactItem[] = [{
+    Update: {
+      TableName: tableName(),
+      Key: versionKey(tenantId, version.fileId, version.version),
+      UpdateExpression: 'SET #status = :aborted, abortedAt = :now REMOVE reservedBytes',
+      ConditionExpression: '#status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':aborted': 'ABORTED', ':pending': 'PENDING', ':now': new Date().toISOString() },
+    },
+  }];
+  if (version.reservedBytes) items.push(releaseReservation(tenantId, version.reservedBytes));
+  await transact(items, (i) => (i === 0 ? concurrentModification('The version changed meanwhile; reload') : undefined));
 }
 
 async function abortQuietly(key: string, uploadId: string): Promise<void> {
@@ -578,19 +621,7 @@ async function abortUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
     await deleteFileCompletely(tenantId, file);
     return ok({ fileDeleted: true, file: null, version: aborted });
   }
-  try {
-    await ddb().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: versionKey(tenantId, id, n),
-      UpdateExpression: 'SET #status = :aborted, abortedAt = :now',
-      ConditionExpression: '#status = :pending',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':aborted': 'ABORTED', ':pending': 'PENDING', ':now': new Date().toISOString() },
-    }));
-  } catch (err) {
-    if ((err as { name?: string }).name === 'ConditionalCheckFailedException') throw concurrentModification('The version changed meanwhile; reload');
-    throw err;
-  }
+  await markAborted(tenantId, version);
   return ok({ fileDeleted: false, file: toFile(file), version: aborted });
 }
 
@@ -722,12 +753,14 @@ async function restore(tenantId: string, userId: string, id: string, from: numbe
   if (source.status !== 'AVAILABLE') {
     throw new ConflictError(`Version ${from} of file ${id} is ${source.status}; only AVAILABLE versions can be restored`, { status: source.status }, 'VERSION_NOT_AVAILABLE');
   }
-  assertUploadAllowed(await tenantLimits(tenantId), source.size, source.contentType);
+  const limits = await tenantLimits(tenantId);
+  assertUploadAllowed(limits, source.size, source.contentType);
   const number = file.latestVersion + 1;
   const now = new Date().toISOString();
   const key = objectKey(tenantId, id, number);
   const version = newVersionItem(tenantId, id, number, key, source.contentType, source.size, undefined, now, userId, from);
-  await transact([allocateVersion(tenantId, file, number, now), { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } }], (i) =>
+  const items = [allocateVersion(tenantId, file, number, now), { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } }, reserveQuota(tenantId, limits, source.size)];
+  await transactWithQuota(items, tenantId, source.size, 2, (i) =>
     i === 0 ? concurrentModification('Another version of this file was created meanwhile, or the file was deleted; retry') : undefined);
 
   const bucket = filesBucket();
@@ -739,14 +772,8 @@ async function restore(tenantId: string, userId: string, id: string, from: numbe
       MetadataDirective: 'COPY',
     }));
   } catch (err) {
-    // No object will arrive for this version: mark it so, then fail the request.
-    await ddb().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: versionKey(tenantId, id, number),
-      UpdateExpression: 'SET #status = :aborted',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':aborted': 'ABORTED' },
-    })).catch((e: Error) => logger.error('could not mark a failed restore ABORTED', e));
+    // No object will arrive for this version: mark it so (releasing its reservation), then fail the request.
+    await markAborted(tenantId, version).catch((e: Error) => logger.error('could not mark a failed restore ABORTED', e));
     throw err;
   }
   metrics.addMetric('VersionsRestored', MetricUnit.Count, 1);

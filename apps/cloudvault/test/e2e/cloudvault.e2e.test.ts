@@ -492,6 +492,25 @@ describeWith('files')('files', () => {
     await alice.delete(`/api/files/${id}`);
   });
 
+  test('pending uploads reserve quota: 5 x 900 bytes against a 1000-byte quota, only 1 is accepted', async () => {
+    const dave = await local.addUser({ sub: 'dave', email: 'dave@tenant-q.example', tenantId: 'tenant-q', groups: ['admin'] });
+    await local.documentClient.send(new UpdateCommand({
+      TableName: local.tableName, Key: { pk: 'TENANT#tenant-q', sk: 'TENANT' }, UpdateExpression: 'SET quotaBytes = :q', ExpressionAttributeValues: { ':q': 1000 },
+    }));
+    const started = await Promise.all([1, 2, 3, 4, 5].map((i) =>
+      call(dave, 'POST', '/api/files', { json: { name: `q${i}.txt`, size: 900, contentType: 'text/plain' } })));
+    expect(started.map((r) => r.status).sort()).toEqual([201, 413, 413, 413, 413]);
+    // Uploading every accepted one ends within the quota.
+    for (const r of started.filter((x) => x.status === 201)) {
+      expect((await fetch(r.body.upload.url, { method: 'PUT', headers: r.body.upload.headers, body: Buffer.alloc(900, 'q') })).status).toBe(200);
+    }
+    await local.idle();
+    const profile = (await local.documentClient.send(new QueryCommand({
+      TableName: local.tableName, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': 'TENANT#tenant-q', ':sk': 'TENANT' },
+    }))).Items![0];
+    expect(profile).toMatchObject({ storedBytes: 900, reservedBytes: 0, usedBytes: 900 });
+  });
+
   test('list and filter: newest first, by type, name, folder and status', async () => {
     notes = { id: (await upload(alice, { name: 'notes.txt' }, textBytes('version one'), 'text/plain')).id, bytes: textBytes('version one') };
     const names = (res: Res) => res.body.files.map((f: { name: string }) => f.name);

@@ -174,7 +174,14 @@ async function markAvailable(tenantId: string, fileId: string, version: number, 
       ExpressionAttributeValues: { ':available': 'AVAILABLE', ':version': version, ':size': bytes.length, ':checksum': checksum, ':type': v.contentType, ...thumbValue },
     }));
   }
-  await doc.send(new UpdateCommand({ TableName: table, Key: keys.tenantKey(tenantId), UpdateExpression: 'ADD storedBytes :size', ExpressionAttributeValues: { ':size': bytes.length } }));
+  // The reservation made when the upload started becomes stored bytes (usedBytes stays).
+  const reserved = typeof v.reservedBytes === 'number' ? v.reservedBytes : 0;
+  await doc.send(new UpdateCommand({
+    TableName: table,
+    Key: keys.tenantKey(tenantId),
+    UpdateExpression: reserved > 0 ? 'ADD storedBytes :size, reservedBytes :release, usedBytes :delta' : 'ADD storedBytes :size',
+    ExpressionAttributeValues: reserved > 0 ? { ':size': bytes.length, ':release': -reserved, ':delta': bytes.length - reserved } : { ':size': bytes.length },
+  }));
 }
 
 const storedBytes = async (tenantId: string): Promise<number> => (await item(keys.tenantKey(tenantId)))?.storedBytes ?? 0;
@@ -461,6 +468,31 @@ describe('tenant limits', () => {
 
     // Refused uploads wrote nothing.
     expect(names(await call(Q, 'GET', FILES))).toEqual(['fits.txt']);
+  });
+
+  test('pending uploads reserve their bytes: 5 x 900 bytes against a 1000-byte quota, only 1 is accepted', async () => {
+    const R: Identity = { tenantId: 'tenant-reserve', sub: 'user-r' };
+    await setTenant(R.tenantId!, { quotaBytes: 1000 });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => call(R, 'POST', FILES, { body: { name: `r${i}.txt`, size: 900, contentType: 'text/plain' } })));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 413, 413, 413, 413]);
+    for (const r of results.filter((x) => x.statusCode === 413)) expectError(r, 413, 'QUOTA_EXCEEDED');
+    expect(await item(keys.tenantKey(R.tenantId!))).toMatchObject({ reservedBytes: 900, usedBytes: 900 });
+
+    // Verification turns the reservation into stored bytes; the quota still holds.
+    const accepted = results.find((r) => r.statusCode === 201)!.body;
+    expect((await putTo(accepted.upload, Buffer.alloc(900, 'a'))).status).toBe(200);
+    await markAvailable(R.tenantId!, accepted.file.id, 1);
+    expect(await item(keys.tenantKey(R.tenantId!))).toMatchObject({ storedBytes: 900, reservedBytes: 0, usedBytes: 900 });
+    expectError(await call(R, 'POST', FILES, { body: { name: 'r6.txt', size: 101, contentType: 'text/plain' } }), 413, 'QUOTA_EXCEEDED');
+
+    // Deleting releases; an aborted multipart upload releases its reservation.
+    expect((await call(R, 'DELETE', FILE, { id: accepted.file.id })).statusCode).toBe(200);
+    await setTenant(R.tenantId!, { quotaBytes: 20 * MiB, storedBytes: 0, reservedBytes: 0, usedBytes: 0 });
+    const big = await startUpload(R, 'big.zip', 9 * MiB, { contentType: 'application/zip' });
+    expectError(await call(R, 'POST', FILES, { body: { name: 'big2.zip', size: 12 * MiB, contentType: 'application/zip' } }), 413, 'QUOTA_EXCEEDED');
+    expect((await call(R, 'DELETE', UPLOAD, { id: big.file.id })).statusCode).toBe(200);
+    expect(await item(keys.tenantKey(R.tenantId!))).toMatchObject({ reservedBytes: 0, usedBytes: 0 });
+    expect((await startUpload(R, 'big2.zip', 12 * MiB, { contentType: 'application/zip' })).file.size).toBe(12 * MiB);
   });
 
   test('without a profile the quota is 10 GiB; a 5 GiB upload gets 640 parts of 8 MiB', async () => {
@@ -840,7 +872,8 @@ describe('versions', () => {
   test('a restore counts against the quota like an upload', async () => {
     const { file } = await upload(R, 'quota.txt', 'x'.repeat(40));
     await markAvailable(R.tenantId!, file.id, 1);
-    await doc.send(new UpdateCommand({ TableName: table, Key: keys.tenantKey(R.tenantId!), UpdateExpression: 'SET quotaBytes = storedBytes + :left', ExpressionAttributeValues: { ':left': 10 } }));
+    // Pending uploads of this tenant reserve quota too: leave 10 bytes beyond stored + reserved.
+    await doc.send(new UpdateCommand({ TableName: table, Key: keys.tenantKey(R.tenantId!), UpdateExpression: 'SET quotaBytes = usedBytes + :left', ExpressionAttributeValues: { ':left': 10 } }));
     expectError(await call(R, 'POST', VERSIONS, { id: file.id, body: { version: 1 } }), 413, 'QUOTA_EXCEEDED', /File size 40 bytes exceeds the remaining storage quota: 10 of/);
     expect((await call(R, 'GET', VERSIONS, { id: file.id })).body.versions).toHaveLength(1);
   });
