@@ -456,7 +456,9 @@ async function startUpload(key: string, size: number, contentType: string): Prom
 }
 
 /** The metadata transaction; a multipart upload started for it is aborted when it fails. */
-async function transactOrAbortUpload(key: string, plan: UploadPlan, items: TransactItem[], explain: (i: number) => Promise<Error | undefined>): Promise<void> {
+type AsyncExplain = (i: number) => Promise<Error | undefined>;
+
+async function transactOrAbortUpload(key: string, plan: UploadPlan, items: TransactItem[], explain: AsyncExplain): Promise<void> {
   try {
     let failed: number | undefined;
     await transact(items, (i) => {
@@ -472,7 +474,9 @@ async function transactOrAbortUpload(key: string, plan: UploadPlan, items: Trans
 }
 
 /** transact() whose item `quotaIndex` is a reserveQuota: its failure is a 413 with the current numbers. */
-async function transactWithQuota(items: TransactItem[], tenantId: string, size: number, quotaIndex: number, explain: (i: number) => Error | undefined): Promise<void> {
+async function transactWithQuota(
+  items: TransactItem[], tenantId: string, size: number, quotaIndex: number, explain: (i: number) => Error | undefined,
+): Promise<void> {
   let failed: number | undefined;
   await transact(items, (i) => {
     failed = i;
