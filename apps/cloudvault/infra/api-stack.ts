@@ -107,11 +107,17 @@ export class CloudVaultApiStack extends Stack {
       featurePlan: cognito.FeaturePlan.PLUS,
       standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // A changed address takes effect only once verified: until then the token keeps the old,
+      // verified one, so nobody can point their account (and its notifications) at someone else's inbox.
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
       deletionProtection: profile.deletionProtection,
       removalPolicy: profile.removalPolicy,
     });
     this.userPoolClient = this.userPool.addClient('WebClient', {
       authFlows: { userSrp: true },
+      // SRP sign-in only: no hosted-UI OAuth (CDK's default would allow the implicit flow to https://example.com).
+      disableOAuth: true,
       preventUserExistenceErrors: true,
       // Users never write custom:tenantId (immutable anyway): the app client may write only these.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, fullname: true }),

@@ -54,6 +54,12 @@ describe.each([
       Schema: Match.arrayWith([Match.objectLike({ Name: 'tenantId', AttributeDataType: 'String', Mutable: false })]),
     });
     api.hasResourceProperties('AWS::Cognito::UserPoolClient', { WriteAttributes: ['email', 'name'] });
+    // A new address counts only once verified; no OAuth flows (no implicit grant, no placeholder callback).
+    api.hasResourceProperties('AWS::Cognito::UserPool', { UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] } });
+    for (const client of Object.values(api.findResources('AWS::Cognito::UserPoolClient'))) {
+      expect(client.Properties.AllowedOAuthFlows).toBeUndefined();
+      expect(client.Properties.CallbackURLs).toBeUndefined();
+    }
     // After each sign-in the user-sync handler writes the user's USER item (e-mail for notifications).
     api.hasResourceProperties('AWS::Cognito::UserPool', { LambdaConfig: { PostAuthentication: Match.anyValue() } });
     api.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'user-sync', TABLE_NAME: Match.anyValue() }) } });

@@ -52,6 +52,22 @@ export const dataSchema = z
   )
   .check(z.refine((d) => Object.keys(d).length <= MAX_DATA_ENTRIES, { message: `must have at most ${MAX_DATA_ENTRIES} entries` }));
 
+/** Links in free text make the app's sender identity a phishing relay. */
+const LINK = /\b(?:https?:\/\/|www\.)|\b[a-z0-9-]+\.(?:com|net|org|io|co|xyz|ru|info|biz|app|link)\b/i;
+
+/**
+ * The free text of `generic`: a one-line subject of at most 150 characters, and no links in
+ * either. Issues are added at `data.subject` / `data.message`.
+ */
+export function checkFreeText(template: TemplateName, data: Record<string, string>, ctx: z.core.$RefinementCtx, path: PropertyKey[] = ['data']): void {
+  if (template !== 'generic') return;
+  const subject = data.subject ?? '';
+  if (/[\r\n]/.test(subject) || subject.length > 150) ctx.addIssue({ code: 'custom', path: [...path, 'subject'], message: 'must be one line of at most 150 characters' });
+  for (const field of ['subject', 'message']) {
+    if (LINK.test(data[field] ?? '')) ctx.addIssue({ code: 'custom', path: [...path, field], message: 'must not contain links' });
+  }
+}
+
 /** Adds an issue at `data` for each variable the template needs and `data` lacks. */
 export function checkTemplateVariables(template: TemplateName, data: Record<string, string>, ctx: z.core.$RefinementCtx, path: PropertyKey[] = ['data']): void {
   const missing = TEMPLATE_VARIABLES[template].filter((v) => data[v] === undefined);

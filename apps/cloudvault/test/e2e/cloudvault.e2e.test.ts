@@ -332,6 +332,19 @@ describeWith('notifications')('notifications', () => {
     expect((await bob.get('/api/notifications')).body.items).toEqual([]);
   });
 
+  test('e-mail goes only to verified addresses, free text by e-mail only from admins, and per user at a bounded rate', async () => {
+    // Mallory changed her address to a victim's; Cognito has not verified it (keepOriginal keeps the old one in prod).
+    const mallory = await local.addUser({ sub: 'mallory', email: 'victim@elsewhere.example', tenantId: 'tenant-a', groups: ['member'], emailVerified: false });
+    const sent = local.ses.emails.length;
+    expectError(await call(mallory, 'POST', '/api/notifications', { json: { channels: ['email'], template: 'quota-warning', data: { usedPercent: '99' } } }),
+      400, 'VALIDATION_FAILED', /has none/);
+    expectError(await carol.post('/api/notifications', { channels: ['email'], template: 'generic', data: { subject: 'Invoice', message: 'pay now' } }), 403, 'FORBIDDEN');
+    expectError(await carol.post('/api/notifications', { channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'see https://evil.example' } }),
+      400, 'VALIDATION_FAILED', /must not contain links/);
+    await local.idle();
+    expect(local.ses.emails.length).toBe(sent);
+  });
+
   test('a member may only notify themself; bad messages are 400s', async () => {
     expectError(await carol.post('/api/notifications', { userId: 'alice', channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' } }), 403, 'FORBIDDEN');
     // Only users of the caller's tenant can be notified: an unknown user and another tenant's user are 404s.
