@@ -266,16 +266,16 @@ async function openShare(req: ApiRequest): Promise<APIGatewayProxyResult> {
     throw new HttpError(401, 'SHARE_PASSWORD_REQUIRED', `This share link is password-protected: send the correct password in the ${PASSWORD_HEADER} header`);
   }
 
-  // The file is looked up first, so a link to a deleted file does not use up a download.
+  // The file is looked up and the URL built first, so a link to a deleted file, or a failure
+  // building the URL, does not use up a download.
   const download = await currentDownload(link.tenantId, link.fileId);
-  await countDownload(link);
-
   const url = await getSignedUrl(s3(), new GetObjectCommand({
     Bucket: filesBucket(),
     Key: download.objectKey,
     VersionId: download.versionId, // the bytes the processor verified
     ResponseContentDisposition: attachmentDisposition(download.fileName),
   }), { expiresIn: DOWNLOAD_URL_SECONDS });
+  await countDownload(link);
   metrics.addMetric('ShareLinkDownloads', MetricUnit.Count, 1);
   await recordOpen(link);
   return {

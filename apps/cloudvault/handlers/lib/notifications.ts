@@ -3,6 +3,7 @@
  * notification worker consumes. Both sides validate it with the same schema.
  */
 import * as z from 'zod/mini';
+import { isWellFormed } from './validation';
 import './zod-locale';
 
 /**
@@ -46,7 +47,10 @@ export const templateSchema = z.enum(TEMPLATE_NAMES, { message: `must be one of 
 export const dataSchema = z
   .record(
     z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/)),
-    z.string({ message: 'must be a string' }).check(z.maxLength(MAX_DATA_VALUE_LENGTH, { message: `must be at most ${MAX_DATA_VALUE_LENGTH} characters` })),
+    z.string({ message: 'must be a string' }).check(
+      z.maxLength(MAX_DATA_VALUE_LENGTH, { message: `must be at most ${MAX_DATA_VALUE_LENGTH} characters` }),
+      z.refine(isWellFormed, { message: 'must be well-formed Unicode text (no lone surrogates)' }),
+    ),
     // zod reports a bad key as "Invalid key in record"; say what a key must look like.
     { error: (issue) => (issue.code === 'invalid_key' ? 'keys must be identifiers (a letter, then letters, digits or "_"; at most 64)' : undefined) },
   )

@@ -589,6 +589,39 @@ describe('idempotency', () => {
   });
 });
 
+// ------------------------------------------------------------------------------------ names
+
+describe('names must be well-formed, visible text', () => {
+  const N: Identity = { tenantId: 'tenant-names', sub: 'user-n' };
+
+  test.each([
+    ['a lone surrogate', 'c\ud800d.txt', /must be well-formed Unicode text/],
+    ['a bidi override', 'invoice\u202Efdp.exe', /must not contain bidirectional controls or invisible characters/],
+    ['a zero-width space', 'Rep\u200Borts', /must not contain bidirectional controls or invisible characters/],
+    ['a byte order mark', '\uFEFFnotes.txt', /must not contain bidirectional controls or invisible characters/],
+  ])('a name with %s is a 400, on create and rename', async (_case, name, message) => {
+    expectError(await call(N, 'POST', FILES, { body: { name, size: 1, contentType: 'text/plain' } }), 400, 'VALIDATION_FAILED', message);
+    const { file } = await startUpload(N, `ok-${randomUUID()}.txt`, 1);
+    expectError(await call(N, 'PATCH', FILE, { id: file.id, body: { name } }), 400, 'VALIDATION_FAILED', message);
+    expectError(await folders(N, 'POST', { body: { name } }), 400, 'VALIDATION_FAILED', message);
+  });
+
+  test('names are stored in NFC: a decomposed "é" is the same name as a composed one', async () => {
+    const { file } = await startUpload(N, 'Cafe\u0301.txt', 1);
+    expect(file.name).toBe('Caf\u00e9.txt');
+    expectError(await call(N, 'POST', FILES, { body: { name: 'Caf\u00e9.txt', size: 1, contentType: 'text/plain' } }), 409, 'NAME_CONFLICT');
+  });
+
+  test('a stored name with a lone surrogate (older data) still gets its download URL', async () => {
+    const { file } = await upload(N, `legacy-${randomUUID()}.txt`, 'x');
+    await markAvailable(N.tenantId!, file.id, 1);
+    await doc.send(new UpdateCommand({ TableName: table, Key: keys.fileKey(N.tenantId!, file.id), UpdateExpression: 'SET #n = :n', ExpressionAttributeNames: { '#n': 'name' }, ExpressionAttributeValues: { ':n': 'c\ud800d.txt' } }));
+    const res = await call(N, 'GET', FILE, { id: file.id });
+    expect(res.statusCode).toBe(200);
+    expect(res.body.download.url).toContain('X-Amz-Signature');
+  });
+});
+
 // ------------------------------------------------------------------------------------ immutability
 
 describe('verified bytes cannot be replaced', () => {

@@ -363,3 +363,15 @@ describe('open (public)', () => {
     expect(GSI.shareLinks).toBe('ShareLinks');
   });
 });
+
+describe('names that are not well-formed text', () => {
+  test('a stored name with a lone surrogate still downloads, and a failed open never uses up the link', async () => {
+    // Written before names had to be well-formed (the API refuses such names now).
+    const fileId = await seedFile(A, { name: 'c\ud800d.txt' });
+    const token = await share(A, { fileId, maxDownloads: 1 });
+    const res = await open(token);
+    expect(res.statusCode).toBe(302);
+    expect(String(res.headers.location)).toContain('X-Amz-Signature');
+    expect((await stored(A, token))!.downloadCount).toBe(1);
+  });
+});
