@@ -30,7 +30,12 @@ export class CloudVaultSecurityStack extends Stack {
     super(scope, id, props);
     this.keys = new EncryptionKeys(this, 'Keys');
     this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: this.stackName });
-    this.firewall = new WebFirewall(this, 'Firewall', { alarms: this.alarms });
+    this.firewall = new WebFirewall(this, 'Firewall', {
+      alarms: this.alarms,
+      // The public share route verifies passwords: 100 requests per IP in 5 minutes there (the
+      // handler also locks a link after 10 wrong ones). WAF sees the path with the stage ("v1").
+      pathRateLimits: [{ pathPrefix: '/v1/api/shares/', limit: 100 }],
+    });
     this.threatDetection = new ThreatDetection(this, 'ThreatDetection', {
       createDetector: props.createDetector,
       createSecurityHub: props.createSecurityHub,

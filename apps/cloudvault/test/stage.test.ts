@@ -67,6 +67,16 @@ describe.each([
     expect(groups.sort()).toEqual(['admin', 'member']);
   });
 
+  test('the public share route has its own method throttle and a WAF rate rule of its own', () => {
+    const stageResource = Object.values(t(stage.api).findResources('AWS::ApiGateway::Stage'))[0];
+    const settings = stageResource.Properties.MethodSettings as any[];
+    const all = settings.find((m) => m.ResourcePath === '/*');
+    expect(settings).toContainEqual({ ...all, ResourcePath: '/~1api~1shares~1{token}', HttpMethod: 'GET', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    const acl = Object.values(t(stage.security).findResources('AWS::WAFv2::WebACL'))[0];
+    const rule = (acl.Properties.Rules as any[]).find((r) => r.Name === 'RateLimitPath0');
+    expect(rule.Statement.RateBasedStatement).toMatchObject({ Limit: 100, ScopeDownStatement: { ByteMatchStatement: { SearchString: '/v1/api/shares/' } } });
+  });
+
   test('the API is behind the security stack\'s WAF and the Cognito authorizer', () => {
     t(stage.api).hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       WebACLArn: { 'Fn::ImportValue': Match.stringLikeRegexp('Security') },
