@@ -6,7 +6,8 @@
  *
  * Added to s3rver here (it answers 405 / NotImplemented to them): AbortMultipartUpload and
  * ListMultipartUploads, which the files API's abort route and the cleanup job use, and S3's
- * NoSuchUpload for parts or completion of an upload that is not open, and S3's conditional writes
+ * NoSuchUpload for parts or completion of an upload that is not open, InvalidPart for completing
+ * with a part that was never uploaded (s3rver crashes on it), and S3's conditional writes
  * (`If-None-Match: *` on PutObject and CompleteMultipartUpload: 412 when the key exists).
  * Not emulated: signatures (not verified at all, so a tampered presigned URL is accepted here),
  * bucket versioning (no VersionId is ever returned) and IAM.
@@ -15,6 +16,7 @@
 import { existsSync, mkdtempSync, promises as fsp, rmSync, utimesSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { Readable } from 'stream';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 // No type declarations ship with the package; the little used here is typed below.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -264,6 +266,21 @@ function addMultipartUploadChecks(server: S3rverServer, uploads: UploadStore): v
     const upload = await uploads.get(bucket, uploadId);
     if (!upload || upload.key !== key) {
       return s3Error(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId });
+    }
+    if (ctx.method === 'POST') {
+      // s3rver streams each listed part from disk and crashes the whole process on a part never
+      // uploaded; S3 answers InvalidPart. The body is read here and handed on unchanged.
+      const chunks: Buffer[] = [];
+      for await (const chunk of ctx.req) chunks.push(Buffer.from(chunk));
+      const body = Buffer.concat(chunks);
+      const listed = [...body.toString('utf8').matchAll(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/g)].map((m) => m[1]);
+      const dir = uploads.uploadDir(bucket, uploadId)!;
+      const missing = listed.find((n) => !existsSync(path.join(dir, String(Number(n)))));
+      if (missing !== undefined) {
+        return s3Error(ctx, 400, 'InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded.', { UploadId: uploadId, PartNumber: missing });
+      }
+      ctx.req = Readable.from([body]);
+      return next();
     }
     if (ctx.method !== 'DELETE') return next();
     rmSync(uploads.uploadDir(bucket, uploadId)!, { recursive: true, force: true });

@@ -77,6 +77,16 @@ describe.each([
     expect(rule.Statement.RateBasedStatement).toMatchObject({ Limit: 100, ScopeDownStatement: { ByteMatchStatement: { SearchString: '/v1/api/shares/' } } });
   });
 
+  test('the WAF lets through the body that completes the largest multipart upload (640 parts)', () => {
+    const parts = Array.from({ length: 640 }, (_, i) => ({ partNumber: i + 1, etag: `"${'0123456789abcdef'.repeat(2)}"` }));
+    const body = Buffer.byteLength(JSON.stringify({ version: 12, parts }));
+    expect(body).toBeGreaterThan(8192);
+    const acl = Object.values(t(stage.security).findResources('AWS::WAFv2::WebACL'))[0];
+    const rule = (acl.Properties.Rules as any[]).find((r) => r.Name === 'BodySizeLimit');
+    expect(rule.Statement.SizeConstraintStatement.Size).toBeGreaterThanOrEqual(body);
+    expect(acl.Properties.AssociationConfig.RequestBody.API_GATEWAY.DefaultSizeInspectionLimit).toBe('KB_64');
+  });
+
   test('the API is behind the security stack\'s WAF and the Cognito authorizer', () => {
     t(stage.api).hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       WebACLArn: { 'Fn::ImportValue': Match.stringLikeRegexp('Security') },

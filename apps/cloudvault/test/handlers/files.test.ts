@@ -589,6 +589,22 @@ describe('idempotency', () => {
   });
 });
 
+// ------------------------------------------------------------------------------------ large completions
+
+describe('completing the largest multipart upload', () => {
+  const L: Identity = { tenantId: 'tenant-large', sub: 'user-l' };
+
+  test('a 640-part completion body (over WAF\'s old 8 KB limit) is parsed and reaches S3; parts never uploaded are an InvalidPart 400, not a crash', async () => {
+    const started = await startUpload(L, 'max.zip', 5 * 1024 ** 3, { contentType: 'application/zip' });
+    const parts = started.upload.parts.map((p: any) => ({ partNumber: p.partNumber, etag: `"${'0123456789abcdef'.repeat(2)}"` }));
+    const body = { version: 1, parts };
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(8192);
+    expectError(await call(L, 'POST', UPLOAD, { id: started.file.id, body }), 400, 'VALIDATION_FAILED', /S3 refused the parts/);
+    // The emulator is still up.
+    expect((await call(L, 'DELETE', UPLOAD, { id: started.file.id })).body).toMatchObject({ fileDeleted: true });
+  });
+});
+
 // ------------------------------------------------------------------------------------ names
 
 describe('names must be well-formed, visible text', () => {
