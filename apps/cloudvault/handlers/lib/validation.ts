@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { BadRequestError, PayloadTooLargeError, ValidationError } from './errors';
+import { BadRequestError, HttpError, PayloadTooLargeError, ValidationError } from './errors';
 import './zod-locale';
 
 /** JSON bodies larger than this are refused before parsing (metadata only; file bytes go to S3 directly). */
@@ -33,6 +33,13 @@ function parse<S extends z.ZodMiniType>(where: string, schema: S, input: unknown
 export function parseBody<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
   if (event.body === null || event.body === undefined || event.body === '') {
     throw new BadRequestError('Request body is required (JSON object)', undefined, 'BODY_REQUIRED');
+  }
+  // Only JSON is JSON: a text/plain or untyped body is refused, not parsed anyway (API Gateway's
+  // validator checks no model here).
+  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  const mediaType = (header ?? '').split(';')[0].trim().toLowerCase();
+  if (!/^application\/([a-z0-9.+-]+\+)?json$/.test(mediaType)) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json, got ${header === undefined ? 'none' : `"${header.slice(0, 100)}"`}`);
   }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);

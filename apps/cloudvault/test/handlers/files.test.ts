@@ -589,6 +589,19 @@ describe('idempotency', () => {
   });
 });
 
+describe('content types of request bodies', () => {
+  const T: Identity = { tenantId: 'tenant-ctype', sub: 'user-t' };
+  test.each([['text/plain'], [''], [undefined]])('a JSON body sent as %p is a 415, nothing written', async (contentType) => {
+    const event = apiEvent({ method: 'POST', resource: FILES, body: { name: 'typed.txt', size: 1, contentType: 'text/plain' }, identity: T });
+    event.headers = contentType === undefined ? {} : { 'Content-Type': contentType };
+    expectError(parseResponse(await handler(event, lambdaContext('files'))), 415, 'UNSUPPORTED_MEDIA_TYPE', /must be application\/json/);
+    expect(names(await call(T, 'GET', FILES))).toEqual([]);
+  });
+  test('application/json with a charset is fine', async () => {
+    expect((await call(T, 'POST', FILES, { body: { name: 'typed.txt', size: 1, contentType: 'text/plain' }, headers: { 'content-type': 'application/json; charset=utf-8' } })).statusCode).toBe(201);
+  });
+});
+
 // ------------------------------------------------------------------------------------ large completions
 
 describe('completing the largest multipart upload', () => {
