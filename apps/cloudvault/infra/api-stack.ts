@@ -55,7 +55,8 @@ const API_FUNCTIONS: Record<ApiHandlerName, ApiFunctionSpec> = {
   // scrypt password checks are CPU-bound: more memory, more CPU.
   shares: { table: 'readWrite', files: [(b, fn) => b.grantRead(fn, 'tenants/*')], memorySize: 1024 },
   analytics: { table: 'readWrite' },
-  notifications: { table: 'read', notifications: true },
+  // Writes its per-user rate counter (RATE#NOTIFY#...) before queueing.
+  notifications: { table: 'readWrite', notifications: true },
   // On-demand exports of a tenant's items, verified by reading them back.
   backup: { table: 'readWrite', files: [(b, fn) => b.grantReadWrite(fn, 'backups/*')], timeout: Duration.seconds(29), memorySize: 1024 },
 };

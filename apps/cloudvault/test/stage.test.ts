@@ -67,6 +67,13 @@ describe.each([
     expect(groups.sort()).toEqual(['admin', 'member']);
   });
 
+  test('the notifications function may write the table (its per-user rate counter)', () => {
+    const policies = Object.entries(t(stage.api).findResources('AWS::IAM::ManagedPolicy')).filter(([id]) => /^NotificationsRolePolicy/.test(id));
+    expect(policies.length).toBeGreaterThan(0);
+    const actions = policies.flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as any[]).flatMap((st) => [].concat(st.Action)));
+    expect(actions).toContain('dynamodb:UpdateItem');
+  });
+
   test('the public share route has its own method throttle and a WAF rate rule of its own', () => {
     const stageResource = Object.values(t(stage.api).findResources('AWS::ApiGateway::Stage'))[0];
     const settings = stageResource.Properties.MethodSettings as any[];
