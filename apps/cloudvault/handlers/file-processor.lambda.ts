@@ -603,15 +603,16 @@ async function isVerifiedObject(target: Target, version: VersionItem, objectVers
 
 /**
  * New bytes on a verified version's key. The replacement is kept under `quarantine/` for review.
- * In a versioned bucket the replacing S3 version is deleted, which makes the verified one current
- * again (downloads are pinned to it anyway). Without versions the verified bytes are gone: the
+ * In a versioned bucket the key gets a delete marker, so nothing unpinned serves the replacement,
+ * while downloads, shares and restores keep reading the verified S3 version by its id (this role
+ * may not delete object versions: s3:DeleteObjectVersion is not granted). Without versions the verified bytes are gone: the
  * version is QUARANTINED, its bytes leave the tenant's counter and the file stops being served.
  */
 async function replacedAfterVerification(target: Target, version: VersionItem, objectVersionId: string | undefined): Promise<ProcessingResult> {
   const { bucket, key, tenantId, fileId } = target;
   const versioned = Boolean(version.s3VersionId && objectVersionId);
   const reason = versioned
-    ? 'object replaced after verification; the replacement was removed and the verified version restored'
+    ? 'object replaced after verification; the replacement is quarantined and downloads stay pinned to the verified version'
     : 'object replaced after verification; the replacement is quarantined';
   logger.warn('verified object replaced', { versioned });
   metrics.addMetric('ReplacedVerifiedObjects', MetricUnit.Count, 1);
@@ -629,7 +630,7 @@ async function replacedAfterVerification(target: Target, version: VersionItem, o
     return missing();
   }
   if (versioned) {
-    await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: objectVersionId }));
+    await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     return { outcome: 'quarantined', reason };
   }
 
