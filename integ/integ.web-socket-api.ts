@@ -17,10 +17,10 @@ const deny = 'exports.handler = async (e) => ({ principalId: "anonymous", policy
 const ok = 'exports.handler = async () => ({ statusCode: 200 });';
 const realtime = new WebSocketApi(stack, 'Realtime', {
   userDirectory: users,
-  authorizerFunction: fn('Authorize', deny).liveAlias,
-  connectHandler: fn('Connect', ok).liveAlias,
-  disconnectHandler: fn('Disconnect', ok).liveAlias,
-  defaultHandler: fn('Message', ok).liveAlias,
+  authorizerFunction: fn('Authorize', deny).invocationTarget,
+  connectHandler: fn('Connect', ok).invocationTarget,
+  disconnectHandler: fn('Disconnect', ok).invocationTarget,
+  defaultHandler: fn('Message', ok).invocationTarget,
 });
 
 const integ = new IntegTest(app, 'WebSocketApiIntegTest', {

@@ -136,9 +136,9 @@ describe('constructors of constructs', () => {
     [props('WebSocketApi', 'WebSocketApiProps')[0], (s) => new WebSocketApi(s, 'X', js), props('WebSocketApi', 'WebSocketApiProps')[1]],
     ['WebSocketApi userDirectory', (s) => new WebSocketApi(s, 'X', obj), 'WebSocketApi "X": userDirectory must be an IUserDirectory (a UserDirectory), got undefined'],
     ['WebSocketApi authorizerFunction', (s) => new WebSocketApi(s, 'X', { userDirectory: obj } as any),
-      'WebSocketApi "X": authorizerFunction must be a lambda.IFunction (an EnhancedLambdaFunction\'s liveAlias), got undefined'],
+      'WebSocketApi "X": authorizerFunction must be a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget), got undefined'],
     ['WebSocketApi connectHandler', (s) => new WebSocketApi(s, 'X', { userDirectory: obj, authorizerFunction: obj } as any),
-      'WebSocketApi "X": connectHandler must be a lambda.IFunction (an EnhancedLambdaFunction\'s liveAlias), got undefined'],
+      'WebSocketApi "X": connectHandler must be a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget), got undefined'],
     [props('CostGuard', 'CostGuardProps')[0], (s) => new CostGuard(s, 'X', js), props('CostGuard', 'CostGuardProps')[1]],
     ['CostGuard monthlyLimit', (s) => new CostGuard(s, 'X', obj), 'CostGuard "X": monthlyLimit must be a number (the monthly budget, in currency), got undefined'],
   ]))('%s', (_name, call, message) => {

@@ -35,7 +35,7 @@ export interface WebSocketApiProps {
    * Lambda authorizer of `$connect`: verifies the caller's Cognito JWT (signature against the
    * pool's JWKS, `iss`, `token_use`, `exp`, and `client_id`/`aud` among the directory's clients)
    * and returns an IAM policy with the user's id, tenant and groups as context. Give it
-   * `authorizerEnvironment`. An `EnhancedLambdaFunction` is passed as its `liveAlias`.
+   * `authorizerEnvironment`. An `EnhancedLambdaFunction` is passed as its `invocationTarget`.
    */
   readonly authorizerFunction: lambda.IFunction;
   /** Handles `$connect` after the authorizer allowed it (e.g. stores the connection). */
@@ -156,7 +156,7 @@ export class WebSocketApi extends Construct {
     args.required('props', props, 'object', 'WebSocketApiProps (an object)');
     args.required('userDirectory', props.userDirectory, 'object', 'an IUserDirectory (a UserDirectory)');
     for (const name of ['authorizerFunction', 'connectHandler', 'disconnectHandler', 'defaultHandler'] as const) {
-      args.required(name, props[name], 'object', 'a lambda.IFunction (an EnhancedLambdaFunction\'s liveAlias)');
+      args.required(name, props[name], 'object', 'a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget)');
     }
     validate(id, props);
     const profile = EnvironmentConfig.of(this);
@@ -244,7 +244,7 @@ export class WebSocketApi extends Construct {
     const v = new PropsValidator('WebSocketApi', this.node.id);
     v.matches('routeKey', routeKey, ROUTE_KEY, '1-128 letters, digits, "_", ".", ":" or "-" (not starting with $)');
     v.check(!this.routeIds.includes(routeKey), 'routeKey', routeKey, 'not yet routed');
-    v.required('handler', handler, 'object', 'a lambda.IFunction (an EnhancedLambdaFunction\'s liveAlias)');
+    v.required('handler', handler, 'object', 'a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget)');
     const route = this.api.addRoute(routeKey, { integration: new integrations.WebSocketLambdaIntegration(`${routeKey}Integration`, handler) });
     pinSourceAccount(this.api);
     this.routeIds.push(routeKey);

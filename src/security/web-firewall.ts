@@ -46,6 +46,14 @@ export enum ManagedRuleGroup {
   UNIX = 'AWSManagedRulesUnixRuleSet',
 }
 
+/** A per-IP rate limit on the requests under one path. */
+export interface PathRateLimit {
+  /** URI path prefix, starting with "/" (1-512 visible ASCII characters). */
+  readonly pathPrefix: string;
+  /** Requests one client IP may send under the path in 5 minutes (10-2000000000). */
+  readonly limit: number;
+}
+
 /** Properties of a WebFirewall. */
 export interface WebFirewallProps {
   /**
@@ -64,6 +72,14 @@ export interface WebFirewallProps {
    * @default 2000
    */
   readonly rateLimit?: number;
+  /**
+   * Tighter per-IP limits for some paths (at most 5), e.g. a public route that checks a password:
+   * `[{ pathPrefix: '/v1/api/shares/', limit: 100 }]`. Each is a rate rule of its own, after the
+   * general one, counting only requests whose URI path starts with `pathPrefix` (as WAF sees it:
+   * for API Gateway REST APIs, with the stage name).
+   * @default - none
+   */
+  readonly pathRateLimits?: PathRateLimit[];
   /**
    * ISO 3166-1 alpha-2 codes of countries whose requests are blocked, e.g. `['KP', 'IR']`.
    * @default - no geo blocking
@@ -211,6 +227,21 @@ export class WebFirewall extends Construct {
     addRule('RateLimitPerIp', {
       rateBasedStatement: { limit: this.rateLimit, aggregateKeyType: 'IP', evaluationWindowSec: 300 },
     }, false);
+    (props.pathRateLimits ?? []).forEach((p, i) => addRule(`RateLimitPath${i}`, {
+      rateBasedStatement: {
+        limit: p.limit,
+        aggregateKeyType: 'IP',
+        evaluationWindowSec: 300,
+        scopeDownStatement: {
+          byteMatchStatement: {
+            fieldToMatch: { uriPath: {} },
+            positionalConstraint: 'STARTS_WITH',
+            searchString: p.pathPrefix,
+            textTransformations: [{ priority: 0, type: 'NONE' }],
+          },
+        },
+      },
+    }, false));
     addManaged(ManagedRuleGroup.ANONYMOUS_IP);
     // MATCH: a body larger than WAF inspects is larger than the limit too.
     addRule('BodySizeLimit', sizeAbove({ body: { oversizeHandling: 'MATCH' } }, maxBody), false);
@@ -355,6 +386,17 @@ function validate(id: string, stack: Stack, scope: WebFirewallScope, rateLimit: 
   if (!Token.isUnresolved(rateLimit)) {
     v.check(Number.isInteger(rateLimit) && rateLimit >= RATE_LIMIT_MIN && rateLimit <= RATE_LIMIT_MAX, 'rateLimit', rateLimit,
       `an integer ${RATE_LIMIT_MIN}-${RATE_LIMIT_MAX} (requests per client IP per 5 minutes; ${RATE_LIMIT_MIN} is the WAF minimum)`);
+  }
+  const paths = props.pathRateLimits ?? [];
+  v.check(paths.length <= 5, 'pathRateLimits', `${paths.length} entries`, 'at most 5 entries');
+  for (const p of paths) {
+    if (!Token.isUnresolved(p.pathPrefix)) {
+      v.matches('pathRateLimits.pathPrefix', p.pathPrefix, /^\/[\x21-\x7e]{0,511}$/, 'a URI path prefix starting with "/" (1-512 visible ASCII characters)');
+    }
+    if (!Token.isUnresolved(p.limit)) {
+      v.check(Number.isInteger(p.limit) && p.limit >= RATE_LIMIT_MIN && p.limit <= RATE_LIMIT_MAX, 'pathRateLimits.limit', p.limit,
+        `an integer ${RATE_LIMIT_MIN}-${RATE_LIMIT_MAX} (requests per client IP per 5 minutes)`);
+    }
   }
   for (const code of props.blockedCountries ?? []) {
     if (Token.isUnresolved(code)) continue;

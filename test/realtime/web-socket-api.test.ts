@@ -22,10 +22,10 @@ function handlers(stack: Stack) {
   return {
     f,
     props: {
-      authorizerFunction: f.authorizer.liveAlias,
-      connectHandler: f.connect.liveAlias,
-      disconnectHandler: f.disconnect.liveAlias,
-      defaultHandler: f.message.liveAlias,
+      authorizerFunction: f.authorizer.invocationTarget,
+      connectHandler: f.connect.invocationTarget,
+      disconnectHandler: f.disconnect.invocationTarget,
+      defaultHandler: f.message.invocationTarget,
     },
   };
 }
@@ -139,7 +139,7 @@ describe('WebSocketApi with a rich configuration (dev profile)', () => {
       integrationLatencyP99: Duration.seconds(2),
       alarms: shared,
     });
-    ws.addRoute('sendMessage', h.f.message.liveAlias);
+    ws.addRoute('sendMessage', h.f.message.invocationTarget);
     ws.grantManageConnections(notifier);
     ws.grantManageConnections(h.f.message);
     template = Template.fromStack(stack);
@@ -217,9 +217,9 @@ describe('WebSocketApi rejects invalid props', () => {
     [{ clientErrorAlarmThreshold: 0 }, 'WebSocketApi "Realtime": clientErrorAlarmThreshold must be a number >= 1, got 0'],
     [{ integrationLatencyP99: Duration.seconds(30) }, 'WebSocketApi "Realtime": integrationLatencyP99 must be 0.001-29 seconds, got "30 seconds"'],
     [{ connectHandler: undefined as any },
-      'WebSocketApi "Realtime": connectHandler must be a lambda.IFunction (an EnhancedLambdaFunction\'s liveAlias), got undefined'],
+      'WebSocketApi "Realtime": connectHandler must be a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget), got undefined'],
     [{ authorizerFunction: undefined as any },
-      'WebSocketApi "Realtime": authorizerFunction must be a lambda.IFunction (an EnhancedLambdaFunction\'s liveAlias), got undefined'],
+      'WebSocketApi "Realtime": authorizerFunction must be a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget), got undefined'],
     [{ userDirectory: undefined as any }, 'WebSocketApi "Realtime": userDirectory must be an IUserDirectory (a UserDirectory), got undefined'],
   ] as Array<[Partial<WebSocketApiProps>, string]>)('%j', (props, message) => {
     expect(() => make(props)).toThrow(message);
@@ -233,9 +233,9 @@ describe('WebSocketApi rejects invalid props', () => {
   test('route keys are checked', () => {
     const ws = make({});
     const handler = ws.node.scope!.node.findChild('Message') as EnhancedLambdaFunction;
-    expect(() => ws.addRoute('$custom', handler.liveAlias)).toThrow(
+    expect(() => ws.addRoute('$custom', handler.invocationTarget)).toThrow(
       'WebSocketApi "Realtime": routeKey must be 1-128 letters, digits, "_", ".", ":" or "-" (not starting with $), got "$custom"');
-    ws.addRoute('send', handler.liveAlias);
-    expect(() => ws.addRoute('send', handler.liveAlias)).toThrow('WebSocketApi "Realtime": routeKey must be not yet routed, got "send"');
+    ws.addRoute('send', handler.invocationTarget);
+    expect(() => ws.addRoute('send', handler.invocationTarget)).toThrow('WebSocketApi "Realtime": routeKey must be not yet routed, got "send"');
   });
 });

@@ -438,3 +438,48 @@ describe('WebFirewall prop validation', () => {
     expect(make({ blockedRequestsThreshold: 0 })).toThrow('WebFirewall "Firewall": blockedRequestsThreshold must be a number >= 1, got 0');
   });
 });
+
+describe('WebFirewall with per-path rate limits', () => {
+  let template: Template;
+  let stack: Stack;
+  beforeAll(() => {
+    stack = testStack(testApp(), 'PathLimits');
+    new WebFirewall(stack, 'Firewall', { pathRateLimits: [{ pathPrefix: '/v1/api/shares/', limit: 100 }] });
+    template = Template.fromStack(stack);
+  });
+
+  test('adds a rate rule per path after the general one, counting only that path', () => {
+    const names = webAclRules(template).map((r) => r.Name);
+    expect(names.indexOf('RateLimitPath0')).toBe(names.indexOf('RateLimitPerIp') + 1);
+    expect(ruleNamed(template, 'RateLimitPath0')).toMatchObject({
+      Action: { Block: {} },
+      Statement: {
+        RateBasedStatement: {
+          Limit: 100,
+          AggregateKeyType: 'IP',
+          EvaluationWindowSec: 300,
+          ScopeDownStatement: {
+            ByteMatchStatement: { FieldToMatch: { UriPath: {} }, PositionalConstraint: 'STARTS_WITH', SearchString: '/v1/api/shares/', TextTransformations: [{ Priority: 0, Type: 'NONE' }] },
+          },
+        },
+      },
+    });
+    expect(ruleNamed(template, 'RateLimitPerIp').Statement.RateBasedStatement.Limit).toBe(2000);
+  });
+
+  test('is nag-clean under all five packs', () => {
+    expect(formatFindings(nagFindings(stack))).toBe('');
+  });
+
+  test('validates the paths and limits', () => {
+    const make = (pathRateLimits: { pathPrefix: string; limit: number }[]) => () =>
+      new WebFirewall(new Stack(testApp(), 'V'), 'Firewall', { pathRateLimits });
+    expect(make([{ pathPrefix: 'api/shares', limit: 100 }])).toThrow(
+      'WebFirewall "Firewall": pathRateLimits.pathPrefix must be a URI path prefix starting with "/" (1-512 visible ASCII characters), got "api/shares"');
+    expect(make([{ pathPrefix: '/api/shares/', limit: 5 }])).toThrow(
+      'WebFirewall "Firewall": pathRateLimits.limit must be an integer 10-2000000000 (requests per client IP per 5 minutes), got 5');
+    expect(make(Array.from({ length: 6 }, (_, i) => ({ pathPrefix: `/p${i}`, limit: 10 })))).toThrow(
+      'WebFirewall "Firewall": pathRateLimits must be at most 5 entries, got "6 entries"');
+    expect(make([{ pathPrefix: '/api/shares/', limit: 10 }])).not.toThrow();
+  });
+});

@@ -15,15 +15,17 @@
  * Every step is safe to repeat, so a retried or overlapping run does no harm.
  */
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, ListMultipartUploadsCommandOutput } from '@aws-sdk/client-s3';
-import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ddb, filesBucket, s3, tableName } from './lib/clients';
 import { HttpError } from './lib/errors';
 import { withEventHandler } from './lib/event-handler';
-import { deleteFileCompletely, getFileItem, versionsOf } from './lib/file-items';
+import { deleteFileCompletely, getFileItem, getVersionItem, versionsOf } from './lib/file-items';
+import { TransactItem, transact } from './lib/hierarchy';
 import { SHARE_PREFIX, TENANT_OBJECT_PREFIX, parseObjectKey, versionKey } from './lib/keys';
 import { MetricUnit, logger, metrics } from './lib/observability';
+import { releaseReservation } from './lib/quota';
 import './lib/zod-locale';
 
 /** Multipart uploads older than this are abandoned (presigned part URLs expire long before). */
@@ -157,18 +159,25 @@ async function abortStaleUploads(now: Date, outOfTime: () => boolean): Promise<U
 
 /** Sets the upload's file version to ABORTED when it is still PENDING; false when there is none or it moved on. */
 async function markVersionAborted(parsed: { tenantId: string; fileId: string; version: number }, now: Date): Promise<boolean> {
-  try {
-    await ddb().send(new UpdateCommand({
+  const version = await getVersionItem(parsed.tenantId, parsed.fileId, parsed.version);
+  if (!version || version.status !== 'PENDING') return false;
+  // The version's quota reservation is given back with the status change (lib/quota.ts).
+  const items: TransactItem[] = [{
+    Update: {
       TableName: tableName(),
       Key: versionKey(parsed.tenantId, parsed.fileId, parsed.version),
-      UpdateExpression: 'SET #status = :aborted, abortedAt = :now, updatedAt = :now',
+      UpdateExpression: 'SET #status = :aborted, abortedAt = :now, updatedAt = :now REMOVE reservedBytes',
       ConditionExpression: '#status = :pending',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':aborted': 'ABORTED', ':pending': 'PENDING', ':now': now.toISOString() },
-    }));
+    },
+  }];
+  if (version.reservedBytes) items.push(releaseReservation(parsed.tenantId, version.reservedBytes));
+  try {
+    await transact(items, () => undefined);
     return true;
   } catch (err) {
-    if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    if (err instanceof HttpError && err.statusCode === 409) return false;
     throw err;
   }
 }

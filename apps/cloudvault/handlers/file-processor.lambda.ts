@@ -31,6 +31,7 @@ import { Key, fileKey, parseObjectKey, quarantineKey, tenantKey, thumbnailKey, v
 import { JSON_PARSE_MAX_BYTES, SAMPLE_BYTES, TextValidator, contentMismatch, isTextContentType } from './lib/magic-bytes';
 import { logger, metrics, MetricUnit, tracer } from './lib/observability';
 import { getItem } from './lib/query';
+import { releaseReservation, tenantLimits } from './lib/quota';
 import './lib/zod-locale';
 
 // ---------------------------------------------------------------------------------------------
@@ -59,9 +60,10 @@ const eventSchema = z.object({
   'detail': z.object({
     bucket: z.object({ name: z.string().check(z.minLength(3), z.maxLength(63)) }),
     object: z.object({
-      key: z.string().check(z.minLength(1), z.maxLength(1024)),
-      size: z.int().check(z.nonnegative()),
-      etag: z.optional(z.string()),
+      'key': z.string().check(z.minLength(1), z.maxLength(1024)),
+      'size': z.int().check(z.nonnegative()),
+      'etag': z.optional(z.string()),
+      'version-id': z.optional(z.string()),
     }),
   }),
 });
@@ -158,12 +160,12 @@ export const THUMBNAIL_MAX_INPUT_PIXELS = 100_000_000;
 
 export const handler = withEventHandler<FileProcessorEvent, ProcessingResult>(async (event: FileProcessorEvent, _context: Context) => {
   const { detail } = parseEvent(event);
-  const result = await processObject(detail.bucket.name, detail.object.key);
+  const result = await processObject(detail.bucket.name, detail.object.key, detail.object['version-id'] || undefined);
   logger.info('object processed', { key: detail.object.key, ...result });
   return result;
 });
 
-async function processObject(bucket: string, key: string): Promise<ProcessingResult> {
+async function processObject(bucket: string, key: string, objectVersionId: string | undefined): Promise<ProcessingResult> {
   const filesBucket = process.env.FILES_BUCKET;
   const parsed = parseObjectKey(key);
   if (!parsed || (filesBucket && bucket !== filesBucket)) {
@@ -189,7 +191,10 @@ async function processObject(bucket: string, key: string): Promise<ProcessingRes
       await deleteIfPresent(target.bucket, target.key);
       return duplicate(version.status);
     default:
-      return duplicate(version.status);
+      // Verified bytes never change: an event for another object than the verified one means
+      // they were replaced (a write S3's conditional PUT should have refused).
+      if (await isVerifiedObject(target, version, objectVersionId)) return duplicate(version.status);
+      return replacedAfterVerification(target, version, objectVersionId);
   }
 
   // 1. The first bytes: real type and real size against the declared ones.
@@ -226,7 +231,8 @@ async function processObject(bucket: string, key: string): Promise<ProcessingRes
   }
 
   // 3. Metadata and the tenant's counter, once.
-  const applied = await markAvailable(target, declared, sample.size, content.checksum, thumbKey);
+  const applied = await markAvailable(target, version, declared, sample, content.checksum, thumbKey);
+  if (applied === 'over-quota') return quarantine(target, version, 'the storage quota has no room for this version');
   if (!applied) return duplicate('no longer PENDING'); // a concurrent delivery got there first
   metrics.addMetric('UploadsProcessed', MetricUnit.Count, 1);
   metrics.addMetric('StoredBytes', MetricUnit.Bytes, sample.size);
@@ -256,6 +262,8 @@ interface Sample {
   /** The object's real size. */
   readonly size: number;
   readonly etag?: string;
+  /** The S3 version id of the object read (versioned buckets). */
+  readonly versionId?: string;
 }
 
 const isNoSuchKey = (err: unknown): boolean => (err as Error)?.name === 'NoSuchKey' || (err as Error)?.name === 'NotFound';
@@ -278,7 +286,7 @@ async function readSample(bucket: string, key: string, length: number, declaredS
   }
   const total = /\/(\d+)$/.exec(res.ContentRange ?? '')?.[1];
   const bytes = await readAtMost(res.Body as Readable, length);
-  return { bytes, size: total !== undefined ? Number(total) : (res.ContentLength ?? bytes.length), etag: res.ETag };
+  return { bytes, size: total !== undefined ? Number(total) : (res.ContentLength ?? bytes.length), etag: res.ETag, versionId: res.VersionId };
 }
 
 /** Reads up to `limit` bytes and stops (a server that ignored the range must not stream gigabytes). */
@@ -445,27 +453,52 @@ const pendingVersion = (key: Key, set: string, values: Record<string, unknown>):
 
 async function markAvailable(
   target: Target,
+  pending: VersionItem,
   contentType: AllowedContentType,
-  size: number,
+  sample: Sample,
   checksum: string,
   thumbKey: string | undefined,
-): Promise<boolean> {
+): Promise<boolean | 'over-quota'> {
   const now = new Date().toISOString();
   const { tenantId, fileId, version } = target;
+  const size = sample.size;
   const thumbValue = thumbKey ? { ':thumb': thumbKey } : {};
+  // The ETag and S3 version id of the bytes verified: downloads are pinned to them, later events compared with them.
+  const objectSet = `${sample.etag ? ', etag = :etag' : ''}${sample.versionId ? ', s3VersionId = :s3v' : ''}`;
   const versionUpdate = pendingVersion(
     versionKey(tenantId, fileId, version),
-    `SET #status = :available, checksum = :checksum, #size = :size, processedAt = :now${thumbKey ? ', thumbnailKey = :thumb' : ''}`,
-    { ':available': 'AVAILABLE', ':checksum': checksum, ':size': size, ':now': now, ...thumbValue },
-  );
-  const counter: TransactItem = {
-    Update: {
-      TableName: tableName(),
-      Key: tenantKey(tenantId),
-      UpdateExpression: 'ADD storedBytes :size',
-      ExpressionAttributeValues: { ':size': size },
+    `SET #status = :available, checksum = :checksum, #size = :size, processedAt = :now${thumbKey ? ', thumbnailKey = :thumb' : ''}${objectSet}`,
+    {
+      ':available': 'AVAILABLE',
+      ':checksum': checksum,
+      ':size': size,
+      ':now': now,
+      ...thumbValue,
+      ...(sample.etag ? { ':etag': sample.etag } : {}),
+      ...(sample.versionId ? { ':s3v': sample.versionId } : {}),
     },
-  };
+  );
+  // The upload's reservation becomes stored bytes (admitted under the quota when it started). A
+  // version without one (started before reservations existed) is counted only if it fits.
+  const reserved = pending.reservedBytes ?? 0;
+  const counter: TransactItem = reserved > 0
+    ? {
+      Update: {
+        TableName: tableName(),
+        Key: tenantKey(tenantId),
+        UpdateExpression: 'ADD storedBytes :size, reservedBytes :release, usedBytes :delta',
+        ExpressionAttributeValues: { ':size': size, ':release': -reserved, ':delta': size - reserved },
+      },
+    }
+    : {
+      Update: {
+        TableName: tableName(),
+        Key: tenantKey(tenantId),
+        UpdateExpression: 'ADD storedBytes :size, usedBytes :size',
+        ConditionExpression: 'attribute_not_exists(usedBytes) OR usedBytes <= :limit',
+        ExpressionAttributeValues: { ':size': size, ':limit': (await tenantLimits(tenantId)).quotaBytes - size },
+      },
+    };
 
   // The file follows its newest available version (an older one finishing late changes nothing).
   const file = await getItem<FileItem>(fileKey(tenantId, fileId));
@@ -485,7 +518,13 @@ async function markAvailable(
       },
     }
     : undefined;
-  return transactVersionUpdate([versionUpdate, counter], fileUpdate);
+  try {
+    return await transactVersionUpdate([versionUpdate, counter], fileUpdate);
+  } catch (err) {
+    const codes = err instanceof TransactionCanceledException ? (err.CancellationReasons ?? []).map((r) => r.Code) : [];
+    if (codes[1] === 'ConditionalCheckFailed') return 'over-quota';
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -519,9 +558,10 @@ async function quarantine(target: Target, version: VersionItem | undefined, reas
     const now = new Date().toISOString();
     const versionUpdate = pendingVersion(
       versionKey(tenantId, fileId, target.version),
-      'SET #status = :quarantined, quarantineReason = :reason, processedAt = :now',
+      'SET #status = :quarantined, quarantineReason = :reason, processedAt = :now REMOVE reservedBytes',
       { ':quarantined': 'QUARANTINED', ':reason': reason, ':now': now },
     );
+    const reserved = version.reservedBytes ?? 0;
     const fileUpdate: TransactItem = {
       Update: {
         TableName: tableName(),
@@ -532,9 +572,101 @@ async function quarantine(target: Target, version: VersionItem | undefined, reas
         ExpressionAttributeValues: { ':quarantined': 'QUARANTINED', ':available': 'AVAILABLE', ':reason': reason, ':now': now },
       },
     };
-    counted = await transactVersionUpdate([versionUpdate], fileUpdate);
+    // The quota reservation is given back with the status change.
+    counted = await transactVersionUpdate(reserved > 0 ? [versionUpdate, releaseReservation(tenantId, reserved)] : [versionUpdate], fileUpdate);
   }
   await deleteObject(bucket, key);
   if (counted) metrics.addMetric('QuarantinedFiles', MetricUnit.Count, 1);
+  return { outcome: 'quarantined', reason };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replaced after verification
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Whether the event is about the object that was verified (a re-delivery): by S3 version id in a
+ * versioned bucket, else by the ETag of what is stored now. Items verified before ETags were
+ * recorded cannot be compared and count as verified.
+ */
+async function isVerifiedObject(target: Target, version: VersionItem, objectVersionId: string | undefined): Promise<boolean> {
+  if (version.s3VersionId && objectVersionId) return objectVersionId === version.s3VersionId;
+  if (!version.etag) return true;
+  try {
+    const head = await s3().send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key, VersionId: objectVersionId }));
+    return head.ETag === version.etag;
+  } catch (err) {
+    if (isNoSuchKey(err)) return true; // deleted meanwhile: nothing is served from it
+    throw err;
+  }
+}
+
+/**
+ * New bytes on a verified version's key. The replacement is kept under `quarantine/` for review.
+ * In a versioned bucket the key gets a delete marker, so nothing unpinned serves the replacement,
+ * while downloads, shares and restores keep reading the verified S3 version by its id (this role
+ * may not delete object versions: s3:DeleteObjectVersion is not granted). Without versions the verified bytes are gone: the
+ * version is QUARANTINED, its bytes leave the tenant's counter and the file stops being served.
+ */
+async function replacedAfterVerification(target: Target, version: VersionItem, objectVersionId: string | undefined): Promise<ProcessingResult> {
+  const { bucket, key, tenantId, fileId } = target;
+  const versioned = Boolean(version.s3VersionId && objectVersionId);
+  const reason = versioned
+    ? 'object replaced after verification; the replacement is quarantined and downloads stay pinned to the verified version'
+    : 'object replaced after verification; the replacement is quarantined';
+  logger.warn('verified object replaced', { versioned });
+  metrics.addMetric('ReplacedVerifiedObjects', MetricUnit.Count, 1);
+  try {
+    await s3().send(new CopyObjectCommand({
+      Bucket: bucket,
+      Key: `${quarantineKey(tenantId, fileId, target.version)}-replaced`,
+      CopySource: `${copySource(bucket, key)}${objectVersionId ? `?versionId=${encodeURIComponent(objectVersionId)}` : ''}`,
+      MetadataDirective: 'REPLACE',
+      Metadata: { reason: reason.slice(0, 512) },
+      ContentType: 'application/octet-stream',
+    }));
+  } catch (err) {
+    if (!isNoSuchKey(err)) throw err;
+    return missing();
+  }
+  if (versioned) {
+    await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    return { outcome: 'quarantined', reason };
+  }
+
+  const now = new Date().toISOString();
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: tableName(),
+        Key: versionKey(tenantId, fileId, target.version),
+        UpdateExpression: 'SET #status = :quarantined, quarantineReason = :reason, processedAt = :now',
+        ConditionExpression: '#status = :available',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':quarantined': 'QUARANTINED', ':available': 'AVAILABLE', ':reason': reason, ':now': now },
+      },
+    },
+    {
+      Update: {
+        TableName: tableName(),
+        Key: tenantKey(tenantId),
+        UpdateExpression: 'ADD storedBytes :minus, usedBytes :minus',
+        ExpressionAttributeValues: { ':minus': -version.size },
+      },
+    },
+  ];
+  const fileUpdate: TransactItem = {
+    Update: {
+      TableName: tableName(),
+      Key: fileKey(tenantId, fileId),
+      UpdateExpression: 'SET #status = :quarantined, quarantineReason = :reason, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk) AND currentVersion = :version',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':quarantined': 'QUARANTINED', ':reason': reason, ':now': now, ':version': target.version },
+    },
+  };
+  const applied = await transactVersionUpdate(items, fileUpdate);
+  await deleteObject(bucket, key);
+  if (applied) metrics.addMetric('QuarantinedFiles', MetricUnit.Count, 1);
   return { outcome: 'quarantined', reason };
 }

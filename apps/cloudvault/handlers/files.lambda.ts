@@ -69,7 +69,7 @@ import { created, ok } from './lib/http';
 import { idempotencyKeyOf, idempotentOperation } from './lib/idempotency';
 import { FILE_PREFIX, GSI, ROOT, childIndex, childSkPrefix, fileKey, fileSearchIndex, folderKey, nameKey, objectKey, tenantPk, versionKey } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
-import { assertUploadAllowed, tenantLimits } from './lib/quota';
+import { assertUploadAllowed, quotaExceeded, releaseReservation, reserveQuota, tenantLimits } from './lib/quota';
 import { idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -251,7 +251,7 @@ function presigner(): S3Client {
 }
 
 /** Headers the uploader must send exactly as signed (presigning leaves content-type unsigned by default). */
-const SIGNED_UPLOAD_HEADERS = new Set(['content-type', 'content-length']);
+const SIGNED_UPLOAD_HEADERS = new Set(['content-type', 'content-length', 'if-none-match']);
 /** Parts: only the length (the SDK adds a generic content-type clients do not send for parts). */
 const SIGNED_PART_HEADERS = new Set(['content-length']);
 
@@ -262,10 +262,12 @@ interface SignedUrl {
   readonly expiresAt: string;
 }
 
-async function downloadUrl(key: string, name: string, contentType: string): Promise<SignedUrl> {
+/** A download of exactly the bytes the processor verified: pinned to their S3 version id when the bucket keeps versions. */
+async function downloadUrl(key: string, name: string, contentType: string, versionId?: string): Promise<SignedUrl> {
   const command = new GetObjectCommand({
     Bucket: filesBucket(),
     Key: key,
+    VersionId: versionId,
     ResponseContentDisposition: attachmentDisposition(name),
     ResponseContentType: contentType,
   });
@@ -308,9 +310,28 @@ async function createUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId, userId } = req.caller;
   const key = idempotencyKeyOf(req.event);
   const body = parseBody(req.event, createBody);
-  const prepared = await createUploadOnce(key, { tenantId, body }, req.context, () => prepareUpload(tenantId, userId, body));
+  let fresh = false;
+  const prepared = await createUploadOnce(key, { tenantId, body }, req.context, () => {
+    fresh = true;
+    return prepareUpload(tenantId, userId, body);
+  });
+  // A replay re-signs URLs only while the bytes are still awaited: once uploaded (or verified,
+  // quarantined, aborted) a fresh URL would be a way to replace what was verified.
+  if (!fresh) await assertStillAwaitingBytes(tenantId, prepared);
   const upload = await uploadInstructions(tenantId, prepared);
   return created({ file: prepared.file, version: prepared.version, upload });
+}
+
+async function assertStillAwaitingBytes(tenantId: string, prepared: PreparedUpload): Promise<void> {
+  const n = prepared.version.version;
+  const version = await getVersionItem(tenantId, prepared.file.id, n);
+  const uploaded = !version || version.status !== 'PENDING' || version.uploadCompletedAt !== undefined
+    || (prepared.plan.method === 'PUT' && await objectExists(version.objectKey));
+  if (uploaded) {
+    throw new ConflictError(
+      `Version ${n} of file ${prepared.file.id} was already uploaded (${version?.status ?? 'deleted'}); start a new upload for new bytes`,
+      { status: version?.status ?? null }, 'UPLOAD_COMPLETED');
+  }
 }
 
 async function prepareUpload(tenantId: string, userId: string, body: CreateBody): Promise<PreparedUpload> {
@@ -322,7 +343,8 @@ async function prepareUpload(tenantId: string, userId: string, body: CreateBody)
 
 async function prepareNewFile(tenantId: string, userId: string, body: CreateBody): Promise<PreparedUpload> {
   const name = body.name!; // the schema requires it without fileId
-  assertUploadAllowed(await tenantLimits(tenantId), body.size, body.contentType);
+  const limits = await tenantLimits(tenantId);
+  assertUploadAllowed(limits, body.size, body.contentType);
   const id = randomUUID();
   const now = new Date().toISOString();
   const key = objectKey(tenantId, id, 1);
@@ -351,12 +373,14 @@ async function prepareNewFile(tenantId: string, userId: string, body: CreateBody
     { Put: { TableName: tableName(), Item: file, ConditionExpression: 'attribute_not_exists(pk)' } },
     { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } },
     nameGuardPut(tenantId, body.folderId, name, 'FILE', id),
+    reserveQuota(tenantId, limits, body.size),
   ];
   if (body.folderId) items.push(counterUpdate(tenantId, body.folderId, +1));
 
-  await transactOrAbortUpload(key, plan, items, (i) => {
+  await transactOrAbortUpload(key, plan, items, async (i) => {
     if (i === 2) return nameConflict(name);
-    if (i === 3) return new NotFoundError(`Folder ${body.folderId} not found`);
+    if (i === 3) return quotaExceeded(await tenantLimits(tenantId), body.size);
+    if (i === 4) return new NotFoundError(`Folder ${body.folderId} not found`);
     return undefined;
   });
   return { file: toFile(file), version: toVersion(version), plan };
@@ -371,15 +395,20 @@ async function prepareNewVersion(tenantId: string, userId: string, fileId: strin
   if (body.folderId !== undefined && body.folderId !== file.folderId) {
     throw new ConflictError(`File ${fileId} is not in folder ${body.folderId}; move it with PATCH /api/files/${fileId}`, { folderId: file.folderId ?? null }, 'FILE_MISMATCH');
   }
-  assertUploadAllowed(await tenantLimits(tenantId), body.size, body.contentType);
+  const limits = await tenantLimits(tenantId);
+  assertUploadAllowed(limits, body.size, body.contentType);
   const number = file.latestVersion + 1;
   const now = new Date().toISOString();
   const key = objectKey(tenantId, fileId, number);
   const plan = await startUpload(key, body.size, body.contentType);
   const version = newVersionItem(tenantId, fileId, number, key, body.contentType, body.size, plan, now, userId);
 
-  await transactOrAbortUpload(key, plan, [allocateVersion(tenantId, file, number, now), { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } }], (i) =>
-    i === 0 ? concurrentModification('Another version of this file was created meanwhile, or the file was deleted; retry') : undefined);
+  const items = [allocateVersion(tenantId, file, number, now), { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } }, reserveQuota(tenantId, limits, body.size)];
+  await transactOrAbortUpload(key, plan, items, async (i) => {
+    if (i === 0) return concurrentModification('Another version of this file was created meanwhile, or the file was deleted; retry');
+    if (i === 2) return quotaExceeded(await tenantLimits(tenantId), body.size);
+    return undefined;
+  });
   return { file: toFile({ ...file, latestVersion: number, updatedAt: now }), version: toVersion(version), plan };
 }
 
@@ -409,6 +438,7 @@ function newVersionItem(
     contentType,
     size,
     status: 'PENDING',
+    reservedBytes: size, // released when it leaves PENDING (lib/quota.ts)
     ...(plan?.method === 'MULTIPART' ? { uploadId: plan.uploadId, partSize: plan.partSize, partCount: plan.partCount } : {}),
     restoredFrom,
     createdAt: now,
@@ -426,13 +456,51 @@ async function startUpload(key: string, size: number, contentType: string): Prom
 }
 
 /** The metadata transaction; a multipart upload started for it is aborted when it fails. */
-async function transactOrAbortUpload(key: string, plan: UploadPlan, items: TransactItem[], explain: (i: number) => Error | undefined): Promise<void> {
+type AsyncExplain = (i: number) => Promise<Error | undefined>;
+
+async function transactOrAbortUpload(key: string, plan: UploadPlan, items: TransactItem[], explain: AsyncExplain): Promise<void> {
   try {
-    await transact(items, explain);
+    let failed: number | undefined;
+    await transact(items, (i) => {
+      failed = i;
+      return undefined;
+    }).catch(async (err) => {
+      throw (failed !== undefined ? await explain(failed) : undefined) ?? err;
+    });
   } catch (err) {
     if (plan.method === 'MULTIPART') await abortQuietly(key, plan.uploadId);
     throw err;
   }
+}
+
+/** transact() whose item `quotaIndex` is a reserveQuota: its failure is a 413 with the current numbers. */
+async function transactWithQuota(
+  items: TransactItem[], tenantId: string, size: number, quotaIndex: number, explain: (i: number) => Error | undefined,
+): Promise<void> {
+  let failed: number | undefined;
+  await transact(items, (i) => {
+    failed = i;
+    return i === quotaIndex ? undefined : explain(i);
+  }).catch(async (err) => {
+    if (failed === quotaIndex) throw quotaExceeded(await tenantLimits(tenantId), size);
+    throw err;
+  });
+}
+
+/** PENDING -> ABORTED, giving back the version's quota reservation in the same transaction. */
+async function markAborted(tenantId: string, version: VersionItem): Promise<void> {
+  const items: TransactItem[] = [{
+    Update: {
+      TableName: tableName(),
+      Key: versionKey(tenantId, version.fileId, version.version),
+      UpdateExpression: 'SET #status = :aborted, abortedAt = :now REMOVE reservedBytes',
+      ConditionExpression: '#status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':aborted': 'ABORTED', ':pending': 'PENDING', ':now': new Date().toISOString() },
+    },
+  }];
+  if (version.reservedBytes) items.push(releaseReservation(tenantId, version.reservedBytes));
+  await transact(items, (i) => (i === 0 ? concurrentModification('The version changed meanwhile; reload') : undefined));
 }
 
 async function abortQuietly(key: string, uploadId: string): Promise<void> {
@@ -448,9 +516,10 @@ async function uploadInstructions(tenantId: string, prepared: PreparedUpload): P
   const key = objectKey(tenantId, file.id, version.version);
   const bucket = filesBucket();
   if (plan.method === 'PUT') {
-    const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: version.contentType, ContentLength: version.size });
+    // If-None-Match: * (S3 conditional write) is signed: the URL can create the object once, never overwrite it.
+    const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: version.contentType, ContentLength: version.size, IfNoneMatch: '*' });
     const url = await getSignedUrl(presigner(), command, { expiresIn: UPLOAD_URL_SECONDS, signableHeaders: SIGNED_UPLOAD_HEADERS });
-    return { method: 'PUT', url, headers: { 'Content-Type': version.contentType }, expiresAt: expiresAt(UPLOAD_URL_SECONDS) };
+    return { method: 'PUT', url, headers: { 'Content-Type': version.contentType, 'If-None-Match': '*' }, expiresAt: expiresAt(UPLOAD_URL_SECONDS) };
   }
   const parts = await Promise.all(Array.from({ length: plan.partCount }, async (_, i) => {
     const partNumber = i + 1;
@@ -487,6 +556,7 @@ async function completeUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
       Bucket: filesBucket(),
       Key: version.objectKey,
       UploadId: version.uploadId,
+      IfNoneMatch: '*', // never over an existing (verified) object
       MultipartUpload: {
         Parts: [...body.parts].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
       },
@@ -498,6 +568,8 @@ async function completeUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
       if (!(await objectExists(version.objectKey))) {
         throw new ConflictError(`The multipart upload of version ${n} no longer exists (aborted or expired); start a new upload`, undefined, 'UPLOAD_NOT_FOUND');
       }
+    } else if (name === 'PreconditionFailed') {
+      throw new ConflictError(`Version ${n} of file ${id} already has an object; start a new upload for new bytes`, undefined, 'UPLOAD_COMPLETED');
     } else if (name === 'InvalidPart' || name === 'InvalidPartOrder' || name === 'EntityTooSmall') {
       throw invalid('body', 'parts', `S3 refused the parts: ${(err as Error).message}`);
     } else {
@@ -553,19 +625,7 @@ async function abortUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
     await deleteFileCompletely(tenantId, file);
     return ok({ fileDeleted: true, file: null, version: aborted });
   }
-  try {
-    await ddb().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: versionKey(tenantId, id, n),
-      UpdateExpression: 'SET #status = :aborted, abortedAt = :now',
-      ConditionExpression: '#status = :pending',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':aborted': 'ABORTED', ':pending': 'PENDING', ':now': new Date().toISOString() },
-    }));
-  } catch (err) {
-    if ((err as { name?: string }).name === 'ConditionalCheckFailedException') throw concurrentModification('The version changed meanwhile; reload');
-    throw err;
-  }
+  await markAborted(tenantId, version);
   return ok({ fileDeleted: false, file: toFile(file), version: aborted });
 }
 
@@ -594,7 +654,7 @@ async function getFile(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const file = await mustGetFile(tenantId, id);
   const versions = await versionsOf(tenantId, id);
   const current = versions.find((v) => v.version === file.currentVersion && v.status === 'AVAILABLE');
-  const download = current ? await downloadUrl(current.objectKey, file.name, current.contentType) : null;
+  const download = current ? await downloadUrl(current.objectKey, file.name, current.contentType, current.s3VersionId) : null;
   const thumbnail = current?.thumbnailKey ? await thumbnailUrl(tenantId, current.thumbnailKey) : null;
   return ok({ ...toFile(file), versionCount: versions.length, download, thumbnail });
 }
@@ -697,12 +757,14 @@ async function restore(tenantId: string, userId: string, id: string, from: numbe
   if (source.status !== 'AVAILABLE') {
     throw new ConflictError(`Version ${from} of file ${id} is ${source.status}; only AVAILABLE versions can be restored`, { status: source.status }, 'VERSION_NOT_AVAILABLE');
   }
-  assertUploadAllowed(await tenantLimits(tenantId), source.size, source.contentType);
+  const limits = await tenantLimits(tenantId);
+  assertUploadAllowed(limits, source.size, source.contentType);
   const number = file.latestVersion + 1;
   const now = new Date().toISOString();
   const key = objectKey(tenantId, id, number);
   const version = newVersionItem(tenantId, id, number, key, source.contentType, source.size, undefined, now, userId, from);
-  await transact([allocateVersion(tenantId, file, number, now), { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } }], (i) =>
+  const items = [allocateVersion(tenantId, file, number, now), { Put: { TableName: tableName(), Item: version, ConditionExpression: 'attribute_not_exists(pk)' } }, reserveQuota(tenantId, limits, source.size)];
+  await transactWithQuota(items, tenantId, source.size, 2, (i) =>
     i === 0 ? concurrentModification('Another version of this file was created meanwhile, or the file was deleted; retry') : undefined);
 
   const bucket = filesBucket();
@@ -710,18 +772,12 @@ async function restore(tenantId: string, userId: string, id: string, from: numbe
     await s3().send(new CopyObjectCommand({
       Bucket: bucket,
       Key: key,
-      CopySource: `${bucket}/${source.objectKey.split('/').map(encodeURIComponent).join('/')}`,
+      CopySource: `${bucket}/${source.objectKey.split('/').map(encodeURIComponent).join('/')}${source.s3VersionId ? `?versionId=${encodeURIComponent(source.s3VersionId)}` : ''}`,
       MetadataDirective: 'COPY',
     }));
   } catch (err) {
-    // No object will arrive for this version: mark it so, then fail the request.
-    await ddb().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: versionKey(tenantId, id, number),
-      UpdateExpression: 'SET #status = :aborted',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':aborted': 'ABORTED' },
-    })).catch((e: Error) => logger.error('could not mark a failed restore ABORTED', e));
+    // No object will arrive for this version: mark it so (releasing its reservation), then fail the request.
+    await markAborted(tenantId, version).catch((e: Error) => logger.error('could not mark a failed restore ABORTED', e));
     throw err;
   }
   metrics.addMetric('VersionsRestored', MetricUnit.Count, 1);

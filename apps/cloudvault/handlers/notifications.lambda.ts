@@ -20,15 +20,15 @@
  */
 import { randomUUID } from 'crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ddb, requiredEnv, sqs, tableName } from './lib/clients';
-import { ForbiddenError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
+import { ForbiddenError, MethodNotAllowedError, NotFoundError, TooManyRequestsError, ValidationError } from './lib/errors';
 import { json, ok } from './lib/http';
-import { notificationPrefix, tenantPk, userKey } from './lib/keys';
+import { notificationPrefix, rateKey, tenantPk, userKey } from './lib/keys';
 import {
-  MESSAGE_VERSION, NotificationMessage, channelsSchema, checkTemplateVariables, dataSchema, emailSchema,
+  MESSAGE_VERSION, NotificationMessage, channelsSchema, checkFreeText, checkTemplateVariables, dataSchema, emailSchema,
   notificationMessageSchema, templateSchema, userIdSchema,
 } from './lib/notifications';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
@@ -38,6 +38,8 @@ import './lib/zod-locale';
 
 /** Group whose members may notify other users of their tenant. */
 export const ADMIN_GROUP = 'admin';
+/** Notifications one user may request per clock hour (in-app and e-mail alike). */
+export const NOTIFICATIONS_PER_USER_PER_HOUR = 30;
 
 const sendBody = z
   .strictObject(
@@ -49,7 +51,10 @@ const sendBody = z
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownFieldsMessage(issue.keys) : undefined) },
   )
-  .check(z.superRefine((b, ctx) => checkTemplateVariables(b.template, b.data, ctx)));
+  .check(z.superRefine((b, ctx) => {
+    checkTemplateVariables(b.template, b.data, ctx);
+    checkFreeText(b.template, b.data, ctx);
+  }));
 
 /** Says why `email` is refused: clients that used to send it learn what replaced it. */
 function unknownFieldsMessage(keys: readonly string[]): string {
@@ -99,6 +104,11 @@ async function send(req: ApiRequest): Promise<APIGatewayProxyResult> {
       ? "'email' needs an e-mail address and your account has none"
       : `'email' needs an e-mail address and user ${userId} has none`);
   }
+  // Free text by e-mail is a tenant admin's: a member's generic message stays in the app.
+  if (byEmail && body.template === 'generic' && !caller.groups.includes(ADMIN_GROUP)) {
+    throw new ForbiddenError("Only tenant admins may send the free-text 'generic' template by e-mail; use 'in-app'");
+  }
+  await countNotification(caller.tenantId, caller.userId);
 
   const message: NotificationMessage = z.parse(notificationMessageSchema, {
     version: MESSAGE_VERSION,
@@ -115,6 +125,30 @@ async function send(req: ApiRequest): Promise<APIGatewayProxyResult> {
   await sqs().send(new SendMessageCommand({ QueueUrl: requiredEnv('NOTIFICATIONS_QUEUE_URL'), MessageBody: JSON.stringify(message) }));
   metrics.addMetric('NotificationsRequested', MetricUnit.Count, 1);
   return json(202, { id: message.id });
+}
+
+/**
+ * One more notification of this user in the current hour, on condition that the hour's count is
+ * below the limit (a conditional ADD: concurrent requests cannot exceed it). The counter expires.
+ */
+async function countNotification(tenantId: string, userId: string): Promise<void> {
+  const now = new Date();
+  const window = now.toISOString().slice(0, 13);
+  try {
+    await ddb().send(new UpdateCommand({
+      TableName: tableName(),
+      Key: rateKey(tenantId, 'NOTIFY', userId, window),
+      UpdateExpression: 'ADD #count :one SET expiresAt = :expires',
+      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+      ExpressionAttributeNames: { '#count': 'count' },
+      ExpressionAttributeValues: { ':one': 1, ':limit': NOTIFICATIONS_PER_USER_PER_HOUR, ':expires': Math.floor(now.getTime() / 1000) + 2 * 3600 },
+    }));
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+    const retryAfter = 3600 - (Math.floor(now.getTime() / 1000) % 3600);
+    metrics.addMetric('NotificationsRateLimited', MetricUnit.Count, 1);
+    throw new TooManyRequestsError(`Rate limit: at most ${NOTIFICATIONS_PER_USER_PER_HOUR} notifications per hour per user; retry in ${retryAfter} s`, retryAfter);
+  }
 }
 
 async function list(req: ApiRequest): Promise<APIGatewayProxyResult> {

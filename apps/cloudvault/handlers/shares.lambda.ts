@@ -38,6 +38,10 @@ export const MAX_DOWNLOADS = 10_000;
 export const DOWNLOAD_URL_SECONDS = 60;
 /** Header carrying the password of a protected link (a header, not the query string, so it stays out of access logs). */
 export const PASSWORD_HEADER = 'x-share-password';
+/** Wrong passwords in a row after which a link is locked (checked before any scrypt run). */
+export const MAX_PASSWORD_FAILURES = 10;
+/** How long a locked link refuses every password. */
+export const PASSWORD_LOCK_SECONDS = 15 * 60;
 
 const SHARES = '/api/shares';
 const SHARE = '/api/shares/{token}';
@@ -57,6 +61,10 @@ interface ShareItem {
   readonly maxDownloads?: number;
   readonly downloadCount: number;
   readonly passwordHash?: string;
+  /** Wrong passwords since the last right one or lock. */
+  readonly failedPasswordAttempts?: number;
+  /** Epoch seconds until which every password is refused. */
+  readonly lockedUntil?: number;
 }
 
 /** A link as the tenant's users see it (never the password hash). */
@@ -260,21 +268,20 @@ async function openShare(req: ApiRequest): Promise<APIGatewayProxyResult> {
   if (!link) throw new NotFoundError('Share link not found');
   logger.appendKeys({ tenant_id: link.tenantId });
 
+  // The password first: whether a protected link expired or was used up is for those who know it.
+  if (link.passwordHash !== undefined) await checkPassword(link, password);
   assertUsable(link);
-  if (link.passwordHash !== undefined && (password === undefined || !(await verifySharePassword(password, link.passwordHash)))) {
-    // Same answer for a missing and a wrong password.
-    throw new HttpError(401, 'SHARE_PASSWORD_REQUIRED', `This share link is password-protected: send the correct password in the ${PASSWORD_HEADER} header`);
-  }
 
-  // The file is looked up first, so a link to a deleted file does not use up a download.
+  // The file is looked up and the URL built first, so a link to a deleted file, or a failure
+  // building the URL, does not use up a download.
   const download = await currentDownload(link.tenantId, link.fileId);
-  await countDownload(link);
-
   const url = await getSignedUrl(s3(), new GetObjectCommand({
     Bucket: filesBucket(),
     Key: download.objectKey,
+    VersionId: download.versionId, // the bytes the processor verified
     ResponseContentDisposition: attachmentDisposition(download.fileName),
   }), { expiresIn: DOWNLOAD_URL_SECONDS });
+  await countDownload(link);
   metrics.addMetric('ShareLinkDownloads', MetricUnit.Count, 1);
   await recordOpen(link);
   return {
@@ -282,6 +289,52 @@ async function openShare(req: ApiRequest): Promise<APIGatewayProxyResult> {
     headers: { 'location': url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' },
     body: '',
   };
+}
+
+/**
+ * The link's password, or 401 (same answer for a missing and a wrong one). A locked link is a 429
+ * before any hashing, so guessing costs no scrypt run; each wrong password is counted, and the
+ * MAX_PASSWORD_FAILURES-th locks the link for PASSWORD_LOCK_SECONDS. A right one clears the count.
+ */
+async function checkPassword(link: ShareItem, password: string | undefined): Promise<void> {
+  const now = nowSeconds();
+  if (link.lockedUntil !== undefined && link.lockedUntil > now) {
+    metrics.addMetric('ShareLinkLockedOpens', MetricUnit.Count, 1);
+    throw new HttpError(429, 'SHARE_LOCKED', `This share link is locked after too many wrong passwords; retry in ${link.lockedUntil - now} s`, { retryAfterSeconds: link.lockedUntil - now });
+  }
+  const key = shareKey(link.tenantId, link.token);
+  if (password !== undefined && await verifySharePassword(password, link.passwordHash!)) {
+    if (link.failedPasswordAttempts) {
+      await ddb().send(new UpdateCommand({ TableName: tableName(), Key: key, UpdateExpression: 'REMOVE failedPasswordAttempts', ConditionExpression: 'attribute_exists(pk)' }))
+        .catch((err: Error) => logger.warn('could not reset the failed password count', { error: err }));
+    }
+    return;
+  }
+  if (password !== undefined) {
+    metrics.addMetric('ShareLinkWrongPasswords', MetricUnit.Count, 1);
+    const res = await ddb().send(new UpdateCommand({
+      TableName: tableName(),
+      Key: key,
+      UpdateExpression: 'ADD failedPasswordAttempts :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    })).catch((err: { name?: string }) => {
+      if (err.name === 'ConditionalCheckFailedException') throw new NotFoundError('Share link not found');
+      throw err;
+    });
+    if (Number(res.Attributes?.failedPasswordAttempts ?? 0) >= MAX_PASSWORD_FAILURES) {
+      await ddb().send(new UpdateCommand({
+        TableName: tableName(),
+        Key: key,
+        UpdateExpression: 'SET lockedUntil = :until REMOVE failedPasswordAttempts',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':until': now + PASSWORD_LOCK_SECONDS },
+      })).catch((err: Error) => logger.warn('could not lock a share link', { error: err }));
+      logger.warn('share link locked after wrong passwords', { tenantId: link.tenantId });
+    }
+  }
+  throw new HttpError(401, 'SHARE_PASSWORD_REQUIRED', `This share link is password-protected: send the correct password in the ${PASSWORD_HEADER} header`);
 }
 
 /** 410 for an expired link (TTL may not have removed it yet) or one whose downloads are used up. */
@@ -320,7 +373,7 @@ async function countDownload(link: ShareItem): Promise<void> {
  * The S3 key of the file's current version and the file's current name (it may have been renamed
  * since the link was made), from the link's tenant only; 410 when the file is gone or not available.
  */
-async function currentDownload(tenantId: string, fileId: string): Promise<{ objectKey: string; fileName: string }> {
+async function currentDownload(tenantId: string, fileId: string): Promise<{ objectKey: string; fileName: string; versionId?: string }> {
   const gone = () => new GoneError('The shared file is no longer available', 'SHARE_FILE_UNAVAILABLE');
   const file = await getItem(fileKey(tenantId, fileId));
   if (!file || file.status !== 'AVAILABLE' || typeof file.currentVersion !== 'number') throw gone();
@@ -329,7 +382,7 @@ async function currentDownload(tenantId: string, fileId: string): Promise<{ obje
   // Defence in depth: the object must sit under the link's own tenant prefix.
   if (typeof objectKey !== 'string' || !objectKey.startsWith(`${TENANT_OBJECT_PREFIX}${tenantId}/`)) throw gone();
   if (version?.status !== undefined && version.status !== 'AVAILABLE') throw gone();
-  return { objectKey, fileName: String(file.name) };
+  return { objectKey, fileName: String(file.name), versionId: typeof version?.s3VersionId === 'string' ? version.s3VersionId : undefined };
 }
 
 /** Share opens feed the tenant's analytics (anonymous: no user); a failure there must not fail the download. */

@@ -1,10 +1,15 @@
-import { Duration, Stack, StackProps, aws_cognito as cognito, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps, aws_apigateway as apigw, aws_cognito as cognito, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge';
 import { handlerCode } from './handler-code';
 import { CLOUDVAULT_METRICS_NAMESPACE } from './monitoring-stack';
 import { ApiHandlerName, ROUTES } from './routes';
 import { ApiAuthorization, SecureRestApi, EnhancedLambdaFunction, WorkQueue, EnvironmentConfig, AlarmSet, SecureBucket, SecureTable } from '../../../src';
+
+/** The public share route (no sign-in; checks share passwords). */
+export const SHARE_OPEN_PATH = '/api/shares/{token}';
+/** Its own method throttle, far below the stage's (requests per second, burst). */
+export const SHARE_OPEN_THROTTLE = { rateLimit: 20, burstLimit: 40 } as const;
 
 /** Properties of the CloudVault API stack. */
 export interface CloudVaultApiStackProps extends StackProps {
@@ -50,7 +55,8 @@ const API_FUNCTIONS: Record<ApiHandlerName, ApiFunctionSpec> = {
   // scrypt password checks are CPU-bound: more memory, more CPU.
   shares: { table: 'readWrite', files: [(b, fn) => b.grantRead(fn, 'tenants/*')], memorySize: 1024 },
   analytics: { table: 'readWrite' },
-  notifications: { table: 'read', notifications: true },
+  // Writes its per-user rate counter (RATE#NOTIFY#...) before queueing.
+  notifications: { table: 'readWrite', notifications: true },
   // On-demand exports of a tenant's items, verified by reading them back.
   backup: { table: 'readWrite', files: [(b, fn) => b.grantReadWrite(fn, 'backups/*')], timeout: Duration.seconds(29), memorySize: 1024 },
 };
@@ -107,11 +113,17 @@ export class CloudVaultApiStack extends Stack {
       featurePlan: cognito.FeaturePlan.PLUS,
       standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // A changed address takes effect only once verified: until then the token keeps the old,
+      // verified one, so nobody can point their account (and its notifications) at someone else's inbox.
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
       deletionProtection: profile.deletionProtection,
       removalPolicy: profile.removalPolicy,
     });
     this.userPoolClient = this.userPool.addClient('WebClient', {
       authFlows: { userSrp: true },
+      // SRP sign-in only: no hosted-UI OAuth (CDK's default would allow the implicit flow to https://example.com).
+      disableOAuth: true,
       preventUserExistenceErrors: true,
       // Users never write custom:tenantId (immutable anyway): the app client may write only these.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, fullname: true }),
@@ -138,6 +150,7 @@ export class CloudVaultApiStack extends Stack {
         publicReason: route.publicReason,
       });
     }
+    this.throttlePublicShareRoute();
     // Keeps each user's USER item (e-mail for notifications, UserByEmail index) in step with
     // Cognito: admins create users there, and this runs after every sign-in.
     this.userSync = new EnhancedLambdaFunction(this, 'UserSync', {
@@ -157,6 +170,25 @@ export class CloudVaultApiStack extends Stack {
       acknowledge(this.userPool, ['AwsSolutions-COG2'],
         'MFA is optional outside prod (the reference app\'s dev/staging profiles) so test users and automated end-to-end runs can sign in with a password; prod requires TOTP MFA.');
     }
+  }
+
+  /**
+   * The public share route gets a throttle of its own (it verifies passwords with scrypt and needs
+   * no sign-in), so guessing there cannot use up the stage's shared rate for everyone else. The
+   * method setting copies the stage-wide logging and metrics settings and overrides the throttle.
+   */
+  private throttlePublicShareRoute(): void {
+    const stage = this.api.api.deploymentStage.node.defaultChild as apigw.CfnStage;
+    // The stage renders its settings lazily; they are fixed by now (deployOptions), so resolve and extend them.
+    const settings = (Stack.of(this).resolve(stage.methodSettings) ?? []) as apigw.CfnStage.MethodSettingProperty[];
+    const all = settings.find((m) => m.resourcePath === '/*' && m.httpMethod === '*') ?? {};
+    stage.methodSettings = [...settings, {
+      ...all,
+      resourcePath: `/${SHARE_OPEN_PATH.replace(/\//g, '~1')}`, // API Gateway escapes "/" in method setting paths
+      httpMethod: 'GET',
+      throttlingRateLimit: SHARE_OPEN_THROTTLE.rateLimit,
+      throttlingBurstLimit: SHARE_OPEN_THROTTLE.burstLimit,
+    }];
   }
 
   /** The function of one API handler with the memory, environment and least-privilege grants it needs. */

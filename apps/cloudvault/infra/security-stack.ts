@@ -30,7 +30,16 @@ export class CloudVaultSecurityStack extends Stack {
     super(scope, id, props);
     this.keys = new EncryptionKeys(this, 'Keys');
     this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: this.stackName });
-    this.firewall = new WebFirewall(this, 'Firewall', { alarms: this.alarms });
+    this.firewall = new WebFirewall(this, 'Firewall', {
+      alarms: this.alarms,
+      // The public share route verifies passwords: 100 requests per IP in 5 minutes there (the
+      // handler also locks a link after 10 wrong ones). WAF sees the path with the stage ("v1").
+      pathRateLimits: [{ pathPrefix: '/v1/api/shares/', limit: 100 }],
+      // Completing a multipart upload lists every part (about 65 bytes each): 640 parts of a 5 GiB
+      // file need about 42 KB, which WAF's default 8 KB limit blocked. The handlers refuse JSON
+      // bodies over 64 KiB themselves (MAX_BODY_BYTES), so the firewall allows the same.
+      maxBodySizeBytes: 65_536,
+    });
     this.threatDetection = new ThreatDetection(this, 'ThreatDetection', {
       createDetector: props.createDetector,
       createSecurityHub: props.createSecurityHub,

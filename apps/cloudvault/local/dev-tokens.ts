@@ -34,6 +34,8 @@ export interface DevUser {
   readonly tenantId?: string;
   /** Cognito groups (`admin`, `member`). */
   readonly groups?: readonly string[];
+  /** Whether Cognito verified `email` (default true): a user who just changed it to another address has not. */
+  readonly emailVerified?: boolean;
 }
 
 /** The payload of a dev token (the claims of a Cognito ID token that CloudVault reads, and the JWT basics). */
@@ -103,7 +105,7 @@ export class DevTokens {
     const claims: DevTokenClaims = {
       'sub': user.sub,
       'email': user.email,
-      'email_verified': true,
+      'email_verified': user.emailVerified ?? true,
       ...(user.tenantId === undefined ? {} : { 'custom:tenantId': user.tenantId }),
       // Cognito leaves the claim out for a user in no group.
       ...(user.groups && user.groups.length > 0 ? { 'cognito:groups': [...user.groups] } : {}),

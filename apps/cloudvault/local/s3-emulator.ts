@@ -6,12 +6,17 @@
  *
  * Added to s3rver here (it answers 405 / NotImplemented to them): AbortMultipartUpload and
  * ListMultipartUploads, which the files API's abort route and the cleanup job use, and S3's
- * NoSuchUpload for parts or completion of an upload that is not open.
+ * NoSuchUpload for parts or completion of an upload that is not open, InvalidPart for completing
+ * with a part that was never uploaded (s3rver crashes on it), and S3's conditional writes
+ * (`If-None-Match: *` on PutObject and CompleteMultipartUpload: 412 when the key exists).
+ * Not emulated: signatures (not verified at all, so a tampered presigned URL is accepted here),
+ * bucket versioning (no VersionId is ever returned) and IAM.
  * `backdateUpload()` lets tests make an upload stale.
  */
 import { existsSync, mkdtempSync, promises as fsp, rmSync, utimesSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { Readable } from 'stream';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 // No type declarations ship with the package; the little used here is typed below.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -25,6 +30,7 @@ interface S3rverServer {
   store: {
     getBucketPath(bucket: string): string;
     getResourcePath(bucket: string, key: string | undefined, kind: string): string;
+    existsObject(bucket: string, key: string): Promise<boolean>;
   };
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
@@ -111,6 +117,7 @@ export async function startS3Emulator(options: S3EmulatorOptions = {}): Promise<
     allowMismatchedSignatures: true,
   });
   const uploads = new UploadStore(server);
+  addConditionalWrites(server);
   addMultipartUploadChecks(server, uploads);
   addListMultipartUploads(server, uploads, pageSize);
   const { port } = await server.run();
@@ -225,6 +232,26 @@ class UploadStore {
 }
 
 /**
+ * S3 conditional writes: a PutObject (not a copy) or CompleteMultipartUpload sent with
+ * `If-None-Match: *` fails with 412 PreconditionFailed when the key already holds an object.
+ * s3rver ignores the header and overwrites; the fileService signs it into every upload URL so
+ * that verified bytes cannot be replaced, and this makes local mode behave as S3 does.
+ */
+function addConditionalWrites(server: S3rverServer): void {
+  server.middleware.unshift(async (ctx, next) => {
+    const subresource = ['uploadId', 'tagging', 'acl'].some((name) => name in ctx.query);
+    const put = ctx.method === 'PUT' && !subresource && !('x-amz-copy-source' in ctx.headers);
+    const complete = ctx.method === 'POST' && 'uploadId' in ctx.query;
+    if ((!put && !complete) || String(ctx.headers['if-none-match'] ?? '').trim() !== '*') return next();
+    const { bucket, key } = bucketAndKey(ctx);
+    if (key !== '' && await server.store.existsObject(bucket, key)) {
+      return s3Error(ctx, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+    }
+    return next();
+  });
+}
+
+/**
  * s3rver answers AbortMultipartUpload (DELETE ?uploadId) with 405, and takes parts for, or tries to
  * complete, uploads that are not open. This adds abort as S3 behaves (the upload and its parts
  * are dropped) and answers NoSuchUpload, as S3 does, to any call on an upload id that is not open
@@ -239,6 +266,21 @@ function addMultipartUploadChecks(server: S3rverServer, uploads: UploadStore): v
     const upload = await uploads.get(bucket, uploadId);
     if (!upload || upload.key !== key) {
       return s3Error(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId });
+    }
+    if (ctx.method === 'POST') {
+      // s3rver streams each listed part from disk and crashes the whole process on a part never
+      // uploaded; S3 answers InvalidPart. The body is read here and handed on unchanged.
+      const chunks: Buffer[] = [];
+      for await (const chunk of ctx.req) chunks.push(Buffer.from(chunk));
+      const body = Buffer.concat(chunks);
+      const listed = [...body.toString('utf8').matchAll(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/g)].map((m) => m[1]);
+      const dir = uploads.uploadDir(bucket, uploadId)!;
+      const missing = listed.find((n) => !existsSync(path.join(dir, String(Number(n)))));
+      if (missing !== undefined) {
+        return s3Error(ctx, 400, 'InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded.', { UploadId: uploadId, PartNumber: missing });
+      }
+      ctx.req = Readable.from([body]);
+      return next();
     }
     if (ctx.method !== 'DELETE') return next();
     rmSync(uploads.uploadDir(bucket, uploadId)!, { recursive: true, force: true });

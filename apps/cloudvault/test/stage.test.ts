@@ -54,11 +54,44 @@ describe.each([
       Schema: Match.arrayWith([Match.objectLike({ Name: 'tenantId', AttributeDataType: 'String', Mutable: false })]),
     });
     api.hasResourceProperties('AWS::Cognito::UserPoolClient', { WriteAttributes: ['email', 'name'] });
+    // A new address counts only once verified; no OAuth flows (no implicit grant, no placeholder callback).
+    api.hasResourceProperties('AWS::Cognito::UserPool', { UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] } });
+    for (const client of Object.values(api.findResources('AWS::Cognito::UserPoolClient'))) {
+      expect(client.Properties.AllowedOAuthFlows).toBeUndefined();
+      expect(client.Properties.CallbackURLs).toBeUndefined();
+    }
     // After each sign-in the user-sync handler writes the user's USER item (e-mail for notifications).
     api.hasResourceProperties('AWS::Cognito::UserPool', { LambdaConfig: { PostAuthentication: Match.anyValue() } });
     api.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'user-sync', TABLE_NAME: Match.anyValue() }) } });
     const groups = Object.values(api.findResources('AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
     expect(groups.sort()).toEqual(['admin', 'member']);
+  });
+
+  test('the notifications function may write the table (its per-user rate counter)', () => {
+    const policies = Object.entries(t(stage.api).findResources('AWS::IAM::ManagedPolicy')).filter(([id]) => /^NotificationsRolePolicy/.test(id));
+    expect(policies.length).toBeGreaterThan(0);
+    const actions = policies.flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as any[]).flatMap((st) => [].concat(st.Action)));
+    expect(actions).toContain('dynamodb:UpdateItem');
+  });
+
+  test('the public share route has its own method throttle and a WAF rate rule of its own', () => {
+    const stageResource = Object.values(t(stage.api).findResources('AWS::ApiGateway::Stage'))[0];
+    const settings = stageResource.Properties.MethodSettings as any[];
+    const all = settings.find((m) => m.ResourcePath === '/*');
+    expect(settings).toContainEqual({ ...all, ResourcePath: '/~1api~1shares~1{token}', HttpMethod: 'GET', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    const acl = Object.values(t(stage.security).findResources('AWS::WAFv2::WebACL'))[0];
+    const rule = (acl.Properties.Rules as any[]).find((r) => r.Name === 'RateLimitPath0');
+    expect(rule.Statement.RateBasedStatement).toMatchObject({ Limit: 100, ScopeDownStatement: { ByteMatchStatement: { SearchString: '/v1/api/shares/' } } });
+  });
+
+  test('the WAF lets through the body that completes the largest multipart upload (640 parts)', () => {
+    const parts = Array.from({ length: 640 }, (_, i) => ({ partNumber: i + 1, etag: `"${'0123456789abcdef'.repeat(2)}"` }));
+    const body = Buffer.byteLength(JSON.stringify({ version: 12, parts }));
+    expect(body).toBeGreaterThan(8192);
+    const acl = Object.values(t(stage.security).findResources('AWS::WAFv2::WebACL'))[0];
+    const rule = (acl.Properties.Rules as any[]).find((r) => r.Name === 'BodySizeLimit');
+    expect(rule.Statement.SizeConstraintStatement.Size).toBeGreaterThanOrEqual(body);
+    expect(acl.Properties.AssociationConfig.RequestBody.API_GATEWAY.DefaultSizeInspectionLimit).toBe('KB_64');
   });
 
   test('the API is behind the security stack\'s WAF and the Cognito authorizer', () => {

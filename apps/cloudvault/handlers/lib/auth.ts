@@ -7,6 +7,7 @@ export interface Caller {
   readonly tenantId: string;
   /** The user's stable id (Cognito `sub`). */
   readonly userId: string;
+  /** The e-mail claim, only when `email_verified` is true. */
   readonly email?: string;
   /** Cognito groups (`admin`, `member`). */
   readonly groups: readonly string[];
@@ -35,7 +36,8 @@ export function callerOf(event: APIGatewayProxyEvent): Caller {
   return {
     tenantId,
     userId: sub,
-    email: typeof claims.email === 'string' ? claims.email : undefined,
+    // Only an address Cognito verified: an unverified one may be anybody's (a user can change theirs).
+    email: typeof claims.email === 'string' && String(claims.email_verified) === 'true' ? claims.email : undefined,
     groups: parseGroups(claims['cognito:groups']),
   };
 }

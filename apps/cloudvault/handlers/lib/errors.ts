@@ -89,3 +89,10 @@ export class LimitExceededError extends HttpError {
     super(413, code, message, details);
   }
 }
+
+/** 429: the caller sent more than a per-user limit allows; `retryAfterSeconds` says when to retry. */
+export class TooManyRequestsError extends HttpError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, 'RATE_LIMITED', message, { retryAfterSeconds });
+  }
+}

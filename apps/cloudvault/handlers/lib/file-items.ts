@@ -59,7 +59,12 @@ export interface VersionItem {
   readonly contentType: string;
   readonly size: number;
   readonly status: VersionStatus;
+  /** Quota reserved for this version while PENDING (lib/quota.ts); removed when released. */
+  readonly reservedBytes?: number;
   readonly checksum?: string;
+  /** The verified object: its ETag and, in a versioned bucket, its S3 version id (downloads are pinned to it). */
+  readonly etag?: string;
+  readonly s3VersionId?: string;
   readonly thumbnailKey?: string;
   /** Multipart uploads: the S3 upload id, the part size and count handed out. */
   readonly uploadId?: string;
@@ -243,13 +248,15 @@ function versionDeletes(tenantId: string, versions: readonly VersionItem[]): Tra
     },
   }));
   const bytes = availableBytes(versions);
-  if (bytes > 0) {
+  // Pending versions give back their quota reservation.
+  const reserved = versions.filter((v) => v.status === 'PENDING').reduce((sum, v) => sum + (v.reservedBytes ?? 0), 0);
+  if (bytes > 0 || reserved > 0) {
     items.push({
       Update: {
         TableName: tableName(),
         Key: tenantKey(tenantId),
-        UpdateExpression: 'ADD storedBytes :delta',
-        ExpressionAttributeValues: { ':delta': -bytes },
+        UpdateExpression: 'ADD storedBytes :stored, reservedBytes :reserved, usedBytes :used',
+        ExpressionAttributeValues: { ':stored': -bytes, ':reserved': -reserved, ':used': -(bytes + reserved) },
       },
     });
   }

@@ -2,8 +2,8 @@
  * Idempotent writes with Powertools idempotency, persisted in the single CloudVault table.
  *
  * A client that may retry a write sends an `Idempotency-Key` header (any visible ASCII, up to 255
- * characters). The first request with a given scope (tenant + key + whatever the operation adds,
- * usually the validated body) runs; a retry within the window gets the stored result instead of
+ * characters). The first request with a given scope (tenant + key + whatever the operation adds
+ * besides the body) runs; the same key with a different `body` in the scope is a 422; a retry within the window gets the stored result instead of
  * running again; a retry while the first is still running gets a 409. Without the header nothing
  * is deduplicated.
  *
@@ -14,13 +14,13 @@
  *   const createOnce = idempotentOperation('files.createUpload');
  *   const result = await createOnce(idempotencyKeyOf(event), { tenantId, body }, context, () => create(body));
  */
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { tableName } from './clients';
-import { ConflictError, ValidationError } from './errors';
+import { ConflictError, HttpError, ValidationError } from './errors';
 import { idempotencyPk } from './keys';
 import { tracer } from './observability';
 import './zod-locale';
@@ -73,7 +73,14 @@ export function idempotentOperation(operation: string, options: IdempotentOperat
       staticPkValue: idempotencyPk(operation),
       awsSdkV3Client: tracer.captureAWSv3Client(new DynamoDBClient(endpoint ? { endpoint } : {})),
     });
-    const config = new IdempotencyConfig({ expiresAfterSeconds: options.expiresAfterSeconds ?? 3600, hashFunction: 'sha256' });
+    // The record is keyed by the scope without the body; the body is hashed separately, so the same
+    // key with another body is refused (422) instead of silently creating a second resource.
+    const config = new IdempotencyConfig({
+      expiresAfterSeconds: options.expiresAfterSeconds ?? 3600,
+      hashFunction: 'sha256',
+      eventKeyJmesPath: 'key',
+      payloadValidationJmesPath: 'payload',
+    });
     // The scope (argument 0) is hashed; the work closure (argument 1) is what runs.
     const run = makeIdempotent((_scope: unknown, work: () => Promise<unknown>) => work(), {
       persistenceStore,
@@ -90,8 +97,12 @@ export function idempotentOperation(operation: string, options: IdempotentOperat
     // A record left IN_PROGRESS by a timed-out invocation expires with that invocation's deadline.
     state.config.registerLambdaContext(context);
     try {
-      return (await state.run({ ...scope, idempotencyKey: key }, work)) as R;
+      const { body, ...rest } = scope;
+      return (await state.run({ key: { ...rest, idempotencyKey: key }, payload: body ?? null }, work)) as R;
     } catch (err) {
+      if (err instanceof IdempotencyValidationError) {
+        throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', `This ${IDEMPOTENCY_HEADER} was already used with a different request body; use a new key for a new request`);
+      }
       if (err instanceof IdempotencyAlreadyInProgressError) {
         throw new ConflictError(`A request with this ${IDEMPOTENCY_HEADER} is still being processed; retry shortly`, undefined, 'IDEMPOTENCY_IN_PROGRESS');
       }

@@ -18,6 +18,7 @@
  * | `DAILY#<yyyy-mm-dd>`             | analytics daily aggregate                                 | dailyKey                       |
  * | `NOTIF#<userId>#<time>#<id>`     | in-app notification of one user                           | notificationSk, notificationPrefix |
  * | `BACKUP#<backupId>`              | on-demand backup (export) and its verification            | backupKey, BACKUP_PREFIX       |
+ * | `RATE#<what>#<userId>#<window>`  | a user's request counter for one window (expires)          | rateKey                        |
  *
  * Items outside tenant partitions hold no tenant data:
  *
@@ -147,3 +148,6 @@ export const scheduledBackupKey = (day: string): Key => ({ pk: 'SCHEDULED_BACKUP
 
 /** Partition of the Powertools idempotency records of one operation (lib/idempotency.ts). */
 export const idempotencyPk = (operation: string): string => `idempotency#${operation}`;
+
+/** A user's counter of `what` (e.g. `NOTIFY`) in one time window (`2026-01-31T12` for an hour). */
+export const rateKey = (tenantId: string, what: string, userId: string, window: string): Key => ({ pk: tenantPk(tenantId), sk: `RATE#${what}#${userId}#${window}` });

@@ -3,6 +3,7 @@
  * notification worker consumes. Both sides validate it with the same schema.
  */
 import * as z from 'zod/mini';
+import { isWellFormed } from './validation';
 import './zod-locale';
 
 /**
@@ -46,11 +47,30 @@ export const templateSchema = z.enum(TEMPLATE_NAMES, { message: `must be one of 
 export const dataSchema = z
   .record(
     z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/)),
-    z.string({ message: 'must be a string' }).check(z.maxLength(MAX_DATA_VALUE_LENGTH, { message: `must be at most ${MAX_DATA_VALUE_LENGTH} characters` })),
+    z.string({ message: 'must be a string' }).check(
+      z.maxLength(MAX_DATA_VALUE_LENGTH, { message: `must be at most ${MAX_DATA_VALUE_LENGTH} characters` }),
+      z.refine(isWellFormed, { message: 'must be well-formed Unicode text (no lone surrogates)' }),
+    ),
     // zod reports a bad key as "Invalid key in record"; say what a key must look like.
     { error: (issue) => (issue.code === 'invalid_key' ? 'keys must be identifiers (a letter, then letters, digits or "_"; at most 64)' : undefined) },
   )
   .check(z.refine((d) => Object.keys(d).length <= MAX_DATA_ENTRIES, { message: `must have at most ${MAX_DATA_ENTRIES} entries` }));
+
+/** Links in free text make the app's sender identity a phishing relay. */
+const LINK = /\b(?:https?:\/\/|www\.)|\b[a-z0-9-]+\.(?:com|net|org|io|co|xyz|ru|info|biz|app|link)\b/i;
+
+/**
+ * The free text of `generic`: a one-line subject of at most 150 characters, and no links in
+ * either. Issues are added at `data.subject` / `data.message`.
+ */
+export function checkFreeText(template: TemplateName, data: Record<string, string>, ctx: z.core.$RefinementCtx, path: PropertyKey[] = ['data']): void {
+  if (template !== 'generic') return;
+  const subject = data.subject ?? '';
+  if (/[\r\n]/.test(subject) || subject.length > 150) ctx.addIssue({ code: 'custom', path: [...path, 'subject'], message: 'must be one line of at most 150 characters' });
+  for (const field of ['subject', 'message']) {
+    if (LINK.test(data[field] ?? '')) ctx.addIssue({ code: 'custom', path: [...path, field], message: 'must not contain links' });
+  }
+}
 
 /** Adds an issue at `data` for each variable the template needs and `data` lacks. */
 export function checkTemplateVariables(template: TemplateName, data: Record<string, string>, ctx: z.core.$RefinementCtx, path: PropertyKey[] = ['data']): void {

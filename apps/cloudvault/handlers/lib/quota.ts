@@ -6,13 +6,21 @@
  * - `maxFileBytes`: optional per-file maximum, below the service's 5 GiB;
  * - `allowedContentTypes`: optional narrowing of ALLOWED_CONTENT_TYPES.
  *
- * Uploads are checked against the quota when they start (the declared size); pending uploads do
- * not reserve space, so concurrent uploads can overshoot the quota by at most their own sizes.
+ * - `reservedBytes`: declared bytes of uploads (and restores) not verified yet;
+ * - `usedBytes`: storedBytes + reservedBytes, kept as one counter because a DynamoDB condition
+ *   cannot add two attributes: it is what the quota condition compares.
+ *
+ * An upload reserves its declared size in the same transaction that writes its metadata, on
+ * condition that `usedBytes + size <= quotaBytes` (reserveQuota), so concurrent uploads cannot
+ * overshoot the quota. The reservation is released when the version is verified (it becomes
+ * stored bytes), quarantined, aborted or deleted (releaseReservation); the version item carries
+ * `reservedBytes` so each release happens once, with the status change it belongs to.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { ddb, tableName } from './clients';
 import { BadRequestError, LimitExceededError } from './errors';
+import type { TransactItem } from './hierarchy';
 import { tenantKey } from './keys';
 import './zod-locale';
 
@@ -21,6 +29,9 @@ export const DEFAULT_QUOTA_BYTES = 10 * 1024 ** 3;
 export interface TenantLimits {
   readonly quotaBytes: number;
   readonly storedBytes: number;
+  readonly reservedBytes: number;
+  /** stored + reserved; undefined on a profile written before reservations existed. */
+  readonly usedBytes?: number;
   readonly maxFileBytes?: number;
   readonly allowedContentTypes?: readonly string[];
 }
@@ -30,6 +41,8 @@ const stringList = z.pipe(z.union([z.array(z.string()), z.set(z.string())]), z.t
 const tenantProfile = z.object({
   quotaBytes: z.optional(z.int().check(z.nonnegative())),
   storedBytes: z.optional(z.int()),
+  reservedBytes: z.optional(z.int()),
+  usedBytes: z.optional(z.int()),
   maxFileBytes: z.optional(z.int().check(z.positive())),
   allowedContentTypes: z.optional(stringList),
 });
@@ -42,12 +55,16 @@ export async function tenantLimits(tenantId: string): Promise<TenantLimits> {
   return {
     quotaBytes: p.quotaBytes ?? DEFAULT_QUOTA_BYTES,
     storedBytes: p.storedBytes ?? 0,
+    reservedBytes: p.reservedBytes ?? 0,
+    usedBytes: p.usedBytes,
     maxFileBytes: p.maxFileBytes,
     allowedContentTypes: p.allowedContentTypes,
   };
 }
 
-export const remainingBytes = (limits: TenantLimits): number => Math.max(0, limits.quotaBytes - limits.storedBytes);
+/** Bytes counted against the quota: stored and reserved. */
+export const usedBytesOf = (limits: TenantLimits): number => limits.usedBytes ?? limits.storedBytes + limits.reservedBytes;
+export const remainingBytes = (limits: TenantLimits): number => Math.max(0, limits.quotaBytes - usedBytesOf(limits));
 
 /** Throws when a file of `size` bytes and `contentType` may not be stored for this tenant. */
 export function assertUploadAllowed(limits: TenantLimits, size: number, contentType: string): void {
@@ -65,12 +82,52 @@ export function assertUploadAllowed(limits: TenantLimits, size: number, contentT
       { limit: 'maxFileBytes', size, maxFileBytes: limits.maxFileBytes },
     );
   }
+  if (size > remainingBytes(limits)) throw quotaExceeded(limits, size);
+}
+
+export function quotaExceeded(limits: TenantLimits, size: number): LimitExceededError {
   const remaining = remainingBytes(limits);
-  if (size > remaining) {
-    throw new LimitExceededError(
-      'QUOTA_EXCEEDED',
-      `File size ${size} bytes exceeds the remaining storage quota: ${remaining} of ${limits.quotaBytes} bytes left (${limits.storedBytes} bytes stored)`,
-      { limit: 'quotaBytes', size, quotaBytes: limits.quotaBytes, storedBytes: limits.storedBytes, remainingBytes: remaining },
-    );
-  }
+  const pending = limits.reservedBytes > 0 ? `, ${limits.reservedBytes} reserved by pending uploads` : '';
+  return new LimitExceededError(
+    'QUOTA_EXCEEDED',
+    `File size ${size} bytes exceeds the remaining storage quota: ${remaining} of ${limits.quotaBytes} bytes left (${limits.storedBytes} bytes stored${pending})`,
+    {
+      limit: 'quotaBytes',
+      size,
+      quotaBytes: limits.quotaBytes,
+      storedBytes: limits.storedBytes,
+      remainingBytes: remaining,
+      ...(limits.reservedBytes > 0 ? { reservedBytes: limits.reservedBytes } : {}),
+    },
+  );
+}
+
+/**
+ * The tenant-counter item of an upload's metadata transaction: reserves `size` bytes on condition
+ * that they fit (`usedBytes <= quota - size`; a profile without usedBytes yet is initialised from
+ * the storedBytes just read, on condition it did not change). Its failure means: over quota.
+ */
+export function reserveQuota(tenantId: string, limits: TenantLimits, size: number): TransactItem {
+  const legacy = limits.storedBytes > 0 ? '(attribute_not_exists(usedBytes) AND storedBytes = :stored)' : '(attribute_not_exists(usedBytes) AND attribute_not_exists(storedBytes))';
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: tenantKey(tenantId),
+      UpdateExpression: 'SET usedBytes = if_not_exists(usedBytes, :stored) + :size ADD reservedBytes :size',
+      ConditionExpression: `usedBytes <= :limit OR ${legacy}`,
+      ExpressionAttributeValues: { ':size': size, ':stored': limits.storedBytes + limits.reservedBytes, ':limit': limits.quotaBytes - size },
+    },
+  };
+}
+
+/** Gives back a version's reservation (quarantined, aborted, deleted before verification). */
+export function releaseReservation(tenantId: string, bytes: number): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: tenantKey(tenantId),
+      UpdateExpression: 'ADD reservedBytes :minus, usedBytes :minus',
+      ExpressionAttributeValues: { ':minus': -bytes },
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { BadRequestError, PayloadTooLargeError, ValidationError } from './errors';
+import { BadRequestError, HttpError, PayloadTooLargeError, ValidationError } from './errors';
 import './zod-locale';
 
 /** JSON bodies larger than this are refused before parsing (metadata only; file bytes go to S3 directly). */
@@ -34,6 +34,13 @@ export function parseBody<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, 
   if (event.body === null || event.body === undefined || event.body === '') {
     throw new BadRequestError('Request body is required (JSON object)', undefined, 'BODY_REQUIRED');
   }
+  // Only JSON is JSON: a text/plain or untyped body is refused, not parsed anyway (API Gateway's
+  // validator checks no model here).
+  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  const mediaType = (header ?? '').split(';')[0].trim().toLowerCase();
+  if (!/^application\/([a-z0-9.+-]+\+)?json$/.test(mediaType)) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json, got ${header === undefined ? 'none' : `"${header.slice(0, 100)}"`}`);
+  }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
   let value: unknown;
@@ -64,10 +71,24 @@ export const booleanQuery = z.pipe(z.enum(['true', 'false']), z.transform((v) =>
 // Control characters (C0, DEL, C1) have no place in names and break logs, terminals and headers.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Characters that change how a name displays without being visible: bidirectional controls
+ * (`invoice\u202Efdp.exe` shows as "invoice" + "exe.pdf") and zero-width or invisible ones (a
+ * zero-width space makes a second "Reports" that looks like the first).
+ */
+const DECEPTIVE_CHARS = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
+
+/** ES2024 string methods (Node 20+); the project's TypeScript lib is ES2022. */
+type Es2024String = { isWellFormed(): boolean; toWellFormed(): string };
+
+/** Lone surrogates (`"c\ud800d"`) are not text: they cannot be encoded as UTF-8 for S3, headers or logs. */
+export const isWellFormed = (s: string): boolean => (s as unknown as Es2024String).isWellFormed();
+/** `s` with each lone surrogate replaced by U+FFFD. */
+export const toWellFormed = (s: string): string => (s as unknown as Es2024String).toWellFormed();
 
 /**
- * A folder or file name: 1-255 characters, no path separators, no `..`, no control characters,
- * no leading or trailing whitespace. Normalized to NFC so visually equal names compare equal.
+ * A folder or file name: 1-255 characters of well-formed text, no path separators, no `..`, no
+ * control, bidirectional or invisible characters, no leading or trailing whitespace. Normalized to NFC so visually equal names compare equal.
  */
 export const nameSchema = z.pipe(
   z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).check(
@@ -76,7 +97,9 @@ export const nameSchema = z.pipe(
     z.refine((s) => !s.includes('/') && !s.includes('\\'), { message: 'must not contain "/" or "\\"' }),
     z.refine((s) => !s.includes('..'), { message: 'must not contain ".."' }),
     z.refine((s) => s !== '.', { message: 'must not be "."' }),
+    z.refine(isWellFormed, { message: 'must be well-formed Unicode text (no lone surrogates)' }),
     z.refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' }),
+    z.refine((s) => !DECEPTIVE_CHARS.test(s), { message: 'must not contain bidirectional controls or invisible characters' }),
     z.refine((s) => s.trim() === s, { message: 'must not start or end with whitespace' }),
   ),
   z.transform((s) => s.normalize('NFC')),

@@ -332,6 +332,19 @@ describeWith('notifications')('notifications', () => {
     expect((await bob.get('/api/notifications')).body.items).toEqual([]);
   });
 
+  test('e-mail goes only to verified addresses, free text by e-mail only from admins, and per user at a bounded rate', async () => {
+    // Mallory changed her address to a victim's; Cognito has not verified it (keepOriginal keeps the old one in prod).
+    const mallory = await local.addUser({ sub: 'mallory', email: 'victim@elsewhere.example', tenantId: 'tenant-a', groups: ['member'], emailVerified: false });
+    const sent = local.ses.emails.length;
+    expectError(await call(mallory, 'POST', '/api/notifications', { json: { channels: ['email'], template: 'quota-warning', data: { usedPercent: '99' } } }),
+      400, 'VALIDATION_FAILED', /has none/);
+    expectError(await carol.post('/api/notifications', { channels: ['email'], template: 'generic', data: { subject: 'Invoice', message: 'pay now' } }), 403, 'FORBIDDEN');
+    expectError(await carol.post('/api/notifications', { channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'see https://evil.example' } }),
+      400, 'VALIDATION_FAILED', /must not contain links/);
+    await local.idle();
+    expect(local.ses.emails.length).toBe(sent);
+  });
+
   test('a member may only notify themself; bad messages are 400s', async () => {
     expectError(await carol.post('/api/notifications', { userId: 'alice', channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'm' } }), 403, 'FORBIDDEN');
     // Only users of the caller's tenant can be notified: an unknown user and another tenant's user are 404s.
@@ -466,6 +479,49 @@ describeWith('files')('files', () => {
     expect(file.body).toMatchObject({ status: 'QUARANTINED', download: null });
     expect((await objects('tenant-a')).some((o) => o.startsWith(`quarantine/tenant-a/files/${id}/`))).toBe(true);
     await alice.delete(`/api/files/${id}`);
+  });
+
+  test('verified bytes cannot be replaced: the PUT URL writes once and a replayed POST signs no new URL', async () => {
+    const bytes = textBytes('verified once, served forever');
+    const key = 'e2e-immutable-upload';
+    const started = await alice.post('/api/files', { name: 'immutable.txt', size: bytes.length, contentType: 'text/plain' }, { headers: { 'Idempotency-Key': key } });
+    expect(started.status).toBe(201);
+    const { url, headers } = started.body.upload;
+    expect((await fetch(url, { method: 'PUT', headers, body: bytes })).status).toBe(200);
+    await local.idle();
+    const id: string = started.body.file.id;
+    expect((await alice.get(`/api/files/${id}`)).body).toMatchObject({ status: 'AVAILABLE', checksum: sha256(bytes) });
+
+    // The same URL again, with other bytes of the same length: S3's conditional write refuses it.
+    const evil = textBytes('X'.repeat(bytes.length));
+    expect(evil.length).toBe(bytes.length);
+    expect((await fetch(url, { method: 'PUT', headers, body: evil })).status).toBe(412);
+    // A replay of the POST does not hand out a fresh URL for the verified version.
+    expectError(await alice.post('/api/files', { name: 'immutable.txt', size: bytes.length, contentType: 'text/plain' }, { headers: { 'Idempotency-Key': key } }), 409, 'UPLOAD_COMPLETED');
+    await local.idle();
+    const file = await alice.get(`/api/files/${id}`);
+    expect(file.body).toMatchObject({ status: 'AVAILABLE', checksum: sha256(bytes) });
+    expect(await download(file.body.download.url)).toEqual(bytes);
+    await alice.delete(`/api/files/${id}`);
+  });
+
+  test('pending uploads reserve quota: 5 x 900 bytes against a 1000-byte quota, only 1 is accepted', async () => {
+    const dave = await local.addUser({ sub: 'dave', email: 'dave@tenant-q.example', tenantId: 'tenant-q', groups: ['admin'] });
+    await local.documentClient.send(new UpdateCommand({
+      TableName: local.tableName, Key: { pk: 'TENANT#tenant-q', sk: 'TENANT' }, UpdateExpression: 'SET quotaBytes = :q', ExpressionAttributeValues: { ':q': 1000 },
+    }));
+    const started = await Promise.all([1, 2, 3, 4, 5].map((i) =>
+      call(dave, 'POST', '/api/files', { json: { name: `q${i}.txt`, size: 900, contentType: 'text/plain' } })));
+    expect(started.map((r) => r.status).sort()).toEqual([201, 413, 413, 413, 413]);
+    // Uploading every accepted one ends within the quota.
+    for (const r of started.filter((x) => x.status === 201)) {
+      expect((await fetch(r.body.upload.url, { method: 'PUT', headers: r.body.upload.headers, body: Buffer.alloc(900, 'q') })).status).toBe(200);
+    }
+    await local.idle();
+    const profile = (await local.documentClient.send(new QueryCommand({
+      TableName: local.tableName, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': 'TENANT#tenant-q', ':sk': 'TENANT' },
+    }))).Items![0];
+    expect(profile).toMatchObject({ storedBytes: 900, reservedBytes: 0, usedBytes: 900 });
   });
 
   test('list and filter: newest first, by type, name, folder and status', async () => {

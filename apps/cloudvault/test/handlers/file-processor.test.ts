@@ -435,3 +435,31 @@ describe('events', () => {
     await expect(processEvent(null as unknown as FileProcessorEvent)).rejects.toThrow(/^Invalid event: /);
   });
 });
+
+describe('verified bytes are immutable', () => {
+  test('the verified object and the S3 version id it had are recorded, so downloads can be pinned to them', async () => {
+    const u = await upload(A, Buffer.from('pinned bytes'), { contentType: 'text/plain' });
+    expect((await processUpload(u)).outcome).toBe('processed');
+    const head = await emu.client.send(new HeadObjectCommand({ Bucket: bucket, Key: u.key }));
+    // The emulator keeps no versions (S3 with versioning does: then s3VersionId is set too).
+    expect(await versionOf(u)).toMatchObject({ status: 'AVAILABLE', etag: head.ETag });
+  });
+
+  test('an object that replaces verified bytes is quarantined and stops being served, not taken as a duplicate', async () => {
+    const u = await upload(A, Buffer.from('the verified text'), { contentType: 'text/plain' });
+    expect((await processUpload(u)).outcome).toBe('processed');
+    const before = await storedBytes(A);
+
+    // Someone overwrites the verified object (a replayed presigned URL, without S3's conditional write).
+    const evil = Buffer.from('replacement bytes nobody verified');
+    await emu.client.send(new PutObjectCommand({ Bucket: bucket, Key: u.key, Body: evil }));
+    const result = await processEvent(objectCreatedEvent({ bucket, key: u.key, size: evil.length }));
+    expect(result).toMatchObject({ outcome: 'quarantined', reason: expect.stringMatching(/replaced after verification/) });
+
+    expect(await object(u.key)).toBeUndefined();
+    expect(await object(`${quarantineKey(A, u.fileId, 1)}-replaced`)).toEqual(evil);
+    expect(await versionOf(u)).toMatchObject({ status: 'QUARANTINED', quarantineReason: expect.stringMatching(/replaced after verification/) });
+    expect(await fileOf(u)).toMatchObject({ status: 'QUARANTINED' });
+    expect(await storedBytes(A)).toBe(before - u.body.length);
+  });
+});

@@ -174,7 +174,14 @@ async function markAvailable(tenantId: string, fileId: string, version: number, 
       ExpressionAttributeValues: { ':available': 'AVAILABLE', ':version': version, ':size': bytes.length, ':checksum': checksum, ':type': v.contentType, ...thumbValue },
     }));
   }
-  await doc.send(new UpdateCommand({ TableName: table, Key: keys.tenantKey(tenantId), UpdateExpression: 'ADD storedBytes :size', ExpressionAttributeValues: { ':size': bytes.length } }));
+  // The reservation made when the upload started becomes stored bytes (usedBytes stays).
+  const reserved = typeof v.reservedBytes === 'number' ? v.reservedBytes : 0;
+  await doc.send(new UpdateCommand({
+    TableName: table,
+    Key: keys.tenantKey(tenantId),
+    UpdateExpression: reserved > 0 ? 'ADD storedBytes :size, reservedBytes :release, usedBytes :delta' : 'ADD storedBytes :size',
+    ExpressionAttributeValues: reserved > 0 ? { ':size': bytes.length, ':release': -reserved, ':delta': bytes.length - reserved } : { ':size': bytes.length },
+  }));
 }
 
 const storedBytes = async (tenantId: string): Promise<number> => (await item(keys.tenantKey(tenantId)))?.storedBytes ?? 0;
@@ -295,7 +302,7 @@ describe('uploads', () => {
     const url = new URL(up.url);
     expect(decodeURIComponent(url.pathname)).toBe(`/${bucket}/${objectKey}`);
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match');
     // The SDK's default would sign the CRC32 of an empty body here, which S3 rejects for any real upload.
     expect([...url.searchParams.keys()].filter((k) => /checksum/i.test(k))).toEqual([]);
 
@@ -463,6 +470,31 @@ describe('tenant limits', () => {
     expect(names(await call(Q, 'GET', FILES))).toEqual(['fits.txt']);
   });
 
+  test('pending uploads reserve their bytes: 5 x 900 bytes against a 1000-byte quota, only 1 is accepted', async () => {
+    const R: Identity = { tenantId: 'tenant-reserve', sub: 'user-r' };
+    await setTenant(R.tenantId!, { quotaBytes: 1000 });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => call(R, 'POST', FILES, { body: { name: `r${i}.txt`, size: 900, contentType: 'text/plain' } })));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 413, 413, 413, 413]);
+    for (const r of results.filter((x) => x.statusCode === 413)) expectError(r, 413, 'QUOTA_EXCEEDED');
+    expect(await item(keys.tenantKey(R.tenantId!))).toMatchObject({ reservedBytes: 900, usedBytes: 900 });
+
+    // Verification turns the reservation into stored bytes; the quota still holds.
+    const accepted = results.find((r) => r.statusCode === 201)!.body;
+    expect((await putTo(accepted.upload, Buffer.alloc(900, 'a'))).status).toBe(200);
+    await markAvailable(R.tenantId!, accepted.file.id, 1);
+    expect(await item(keys.tenantKey(R.tenantId!))).toMatchObject({ storedBytes: 900, reservedBytes: 0, usedBytes: 900 });
+    expectError(await call(R, 'POST', FILES, { body: { name: 'r6.txt', size: 101, contentType: 'text/plain' } }), 413, 'QUOTA_EXCEEDED');
+
+    // Deleting releases; an aborted multipart upload releases its reservation.
+    expect((await call(R, 'DELETE', FILE, { id: accepted.file.id })).statusCode).toBe(200);
+    await setTenant(R.tenantId!, { quotaBytes: 20 * MiB, storedBytes: 0, reservedBytes: 0, usedBytes: 0 });
+    const big = await startUpload(R, 'big.zip', 9 * MiB, { contentType: 'application/zip' });
+    expectError(await call(R, 'POST', FILES, { body: { name: 'big2.zip', size: 12 * MiB, contentType: 'application/zip' } }), 413, 'QUOTA_EXCEEDED');
+    expect((await call(R, 'DELETE', UPLOAD, { id: big.file.id })).statusCode).toBe(200);
+    expect(await item(keys.tenantKey(R.tenantId!))).toMatchObject({ reservedBytes: 0, usedBytes: 0 });
+    expect((await startUpload(R, 'big2.zip', 12 * MiB, { contentType: 'application/zip' })).file.size).toBe(12 * MiB);
+  });
+
   test('without a profile the quota is 10 GiB; a 5 GiB upload gets 640 parts of 8 MiB', async () => {
     const D: Identity = { tenantId: 'tenant-default-quota', sub: 'user-d' };
     const max = await startUpload(D, 'max.zip', 5 * 1024 ** 3, { contentType: 'application/zip' });
@@ -495,10 +527,10 @@ describe('idempotency', () => {
 
     // Without the header nothing is deduplicated: the same body is a second create (a name conflict here).
     expectError(await call(I, 'POST', FILES, { body }), 409, 'NAME_CONFLICT');
-    // The key covers the body: another body with the same key is another upload.
+    // The same key with another body is refused, not a silent second upload.
     const other = await call(I, 'POST', FILES, { body: { ...body, name: 'other.zip' }, headers: { 'Idempotency-Key': key } });
-    expect(other.statusCode).toBe(201);
-    expect(other.body.file.id).not.toBe(first.body.file.id);
+    expectError(other, 422, 'IDEMPOTENCY_KEY_REUSED', /different request body/);
+    expect(names(await call(I, 'GET', FILES))).toEqual(['retry.zip']);
 
     // Records live in the table under the operation's partition, hashed, with a TTL.
     const records = await doc.send(new QueryCommand({
@@ -506,7 +538,7 @@ describe('idempotency', () => {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': 'idempotency#files.createUpload' },
     }));
-    expect(records.Items!.length).toBeGreaterThanOrEqual(2);
+    expect(records.Items!.length).toBeGreaterThanOrEqual(1);
     for (const record of records.Items!) {
       expect(record.sk).toMatch(/^files\.createUpload#[A-Za-z0-9+/]{43}=$/); // base64 SHA-256
       expect(record.status).toBe('COMPLETED');
@@ -554,6 +586,113 @@ describe('idempotency', () => {
     expect([first.statusCode, retry.statusCode]).toEqual([201, 201]);
     expect(retry.body.version.version).toBe(2);
     expect((await call(I, 'GET', VERSIONS, { id: file.id })).body.versions).toHaveLength(2);
+  });
+});
+
+describe('content types of request bodies', () => {
+  const T: Identity = { tenantId: 'tenant-ctype', sub: 'user-t' };
+  test.each([['text/plain'], [''], [undefined]])('a JSON body sent as %p is a 415, nothing written', async (contentType) => {
+    const event = apiEvent({ method: 'POST', resource: FILES, body: { name: 'typed.txt', size: 1, contentType: 'text/plain' }, identity: T });
+    event.headers = contentType === undefined ? {} : { 'Content-Type': contentType };
+    expectError(parseResponse(await handler(event, lambdaContext('files'))), 415, 'UNSUPPORTED_MEDIA_TYPE', /must be application\/json/);
+    expect(names(await call(T, 'GET', FILES))).toEqual([]);
+  });
+  test('application/json with a charset is fine', async () => {
+    expect((await call(T, 'POST', FILES, { body: { name: 'typed.txt', size: 1, contentType: 'text/plain' }, headers: { 'content-type': 'application/json; charset=utf-8' } })).statusCode).toBe(201);
+  });
+});
+
+// ------------------------------------------------------------------------------------ large completions
+
+describe('completing the largest multipart upload', () => {
+  const L: Identity = { tenantId: 'tenant-large', sub: 'user-l' };
+
+  test('a 640-part completion body (over WAF\'s old 8 KB limit) is parsed and reaches S3; parts never uploaded are an InvalidPart 400, not a crash', async () => {
+    const started = await startUpload(L, 'max.zip', 5 * 1024 ** 3, { contentType: 'application/zip' });
+    const parts = started.upload.parts.map((p: any) => ({ partNumber: p.partNumber, etag: `"${'0123456789abcdef'.repeat(2)}"` }));
+    const body = { version: 1, parts };
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(8192);
+    expectError(await call(L, 'POST', UPLOAD, { id: started.file.id, body }), 400, 'VALIDATION_FAILED', /S3 refused the parts/);
+    // The emulator is still up.
+    expect((await call(L, 'DELETE', UPLOAD, { id: started.file.id })).body).toMatchObject({ fileDeleted: true });
+  });
+});
+
+// ------------------------------------------------------------------------------------ names
+
+describe('names must be well-formed, visible text', () => {
+  const N: Identity = { tenantId: 'tenant-names', sub: 'user-n' };
+
+  test.each([
+    ['a lone surrogate', 'c\ud800d.txt', /must be well-formed Unicode text/],
+    ['a bidi override', 'invoice\u202Efdp.exe', /must not contain bidirectional controls or invisible characters/],
+    ['a zero-width space', 'Rep\u200Borts', /must not contain bidirectional controls or invisible characters/],
+    ['a byte order mark', '\uFEFFnotes.txt', /must not contain bidirectional controls or invisible characters/],
+  ])('a name with %s is a 400, on create and rename', async (_case, name, message) => {
+    expectError(await call(N, 'POST', FILES, { body: { name, size: 1, contentType: 'text/plain' } }), 400, 'VALIDATION_FAILED', message);
+    const { file } = await startUpload(N, `ok-${randomUUID()}.txt`, 1);
+    expectError(await call(N, 'PATCH', FILE, { id: file.id, body: { name } }), 400, 'VALIDATION_FAILED', message);
+    expectError(await folders(N, 'POST', { body: { name } }), 400, 'VALIDATION_FAILED', message);
+  });
+
+  test('names are stored in NFC: a decomposed "é" is the same name as a composed one', async () => {
+    const { file } = await startUpload(N, 'Cafe\u0301.txt', 1);
+    expect(file.name).toBe('Caf\u00e9.txt');
+    expectError(await call(N, 'POST', FILES, { body: { name: 'Caf\u00e9.txt', size: 1, contentType: 'text/plain' } }), 409, 'NAME_CONFLICT');
+  });
+
+  test('a stored name with a lone surrogate (older data) still gets its download URL', async () => {
+    const { file } = await upload(N, `legacy-${randomUUID()}.txt`, 'x');
+    await markAvailable(N.tenantId!, file.id, 1);
+    await doc.send(new UpdateCommand({ TableName: table, Key: keys.fileKey(N.tenantId!, file.id), UpdateExpression: 'SET #n = :n', ExpressionAttributeNames: { '#n': 'name' }, ExpressionAttributeValues: { ':n': 'c\ud800d.txt' } }));
+    const res = await call(N, 'GET', FILE, { id: file.id });
+    expect(res.statusCode).toBe(200);
+    expect(res.body.download.url).toContain('X-Amz-Signature');
+  });
+});
+
+// ------------------------------------------------------------------------------------ immutability
+
+describe('verified bytes cannot be replaced', () => {
+  const V: Identity = { tenantId: 'tenant-immutable', sub: 'user-v' };
+
+  test('the upload URL signs If-None-Match: * so it writes once; a second PUT with it is refused', async () => {
+    const content = Buffer.from('first and only bytes');
+    const started = await startUpload(V, 'once.txt', content.length);
+    expect(started.upload.headers).toEqual({ 'Content-Type': 'text/plain', 'If-None-Match': '*' });
+    expect(new URL(started.upload.url).searchParams.get('X-Amz-SignedHeaders')).toContain('if-none-match');
+    expect((await putTo(started.upload, content)).status).toBe(200);
+
+    const again = await putTo(started.upload, Buffer.from('other bytes, same size'.slice(0, content.length)));
+    expect(again.status).toBe(412);
+    expect(await objectBytes(keys.objectKey(V.tenantId!, started.file.id, 1))).toEqual(content);
+  });
+
+  test('a replayed POST with the same Idempotency-Key signs no new URL once the version left PENDING', async () => {
+    const key = `immutable-${randomUUID()}`;
+    const request = { body: { name: 'replay.txt', size: 5, contentType: 'text/plain' }, headers: { 'Idempotency-Key': key } };
+    const first = await call(V, 'POST', FILES, request);
+    expect(first.statusCode).toBe(201);
+    // While the version is PENDING a retry gets fresh URLs (how a client recovers a lost answer).
+    expect((await call(V, 'POST', FILES, request)).body.upload.method).toBe('PUT');
+    expect((await putTo(first.body.upload, Buffer.from('hello'))).status).toBe(200);
+    await markAvailable(V.tenantId!, first.body.file.id, 1);
+
+    const replay = await call(V, 'POST', FILES, request);
+    expectError(replay, 409, 'UPLOAD_COMPLETED', /already uploaded/);
+  });
+
+  test('downloads are pinned to the S3 version id the processor verified', async () => {
+    const { file } = await upload(V, 'pinned.txt', 'pinned');
+    await markAvailable(V.tenantId!, file.id, 1);
+    await doc.send(new UpdateCommand({
+      TableName: table,
+      Key: keys.versionKey(V.tenantId!, file.id, 1),
+      UpdateExpression: 'SET s3VersionId = :v',
+      ExpressionAttributeValues: { ':v': 'verified-version-id' },
+    }));
+    const res = await call(V, 'GET', FILE, { id: file.id });
+    expect(new URL(res.body.download.url).searchParams.get('versionId')).toBe('verified-version-id');
   });
 });
 
@@ -795,7 +934,8 @@ describe('versions', () => {
   test('a restore counts against the quota like an upload', async () => {
     const { file } = await upload(R, 'quota.txt', 'x'.repeat(40));
     await markAvailable(R.tenantId!, file.id, 1);
-    await doc.send(new UpdateCommand({ TableName: table, Key: keys.tenantKey(R.tenantId!), UpdateExpression: 'SET quotaBytes = storedBytes + :left', ExpressionAttributeValues: { ':left': 10 } }));
+    // Pending uploads of this tenant reserve quota too: leave 10 bytes beyond stored + reserved.
+    await doc.send(new UpdateCommand({ TableName: table, Key: keys.tenantKey(R.tenantId!), UpdateExpression: 'SET quotaBytes = usedBytes + :left', ExpressionAttributeValues: { ':left': 10 } }));
     expectError(await call(R, 'POST', VERSIONS, { id: file.id, body: { version: 1 } }), 413, 'QUOTA_EXCEEDED', /File size 40 bytes exceeds the remaining storage quota: 10 of/);
     expect((await call(R, 'GET', VERSIONS, { id: file.id })).body.versions).toHaveLength(1);
   });

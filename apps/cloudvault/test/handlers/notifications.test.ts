@@ -1,7 +1,7 @@
 import '../support/handler-env'; // before the handler: Powertools reads it at module load
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { emailIndexPk, notificationSk, tenantPk, userKey } from '../../handlers/lib/keys';
-import { handler } from '../../handlers/notifications.lambda';
+import { NOTIFICATIONS_PER_USER_PER_HOUR, handler } from '../../handlers/notifications.lambda';
 import { SqsEmulator } from '../../local/sqs-emulator';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../support/api-event';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
@@ -161,6 +161,36 @@ describe('POST /api/notifications', () => {
     expect(queued()).toHaveLength(0);
     expect((await call(A, 'POST', { body: { userId, channels: ['in-app'], ...generic }, groups: 'admin' })).statusCode).toBe(202);
     expect(queued()).toEqual([expect.objectContaining({ userId, channels: ['in-app'] })]);
+  });
+
+  test('an address Cognito has not verified is no address: no e-mail, even to yourself', async () => {
+    const unverified: Identity = { ...A, emailVerified: false, email: 'victim@elsewhere.example' };
+    expectError(await call(unverified, 'POST', { body: { channels: ['email'], template: 'quota-warning', data: { usedPercent: '91' } } }),
+      400, 'VALIDATION_FAILED', /'email' needs an e-mail address and your account has none/);
+    expect(queued()).toHaveLength(0);
+  });
+
+  test('free text (generic) goes by e-mail only from admins; members may send it in-app', async () => {
+    expectError(await call(A, 'POST', { body: { channels: ['email'], ...generic } }), 403, 'FORBIDDEN', /generic/);
+    expect(queued()).toHaveLength(0);
+    expect((await call(A, 'POST', { body: { channels: ['in-app'], ...generic } })).statusCode).toBe(202);
+    expect((await call(A, 'POST', { body: { channels: ['email'], ...generic }, groups: 'admin' })).statusCode).toBe(202);
+    // One line of subject, no links in free text.
+    expectError(await call(A, 'POST', { body: { channels: ['in-app'], template: 'generic', data: { subject: 'a\nb', message: 'm' } } }), 400, 'VALIDATION_FAILED', /body\.data\.subject/);
+    expectError(await call(A, 'POST', { body: { channels: ['in-app'], template: 'generic', data: { subject: 's', message: 'click https://evil.example/x' } } }),
+      400, 'VALIDATION_FAILED', /body\.data\.message: must not contain links/);
+  });
+
+  test('notifications are rate-limited per user: the next one in the hour is a 429', async () => {
+    const R: Identity = { tenantId: 'tenant-a', sub: 'user-rate', email: 'rate@a.example' };
+    for (let i = 0; i < NOTIFICATIONS_PER_USER_PER_HOUR; i++) {
+      expect((await call(R, 'POST', { body: { channels: ['in-app'], template: 'upload-complete', data: { fileName: `f${i}` } } })).statusCode).toBe(202);
+    }
+    const limited = await call(R, 'POST', { body: { channels: ['in-app'], template: 'upload-complete', data: { fileName: 'one more' } } });
+    expectError(limited, 429, 'RATE_LIMITED', /at most 30 notifications per hour/);
+    expect(queued()).toHaveLength(NOTIFICATIONS_PER_USER_PER_HOUR);
+    // Another user of the tenant is not affected.
+    expect((await call(A, 'POST', { body: { channels: ['in-app'], template: 'upload-complete', data: { fileName: 'x' } } })).statusCode).toBe(202);
   });
 
   test('e-mail to yourself without an e-mail claim is a 400; in-app still works', async () => {

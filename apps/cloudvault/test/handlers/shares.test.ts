@@ -4,7 +4,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { GSI, fileKey, objectKey, shareKey, tenantPk, versionKey } from '../../handlers/lib/keys';
-import { handler } from '../../handlers/shares.lambda';
+import * as sharePassword from '../../handlers/lib/share-password';
+import { MAX_PASSWORD_FAILURES, handler } from '../../handlers/shares.lambda';
 import { S3Emulator } from '../../local/s3-emulator';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../support/api-event';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
@@ -361,5 +362,48 @@ describe('open (public)', () => {
     expectError(await open(token), 410, 'SHARE_FILE_UNAVAILABLE');
     // And the public route uses the ShareLinks index, as the handler declares.
     expect(GSI.shareLinks).toBe('ShareLinks');
+  });
+});
+
+describe('names that are not well-formed text', () => {
+  test('a stored name with a lone surrogate still downloads, and a failed open never uses up the link', async () => {
+    // Written before names had to be well-formed (the API refuses such names now).
+    const fileId = await seedFile(A, { name: 'c\ud800d.txt' });
+    const token = await share(A, { fileId, maxDownloads: 1 });
+    const res = await open(token);
+    expect(res.statusCode).toBe(302);
+    expect(String(res.headers.location)).toContain('X-Amz-Signature');
+    expect((await stored(A, token))!.downloadCount).toBe(1);
+  });
+});
+
+describe('password guessing', () => {
+  const G: Identity = { tenantId: 'tenant-guess', sub: 'user-g' };
+
+  test(`after ${MAX_PASSWORD_FAILURES} wrong passwords the link is locked, before any hashing, even for the right one`, async () => {
+    const fileId = await seedFile(G);
+    const token = await share(G, { fileId, password: 'the right password' });
+    for (let i = 0; i < MAX_PASSWORD_FAILURES; i++) {
+      expectError(await open(token, { 'X-Share-Password': `guess number ${i}` }), 401, 'SHARE_PASSWORD_REQUIRED');
+    }
+    const hashing = jest.spyOn(sharePassword, 'verifySharePassword');
+    const locked = await open(token, { 'X-Share-Password': 'the right password' });
+    expectError(locked, 429, 'SHARE_LOCKED', /too many wrong passwords/);
+    expect(hashing).not.toHaveBeenCalled();
+    hashing.mockRestore();
+    expect((await stored(G, token))!.downloadCount).toBe(0);
+
+    // The lock ends; a right password then clears the count.
+    await doc.send(new UpdateCommand({ TableName: process.env.TABLE_NAME, Key: shareKey(G.tenantId!, token), UpdateExpression: 'SET lockedUntil = :past', ExpressionAttributeValues: { ':past': 1 } }));
+    expect((await open(token, { 'X-Share-Password': 'the right password' })).statusCode).toBe(302);
+    expect((await stored(G, token))!.failedPasswordAttempts ?? 0).toBe(0);
+  });
+
+  test('an expired or used-up protected link says so only to someone who knows the password', async () => {
+    const fileId = await seedFile(G);
+    const token = await share(G, { fileId, password: 'the right password' });
+    await doc.send(new UpdateCommand({ TableName: process.env.TABLE_NAME, Key: shareKey(G.tenantId!, token), UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': 1 } }));
+    expectError(await open(token), 401, 'SHARE_PASSWORD_REQUIRED');
+    expectError(await open(token, { 'X-Share-Password': 'the right password' }), 410, 'SHARE_EXPIRED');
   });
 });

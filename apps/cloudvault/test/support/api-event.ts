@@ -9,6 +9,8 @@ export interface Identity {
   readonly tenantId?: string;
   readonly sub: string;
   readonly email?: string;
+  /** The `email_verified` claim (default true). */
+  readonly emailVerified?: boolean;
 }
 
 export interface EventOptions {
@@ -26,7 +28,13 @@ export interface EventOptions {
 export function apiEvent(opts: EventOptions): APIGatewayProxyEvent {
   const path = Object.entries(opts.pathParameters ?? {}).reduce((p, [k, v]) => p.replace(`{${k}}`, v), opts.resource);
   const claims = opts.identity
-    ? { sub: opts.identity.sub, email: opts.identity.email ?? `${opts.identity.sub}@example.com`, ...(opts.identity.tenantId ? { 'custom:tenantId': opts.identity.tenantId } : {}) }
+    ? {
+      sub: opts.identity.sub,
+      email: opts.identity.email ?? `${opts.identity.sub}@example.com`,
+      // As the REST authorizer passes it: a string. Addresses are verified unless a test says otherwise.
+      email_verified: String(opts.identity.emailVerified ?? true),
+      ...(opts.identity.tenantId ? { 'custom:tenantId': opts.identity.tenantId } : {}),
+    }
     : undefined;
   return {
     httpMethod: opts.method,
