@@ -140,7 +140,7 @@ describe('SecureBucket with default props (prod profile)', () => {
     const logBucket = template.toJSON().Resources[stack.getLogicalId(secure.accessLogsBucket.node.defaultChild as s3.CfnBucket)];
     expect(logBucket.Properties.ObjectLockEnabled).toBe(true);
     expect(logBucket.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
-    expect(logBucket.Metadata.guard.SuppressedRules.sort()).toEqual(['s3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check']);
+    expect(logBucket.Metadata.guard.SuppressedRules.sort()).toEqual(['S3_BUCKET_REPLICATION_ENABLED', 'S3_DEFAULT_ENCRYPTION_KMS', 's3_bucket_default_encryption_kms_check', 's3_bucket_logging_enabled_check']);
   });
 });
 
