@@ -4,7 +4,7 @@
  * without the tracer) and single-dependency probes, and jest wall times with the synth and cdk-nag
  * time of each test file. Prints tables and writes docs/benchmarks.md.
  *
- *   npx ts-node --transpile-only --project tsconfig.dev.json bench/run.ts [--quick] [--all-variants] [--synth-runs N] [--init-runs N]
+ *   npx ts-node --transpile-only --project tsconfig.dev.json bench/run.ts [--quick] [--all-variants] [--synth-runs N] [--init-runs N] [--scale-runs N]
  *
  * --quick skips the jest timings; --all-variants builds every variant for every handler (by default
  * only the SDK variant is, the others for three representative handlers).
@@ -16,6 +16,7 @@ import { pathToFileURL } from 'url';
 import { BundleInfo, handlerBundles } from './handlers';
 import { HAS_TIME, mdTable, median, runChild, textTable } from './measure';
 import { PROBES, ProbeBundle, buildProbes, zodDifferences } from './probes';
+import { scaleRuns, scaleSection, stackResourceCounts } from './scale';
 import { jestStartup, jestSuite } from './tests';
 import { VariantBundle, buildVariants, variants } from './variants';
 
@@ -29,6 +30,7 @@ const QUICK = args.includes('--quick');
 const ALL_VARIANTS = args.includes('--all-variants');
 const SYNTH_RUNS = flag('--synth-runs', 5);
 const INIT_RUNS = flag('--init-runs', 20);
+const SCALE_RUNS = flag('--scale-runs', 3);
 const SYNTH_BUDGET = 1.5;
 const INIT_BUDGET = 2;
 const BUNDLE_BUDGET = 300 * 1024;
@@ -156,6 +158,10 @@ async function main(): Promise<void> {
   const { app, floor, appNoValidation, floorNoValidation } = synth(tmp);
   const synthRatio = app.wall / floor.wall;
   const synthRatioNoValidation = appNoValidation.wall / floorNoValidation.wall;
+  const cloudVaultStacks = stackResourceCounts(path.join(tmp, 'templates'));
+
+  log(`scale: ${SCALE_RUNS} rounds of N = 5, 10, 20, 40 services, library and plain L2, fresh processes ...`);
+  const scale = scaleRuns(ROOT, APP_LOADER, SCALE_RUNS, log);
 
   let suite: Awaited<ReturnType<typeof jestSuite>> | undefined;
   let startup: number | undefined;
@@ -380,7 +386,8 @@ ${mdTable(variantHead, variantRows)}
 ### Probes
 
 ${mdTable(probeHead, probeRows)}
-${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
+
+${scaleSection(scale, SCALE_RUNS, cloudVaultStacks)}${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
 ## Decisions
 
 ${decisions.join('\n')}

@@ -1,0 +1,74 @@
+/**
+ * One measurement of issue 12's scale yardstick, run in a fresh process by bench/scale.ts:
+ * N "services" (function + table + bucket + one GET route, with read/write grants) built with the
+ * library or with plain aws-cdk-lib L2s, at most 20 services a stack (40 go into two stacks).
+ * Prints JSON: resources by type, and the construct, synth and cdk-nag (five packs) times.
+ *
+ *   node -r esbuild-register bench/scale-app.ts <library|l2> <N>
+ */
+import { performance } from 'perf_hooks';
+import {
+  App, Stack, aws_apigateway as apigw, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_lambda as lambda, aws_s3 as s3,
+} from 'aws-cdk-lib';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { ApiAuthorization, EnhancedLambdaFunction, SecureBucket, SecureRestApi, SecureTable } from '../src';
+
+const [kind, nArg] = process.argv.slice(2);
+const n = Number(nArg);
+if (!['library', 'l2'].includes(kind) || !(n > 0)) throw new Error('usage: scale-app.ts <library|l2> <N>');
+const PER_STACK = 20;
+const inline = 'exports.handler = async () => ({ statusCode: 200, body: "[]" })';
+const env = { account: '123456789012', region: 'eu-west-1' };
+
+function libraryServices(stack: Stack, from: number, to: number): void {
+  const userPool = cognito.UserPool.fromUserPoolId(stack, 'Users', 'eu-west-1_example');
+  const api = new SecureRestApi(stack, 'Api', { authorizer: ApiAuthorization.cognito([userPool]) });
+  for (let i = from; i < to; i++) {
+    const table = new SecureTable(stack, `Table${i}`, { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    const bucket = new SecureBucket(stack, `Bucket${i}`);
+    const fn = new EnhancedLambdaFunction(stack, `Fn${i}`, { code: lambda.Code.fromInline(inline) });
+    table.grantReadWriteData(fn);
+    bucket.grantReadWrite(fn);
+    api.addRoute(`List${i}`, { path: `/s${i}`, method: 'GET', handler: fn });
+  }
+}
+
+function l2Services(stack: Stack, from: number, to: number): void {
+  const userPool = cognito.UserPool.fromUserPoolId(stack, 'Users', 'eu-west-1_example');
+  const api = new apigw.RestApi(stack, 'Api');
+  const authorizer = new apigw.CognitoUserPoolsAuthorizer(stack, 'Authorizer', { cognitoUserPools: [userPool] });
+  for (let i = from; i < to; i++) {
+    const table = new dynamodb.Table(stack, `Table${i}`, { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    const bucket = new s3.Bucket(stack, `Bucket${i}`);
+    const fn = new lambda.Function(stack, `Fn${i}`, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline(inline) });
+    table.grantReadWriteData(fn);
+    bucket.grantReadWrite(fn);
+    api.root.addResource(`s${i}`).addMethod('GET', new apigw.LambdaIntegration(fn), { authorizer, authorizationType: apigw.AuthorizationType.COGNITO });
+  }
+}
+
+const t0 = performance.now();
+const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const stacks: Stack[] = [];
+for (let from = 0; from < n; from += PER_STACK) {
+  const stack = new Stack(app, `Services${from / PER_STACK}`, { env });
+  (kind === 'library' ? libraryServices : l2Services)(stack, from, Math.min(n, from + PER_STACK));
+  stacks.push(stack);
+}
+const t1 = performance.now();
+const assembly = app.synth();
+const t2 = performance.now();
+let findings = 0;
+for (const pack of [new AwsSolutionsChecks(), new HIPAASecurityChecks(), new NIST80053R5Checks(), new PCIDSS321Checks(), new ServerlessChecks()]) {
+  findings += pack.validateScope(app).violations.reduce((sum, v) => sum + v.violatingResources.length, 0);
+}
+const t3 = performance.now();
+
+const byType: Record<string, number> = {};
+const perStack: number[] = [];
+for (const stack of stacks) {
+  const resources = Object.values<{ Type: string }>(assembly.getStackByName(stack.stackName).template.Resources ?? {});
+  perStack.push(resources.length);
+  for (const r of resources) byType[r.Type] = (byType[r.Type] ?? 0) + 1;
+}
+process.stdout.write(JSON.stringify({ kind, n, perStack, byType, findings, constructMs: t1 - t0, synthMs: t2 - t1, nagMs: t3 - t2 }));
