@@ -50,7 +50,11 @@ export function scaleRuns(root: string, loader: string[], runs: number, log: (s:
     const s = samples.get(`${kind}:${n}`)!;
     const first = s[0];
     return {
-      kind, n, perStack: first.perStack, byType: first.byType, findings: first.findings,
+      kind,
+      n,
+      perStack: first.perStack,
+      byType: first.byType,
+      findings: first.findings,
       resources: first.perStack.reduce((a, b) => a + b, 0),
       totalMs: median(s.map((r) => r.constructMs + r.synthMs + r.nagMs)),
       constructMs: median(s.map((r) => r.constructMs)),
