@@ -7,45 +7,15 @@
  *   node -r esbuild-register bench/scale-app.ts <library|l2> <N>
  */
 import { performance } from 'perf_hooks';
-import {
-  App, Stack, aws_apigateway as apigw, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_lambda as lambda, aws_s3 as s3,
-} from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
-import { ApiAuthorization, EnhancedLambdaFunction, SecureBucket, SecureRestApi, SecureTable } from '../src';
+import { l2Services, libraryServices } from './scale-composition';
 
 const [kind, nArg] = process.argv.slice(2);
 const n = Number(nArg);
 if (!['library', 'l2'].includes(kind) || !(n > 0)) throw new Error('usage: scale-app.ts <library|l2> <N>');
 const PER_STACK = 20;
-const inline = 'exports.handler = async () => ({ statusCode: 200, body: "[]" })';
 const env = { account: '123456789012', region: 'eu-west-1' };
-
-function libraryServices(stack: Stack, from: number, to: number): void {
-  const userPool = cognito.UserPool.fromUserPoolId(stack, 'Users', 'eu-west-1_example');
-  const api = new SecureRestApi(stack, 'Api', { authorizer: ApiAuthorization.cognito([userPool]) });
-  for (let i = from; i < to; i++) {
-    const table = new SecureTable(stack, `Table${i}`, { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
-    const bucket = new SecureBucket(stack, `Bucket${i}`);
-    const fn = new EnhancedLambdaFunction(stack, `Fn${i}`, { code: lambda.Code.fromInline(inline) });
-    table.grantReadWriteData(fn);
-    bucket.grantReadWrite(fn);
-    api.addRoute(`List${i}`, { path: `/s${i}`, method: 'GET', handler: fn });
-  }
-}
-
-function l2Services(stack: Stack, from: number, to: number): void {
-  const userPool = cognito.UserPool.fromUserPoolId(stack, 'Users', 'eu-west-1_example');
-  const api = new apigw.RestApi(stack, 'Api');
-  const authorizer = new apigw.CognitoUserPoolsAuthorizer(stack, 'Authorizer', { cognitoUserPools: [userPool] });
-  for (let i = from; i < to; i++) {
-    const table = new dynamodb.Table(stack, `Table${i}`, { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
-    const bucket = new s3.Bucket(stack, `Bucket${i}`);
-    const fn = new lambda.Function(stack, `Fn${i}`, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline(inline) });
-    table.grantReadWriteData(fn);
-    bucket.grantReadWrite(fn);
-    api.root.addResource(`s${i}`).addMethod('GET', new apigw.LambdaIntegration(fn), { authorizer, authorizationType: apigw.AuthorizationType.COGNITO });
-  }
-}
 
 const t0 = performance.now();
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

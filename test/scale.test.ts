@@ -1,25 +1,15 @@
-import { Stack, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Stack, aws_dynamodb as dynamodb } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { ApiAuthorization, EnhancedLambdaFunction, SecureBucket, SecureRestApi, SecureTable } from '../src';
+import { libraryServices } from '../bench/scale-composition';
+import { SecureTable } from '../src';
 import { testApp, testStack } from './support/nag-harness';
 
 // Issue 12's yardstick: N "services" of function + table + bucket + one GET route with read/write
 // grants in one stack. Secure defaults share per stack what can be shared (key, alarm topic,
 // access-log bucket), so a service costs a bounded number of resources.
-const inline = 'exports.handler = async () => ({ statusCode: 200, body: "[]" })';
-
 function servicesStack(n: number): Stack {
   const stack = testStack(testApp(), `Services${n}`);
-  const userPool = cognito.UserPool.fromUserPoolId(stack, 'Users', 'eu-west-1_example');
-  const api = new SecureRestApi(stack, 'Api', { authorizer: ApiAuthorization.cognito([userPool]) });
-  for (let i = 0; i < n; i++) {
-    const table = new SecureTable(stack, `Table${i}`, { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
-    const bucket = new SecureBucket(stack, `Bucket${i}`);
-    const fn = new EnhancedLambdaFunction(stack, `Fn${i}`, { code: lambda.Code.fromInline(inline) });
-    table.grantReadWriteData(fn);
-    bucket.grantReadWrite(fn);
-    api.addRoute(`List${i}`, { path: `/s${i}`, method: 'GET', handler: fn });
-  }
+  libraryServices(stack, 0, n);
   return stack;
 }
 
