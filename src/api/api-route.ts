@@ -97,7 +97,7 @@ export class ApiRoute extends Construct {
   constructor(scope: Construct, id: string, props: ApiRouteProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('ApiRoute', id);
+    const args = new PropsValidator('ApiRoute', this);
     args.required('props', props, 'object', 'ApiRouteProps (an object)');
     args.required('api', props.api, 'object', 'an ISecureRestApi (a SecureRestApi)');
     args.required('path', props.path, 'string', 'a resource path such as /files/{id}');
@@ -105,7 +105,7 @@ export class ApiRoute extends Construct {
     args.required('handler', props.handler, 'object', 'an EnhancedLambdaFunction');
     const api = props.api;
     const httpMethod = props.method.toUpperCase();
-    validate(id, props, httpMethod);
+    validate(this, props, httpMethod);
     this.api = api;
     this.path = props.path;
     this.httpMethod = httpMethod;
@@ -220,8 +220,8 @@ function alarmId(method: string, path: string): string {
   return path === '/' ? `${id}Root` : id;
 }
 
-function validate(id: string, props: ApiRouteProps, httpMethod: string): void {
-  const v = new PropsValidator('ApiRoute', id);
+function validate(construct: IConstruct, props: ApiRouteProps, httpMethod: string): void {
+  const v = new PropsValidator('ApiRoute', construct);
   const path = props.path;
   const segments = path.split('/').slice(1);
   const validPath = path === '/' || (path.startsWith('/') && segments.every((s, i) =>

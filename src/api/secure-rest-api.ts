@@ -7,7 +7,7 @@ import {
   aws_logs as logs,
   aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { accountLogging } from './account-logging';
 import { ApiAuthorization, ApiAuthorizationType } from './api-authorization';
 import { ApiRoute, ApiRouteOptions } from './api-route';
@@ -193,10 +193,10 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
   constructor(scope: Construct, id: string, props: SecureRestApiProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('SecureRestApi', id);
+    const args = new PropsValidator('SecureRestApi', this);
     args.required('props', props, 'object', 'SecureRestApiProps (an object)');
     args.required('authorizer', props.authorizer, 'object', 'an ApiAuthorization (cognito(), lambdaToken() or none(reason))');
-    validate(id, props);
+    validate(this, props);
     const profile = EnvironmentConfig.of(this);
     this.authorization = props.authorizer;
     this.stageName = props.stageName ?? 'v1';
@@ -372,8 +372,8 @@ function accessLogFormat(): apigw.AccessLogFormat {
   }));
 }
 
-function validate(id: string, props: SecureRestApiProps): void {
-  const v = new PropsValidator('SecureRestApi', id);
+function validate(construct: IConstruct, props: SecureRestApiProps): void {
+  const v = new PropsValidator('SecureRestApi', construct);
   v.check(props.authorizer?.authorizationType !== undefined, 'authorizer', props.authorizer,
     'an ApiAuthorization (cognito(), lambdaToken() or none(reason))');
   v.matches('stageName', props.stageName, /^[A-Za-z0-9_-]{1,128}$/, '1-128 letters, digits, "_" or "-"');

@@ -8,7 +8,7 @@ import {
   aws_iam as iam,
   aws_kms as kms,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledge } from '../core/acknowledge';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
@@ -123,11 +123,11 @@ export class Cache extends Construct {
 
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
-    const args = new PropsValidator('Cache', id);
+    const args = new PropsValidator('Cache', this);
     args.required('props', props, 'object', 'CacheProps (an object with vpc)');
     args.required('vpc', props.vpc, 'object', 'an ec2.IVpc (e.g. Network.vpc)');
     this.mode = props.mode ?? CacheMode.SERVERLESS;
-    validate(id, props, this.mode);
+    validate(this, props, this.mode);
     const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     this.cacheName = cacheNameFor(this);
@@ -221,14 +221,14 @@ export class Cache extends Construct {
 
   /** Lets `peer` (a function, a security group) reach the cache on 6379 (and 6380 for serverless reads). */
   public allowFrom(peer: ec2.IConnectable): void {
-    new PropsValidator('Cache', this.node.id).required('allowFrom(peer)', peer, 'object', 'an ec2.IConnectable (a function, a security group)');
+    new PropsValidator('Cache', this).required('allowFrom(peer)', peer, 'object', 'an ec2.IConnectable (a function, a security group)');
     const ports = this.mode === CacheMode.SERVERLESS ? ec2.Port.tcpRange(CACHE_PORT, CACHE_PORT + 1) : ec2.Port.tcp(CACHE_PORT);
     this.securityGroup.connections.allowFrom(peer, ports, 'Valkey clients');
   }
 
   /** Lets `grantee` connect to the cache as the IAM-authenticated user (`elasticache:Connect`). */
   public grantConnect(grantee: iam.IGrantable): iam.Grant {
-    new PropsValidator('Cache', this.node.id).required('grantConnect(grantee)', grantee, 'object', 'an iam.IGrantable');
+    new PropsValidator('Cache', this).required('grantConnect(grantee)', grantee, 'object', 'an iam.IGrantable');
     return iam.Grant.addToPrincipal({ grantee, actions: ['elasticache:Connect'], resourceArns: [this.cacheArn, this.user.attrArn] });
   }
 
@@ -279,8 +279,8 @@ function cacheNameFor(scope: Construct): string {
   return /^[a-z]/.test(name) ? name : `c-${name}`.slice(0, 40);
 }
 
-function validate(id: string, props: CacheProps, mode: CacheMode): void {
-  const v = new PropsValidator('Cache', id);
+function validate(construct: IConstruct, props: CacheProps, mode: CacheMode): void {
+  const v = new PropsValidator('Cache', construct);
   v.check(Object.values(CacheMode).includes(mode), 'mode', mode, `one of ${Object.values(CacheMode).join(', ')}`);
   v.range('snapshotRetentionDays', props.snapshotRetentionDays, 15, 35);
   v.range('replicas', props.replicas, 1, 5);

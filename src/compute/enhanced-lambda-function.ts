@@ -11,7 +11,7 @@ import {
   aws_logs as logs,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
 import { allowCloudWatchLogs } from '../core/key-policies';
@@ -204,9 +204,9 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
   constructor(scope: Construct, id: string, props: EnhancedLambdaFunctionProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('EnhancedLambdaFunction', id);
+    const args = new PropsValidator('EnhancedLambdaFunction', this);
     args.required('props', props, 'object', 'EnhancedLambdaFunctionProps (an object)');
-    validate(id, props);
+    validate(this, props);
     const profile = EnvironmentConfig.of(this);
     const serviceName = props.serviceName ?? id;
     const logLevel = props.logLevel ?? profile.logLevel;
@@ -346,7 +346,7 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
 
   /** Adds an environment variable. */
   public addEnvironment(key: string, value: string): void {
-    new PropsValidator('EnhancedLambdaFunction', this.node.id).check(!RESERVED_ENV.test(key), 'environment key', key, 'not reserved by Lambda (AWS_*, _HANDLER, TZ, ...)');
+    new PropsValidator('EnhancedLambdaFunction', this).check(!RESERVED_ENV.test(key), 'environment key', key, 'not reserved by Lambda (AWS_*, _HANDLER, TZ, ...)');
     this.function.addEnvironment(key, value);
   }
 
@@ -399,8 +399,8 @@ function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
   return { subnetType: vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED };
 }
 
-function validate(id: string, props: EnhancedLambdaFunctionProps): void {
-  const v = new PropsValidator('EnhancedLambdaFunction', id);
+function validate(construct: IConstruct, props: EnhancedLambdaFunctionProps): void {
+  const v = new PropsValidator('EnhancedLambdaFunction', construct);
   v.check((props.entry === undefined) !== (props.code === undefined), 'entry/code', props.entry ?? (props.code ? 'code' : undefined),
     'exactly one of entry (bundled at synth) and code (prebuilt)');
   if (props.entry !== undefined) {

@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 
 /**
  * Validates construct props at construction time and throws errors that name the construct,
@@ -7,15 +8,28 @@ import { Duration, Token } from 'aws-cdk-lib';
  * Unresolved tokens are skipped: their value is only known at deploy time.
  */
 export class PropsValidator {
-  private readonly subject: string;
+  private subject: string;
 
   /**
-   * Messages start with `<constructName> "<id>"`; without `id`, with `constructName` alone, as for
-   * the arguments of a static factory or a class that is no construct
+   * Messages start with `<constructName> "<id>" (<path>)` for a construct, so that a user finds it
+   * among several of the same id; with `<constructName> "<id>"` for an id that names no construct
+   * yet (a static factory's arguments); with `constructName` alone for a class that is no construct
    * (`ApiAuthorization.none: reason must be a sentence (20+ characters) ..., got undefined`).
    */
-  constructor(constructName: string, id?: string) {
-    this.subject = id === undefined ? constructName : `${constructName} "${id}"`;
+  constructor(constructName: string, subject?: string | IConstruct) {
+    if (subject === undefined) this.subject = constructName;
+    else if (typeof subject === 'string') this.subject = `${constructName} "${subject}"`;
+    else this.subject = `${constructName} "${subject.node.id}" (${subject.node.path})`;
+  }
+
+  /**
+   * For what a construct's method adds under `id` (an alarm, a domain mapping):
+   * `<constructName> "<parent id>/<id>" (<parent path>/<id>)`.
+   */
+  public static forChild(constructName: string, parent: IConstruct, id: string): PropsValidator {
+    const v = new PropsValidator(constructName);
+    v.subject = `${constructName} "${parent.node.id}/${id}" (${parent.node.path}/${id})`;
+    return v;
   }
 
   /** Throws unless `ok`; `allowed` completes "<prop> must be ...". */

@@ -155,12 +155,12 @@ export class CostGuard extends Construct {
   constructor(scope: Construct, id: string, props: CostGuardProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('CostGuard', id);
+    const args = new PropsValidator('CostGuard', this);
     args.required('props', props, 'object', 'CostGuardProps (an object)');
     args.required('monthlyLimit', props.monthlyLimit, 'number', 'a number (the monthly budget, in currency)');
     const stack = Stack.of(this);
     this.tagFilters = props.tagFilters ?? defaultTagFilters(props.requiredTags);
-    validate(this, id, props, this.tagFilters);
+    validate(this, props, this.tagFilters);
 
     if (props.topic) {
       this.topic = props.topic;
@@ -288,8 +288,8 @@ function tagExpression(tags: Record<string, string>): budgets.CfnBudget.Expressi
   return expressions.length === 1 ? expressions[0] : { and: expressions };
 }
 
-function validate(scope: Construct, id: string, props: CostGuardProps, tagFilters: Record<string, string>): void {
-  const v = new PropsValidator('CostGuard', id);
+function validate(scope: Construct, props: CostGuardProps, tagFilters: Record<string, string>): void {
+  const v = new PropsValidator('CostGuard', scope);
   const positive = (prop: string, value: number | undefined, allowed = 'a number > 0') => {
     if (value === undefined || Token.isUnresolved(value)) return;
     v.check(Number.isFinite(value) && value > 0, prop, value, allowed);

@@ -10,7 +10,7 @@ import {
   aws_logs as logs,
   aws_rds as rds,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
 import { allowCloudWatchLogs } from '../core/key-policies';
@@ -174,11 +174,11 @@ export class Database extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const args = new PropsValidator('Database', id);
+    const args = new PropsValidator('Database', this);
     args.required('props', props, 'object', 'DatabaseProps (an object with vpc)');
     args.required('vpc', props.vpc, 'object', 'an ec2.IVpc (e.g. Network.vpc)');
     const profile = EnvironmentConfig.of(this);
-    validate(id, props, profile);
+    validate(this, props, profile);
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     this.adminUsername = props.adminUsername ?? 'dbadmin';
@@ -330,7 +330,7 @@ export class Database extends Construct {
 
   /** Lets `peer` (a function, a security group) reach the proxy on port 5432. */
   public allowFrom(peer: ec2.IConnectable, description?: string): void {
-    new PropsValidator('Database', this.node.id).required('allowFrom(peer)', peer, 'object', 'an ec2.IConnectable (a function, a security group)');
+    new PropsValidator('Database', this).required('allowFrom(peer)', peer, 'object', 'an ec2.IConnectable (a function, a security group)');
     this.proxySecurityGroup.connections.allowFrom(peer, ec2.Port.tcp(DATABASE_PROXY_PORT), description ?? 'PostgreSQL clients to the RDS Proxy');
   }
 
@@ -340,7 +340,7 @@ export class Database extends Construct {
    * The user must exist and have the `rds_iam` role (`GRANT rds_iam TO <user>`).
    */
   public grantConnect(grantee: iam.IGrantable, dbUser: string): iam.Grant {
-    const v = new PropsValidator('Database', this.node.id);
+    const v = new PropsValidator('Database', this);
     v.required('grantConnect(grantee)', grantee, 'object', 'an iam.IGrantable');
     v.required('grantConnect(dbUser)', dbUser, 'string', 'a PostgreSQL user name');
     v.matches('grantConnect(dbUser)', dbUser, PG_IDENTIFIER, '1-63 letters, digits or "_", starting with a letter');
@@ -353,7 +353,7 @@ export class Database extends Construct {
    * secret, decrypt it). Requires `dataApi: true`.
    */
   public grantDataApiAccess(grantee: iam.IGrantable): iam.Grant {
-    const v = new PropsValidator('Database', this.node.id);
+    const v = new PropsValidator('Database', this);
     v.required('grantDataApiAccess(grantee)', grantee, 'object', 'an iam.IGrantable');
     v.check(this.dataApi, 'dataApi', this.dataApi, 'true before grantDataApiAccess()');
     const secretArn = this.masterUserSecretArn;
@@ -431,8 +431,8 @@ function defaultIdentifier(scope: Construct): string {
   return /^[a-z]/.test(name) ? name : `db-${name}`;
 }
 
-function validate(id: string, props: DatabaseProps, profile: EnvironmentConfig): void {
-  const v = new PropsValidator('Database', id);
+function validate(construct: IConstruct, props: DatabaseProps, profile: EnvironmentConfig): void {
+  const v = new PropsValidator('Database', construct);
   v.matches('clusterIdentifier', props.clusterIdentifier, CLUSTER_IDENTIFIER,
     '1-63 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen');
   if (props.clusterIdentifier !== undefined && !Token.isUnresolved(props.clusterIdentifier)) {

@@ -175,11 +175,11 @@ export class DeliveryPipeline extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('DeliveryPipeline', id);
+    const args = new PropsValidator('DeliveryPipeline', this);
     args.required('props', props, 'object', 'DeliveryPipelineProps (an object)');
     args.required('repository', props.repository, 'string', 'the repository as owner/name');
     args.required('connectionArn', props.connectionArn, 'string', 'a CodeStar connection ARN');
-    validate(id, props);
+    validate(this, props);
     const profile = EnvironmentConfig.of(this);
 
     this.artifactKey = props.encryptionKey ?? new kms.Key(this, 'ArtifactKey', {
@@ -273,7 +273,7 @@ export class DeliveryPipeline extends Construct {
    * manual approval and its stacks get termination protection.
    */
   public addEnvironment(name: EnvironmentName, stage: Stage, options: DeliveryEnvironmentOptions = {}): void {
-    const v = new PropsValidator('DeliveryPipeline', this.node.id);
+    const v = new PropsValidator('DeliveryPipeline', this);
     v.check(ENVIRONMENT_ORDER.includes(name), 'environment name', name, `one of ${ENVIRONMENT_ORDER.join(', ')}`);
     const last = this.lastEnvironment;
     v.check(last === undefined || ENVIRONMENT_ORDER.indexOf(name) >= ENVIRONMENT_ORDER.indexOf(last), 'environment name', name,
@@ -322,7 +322,7 @@ export class DeliveryPipeline extends Construct {
 
   /** The rule that sends pipeline failures to the topic (after `buildPipeline()`). */
   public get notificationRule(): notifications.INotificationRule {
-    new PropsValidator('DeliveryPipeline', this.node.id).check(this.rule !== undefined, 'notificationRule', 'read before buildPipeline()', 'read after buildPipeline()');
+    new PropsValidator('DeliveryPipeline', this).check(this.rule !== undefined, 'notificationRule', 'read before buildPipeline()', 'read after buildPipeline()');
     return this.rule!;
   }
 
@@ -403,8 +403,8 @@ function allowCodeStarNotifications(key: kms.IKey): void {
   }), false);
 }
 
-function validate(id: string, props: DeliveryPipelineProps): void {
-  const v = new PropsValidator('DeliveryPipeline', id);
+function validate(construct: IConstruct, props: DeliveryPipelineProps): void {
+  const v = new PropsValidator('DeliveryPipeline', construct);
   v.matches('connectionArn', props.connectionArn, CONNECTION_ARN,
     'a connection ARN, arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or codestar-connections)');
   v.matches('repository', props.repository, REPOSITORY, 'a GitHub repository as "owner/name"');

@@ -5,7 +5,7 @@ import {
   aws_iam as iam,
   aws_lambda as lambda,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { PropsValidator } from '../core/validation';
@@ -106,11 +106,11 @@ export class SafeDeployment extends Construct {
   constructor(scope: Construct, id: string, props: SafeDeploymentProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('SafeDeployment', id);
+    const args = new PropsValidator('SafeDeployment', this);
     args.required('props', props, 'object', 'SafeDeploymentProps (an object)');
     args.required('lambdaFunction', props.lambdaFunction, 'object', 'an EnhancedLambdaFunction');
     const alarms = props.alarms ?? props.lambdaFunction.alarms.alarms;
-    validate(id, props, alarms);
+    validate(this, props, alarms);
     const fn = props.lambdaFunction;
     const liveAlias = fn.liveAlias;
     if (liveAlias === undefined) {
@@ -158,7 +158,7 @@ export class SafeDeployment extends Construct {
 
   /** Adds a metric alarm that rolls a deployment back (at most 10 in all). */
   public addAlarm(alarm: cloudwatch.IAlarm): void {
-    const v = new PropsValidator('SafeDeployment', this.node.id);
+    const v = new PropsValidator('SafeDeployment', this);
     v.check(this.alarmList.length < MAX_ALARMS, 'alarms', `${this.alarmList.length + 1} alarms`,
       `at most ${MAX_ALARMS} (CodeDeploy's limit): pass the function's own alarms through the alarms prop`);
     v.check(!(alarm instanceof cloudwatch.CompositeAlarm), 'alarms', alarm.node.path, 'metric alarms (not composite alarms)');
@@ -186,8 +186,8 @@ export class SafeDeployment extends Construct {
   }
 }
 
-function validate(id: string, props: SafeDeploymentProps, alarms: cloudwatch.IAlarm[]): void {
-  const v = new PropsValidator('SafeDeployment', id);
+function validate(construct: IConstruct, props: SafeDeploymentProps, alarms: cloudwatch.IAlarm[]): void {
+  const v = new PropsValidator('SafeDeployment', construct);
   v.check(!(props.deploymentConfig && props.trafficShift), 'deploymentConfig/trafficShift', 'both',
     'at most one of deploymentConfig and trafficShift');
   if (props.trafficShift) {

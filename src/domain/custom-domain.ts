@@ -9,7 +9,7 @@ import {
   aws_route53_targets as targets,
   aws_s3 as s3,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { AlarmSet } from '../monitoring/alarm-set';
@@ -118,11 +118,11 @@ export class CustomDomain extends Construct {
 
   constructor(scope: Construct, id: string, props: CustomDomainProps) {
     super(scope, id);
-    const args = new PropsValidator('CustomDomain', id);
+    const args = new PropsValidator('CustomDomain', this);
     args.required('props', props, 'object', 'CustomDomainProps (an object)');
     args.required('domainName', props.domainName, 'string', 'a host name such as api.example.com');
     args.required('hostedZone', props.hostedZone, 'object', 'a route53.IHostedZone');
-    validate(id, props);
+    validate(this, props);
     this.domainName = props.domainName;
     this.webSocketDomainName = props.webSocketDomainName;
 
@@ -180,7 +180,7 @@ export class CustomDomain extends Construct {
 
   /** Serves `options.stage` of a REST API under the REST domain (at `basePath`, or the root). */
   public addRestApi(id: string, api: apigw.IRestApi, options: CustomDomainRestApiOptions): apigw.BasePathMapping {
-    const v = new PropsValidator('CustomDomain', `${this.node.id}/${id}`);
+    const v = PropsValidator.forChild('CustomDomain', this, id);
     v.required('api', api, 'object', 'an apigateway.IRestApi');
     v.required('options', options, 'object', 'CustomDomainRestApiOptions (an object with stage)');
     v.required('options.stage', options.stage, 'object', 'the apigateway.Stage the domain serves');
@@ -193,7 +193,7 @@ export class CustomDomain extends Construct {
 
   /** Serves `options.stage` of a WebSocket API under the WebSocket domain (needs `webSocketDomainName`). */
   public addWebSocketApi(id: string, api: apigwv2.IWebSocketApi, options: CustomDomainWebSocketOptions): apigwv2.ApiMapping {
-    const v = new PropsValidator('CustomDomain', `${this.node.id}/${id}`);
+    const v = PropsValidator.forChild('CustomDomain', this, id);
     v.check(this.webSocketDomain !== undefined, 'webSocketDomainName', undefined, 'set on the CustomDomain to map WebSocket APIs');
     v.required('api', api, 'object', 'an apigatewayv2.IWebSocketApi');
     v.required('options', options, 'object', 'CustomDomainWebSocketOptions (an object with stage)');
@@ -212,14 +212,14 @@ export class CustomDomain extends Construct {
 
   /** `wss://<webSocketDomainName>` (plus `/mappingKey` when given). */
   public urlForWebSocket(mappingKey?: string): string {
-    new PropsValidator('CustomDomain', this.node.id).check(this.webSocketDomainName !== undefined, 'webSocketDomainName',
+    new PropsValidator('CustomDomain', this).check(this.webSocketDomainName !== undefined, 'webSocketDomainName',
       undefined, 'set on the CustomDomain to have a WebSocket URL');
     return `wss://${this.webSocketDomainName}${mappingKey ? `/${mappingKey}` : ''}`;
   }
 }
 
-function validate(id: string, props: CustomDomainProps): void {
-  const v = new PropsValidator('CustomDomain', id);
+function validate(construct: IConstruct, props: CustomDomainProps): void {
+  const v = new PropsValidator('CustomDomain', construct);
   const zone = props.hostedZone.zoneName;
   for (const [prop, name] of [['domainName', props.domainName], ['webSocketDomainName', props.webSocketDomainName]] as const) {
     if (name === undefined || Token.isUnresolved(name)) continue;

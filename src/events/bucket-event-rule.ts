@@ -9,7 +9,7 @@ import {
   aws_kms as kms,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { createDeadLetterQueue, DeadLetterSource } from './dead-letter-queue';
 import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
 import { stackRelativeName, uniqueName } from '../core/names';
@@ -103,11 +103,11 @@ export class BucketEventRule extends Construct {
   constructor(scope: Construct, id: string, props: BucketEventRuleProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('BucketEventRule', id);
+    const args = new PropsValidator('BucketEventRule', this);
     args.required('props', props, 'object', 'BucketEventRuleProps (an object)');
     args.required('bucket', props.bucket, 'object', 'a SecureBucket');
     args.required('target', props.target, 'object', 'an EnhancedLambdaFunction');
-    validate(id, props);
+    validate(this, props);
     const key = props.encryptionKey ?? props.target.encryptionKey;
 
     const eventTypes = props.eventTypes ?? [BucketEventType.OBJECT_CREATED];
@@ -165,8 +165,8 @@ function escapeWildcard(text: string): string {
   return text.replace(/[\\*]/g, (c) => `\\${c}`);
 }
 
-function validate(id: string, props: BucketEventRuleProps): void {
-  const v = new PropsValidator('BucketEventRule', id);
+function validate(construct: IConstruct, props: BucketEventRuleProps): void {
+  const v = new PropsValidator('BucketEventRule', construct);
   v.check(props.bucket.eventBridgeEnabled, 'bucket', props.bucket.node.path,
     'a SecureBucket created with eventBridgeEnabled: true (S3 sends no events to EventBridge otherwise)');
   for (const [prop, value] of [['prefix', props.prefix], ['suffix', props.suffix]] as const) {

@@ -10,7 +10,7 @@ import {
   aws_scheduler_targets as targets,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { createDeadLetterQueue, DeadLetterSource } from './dead-letter-queue';
 import { cronError, isTimeZone, normalizeCron } from './schedule-expression';
 import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
@@ -137,7 +137,7 @@ export class ScheduledJob extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('ScheduledJob', id);
+    const args = new PropsValidator('ScheduledJob', this);
     args.required('props', props, 'object', 'ScheduledJobProps (an object)');
     args.required('function', props.function, 'object', 'an EnhancedLambdaFunction');
     args.required('schedules', props.schedules, 'array', 'an array of ScheduleDefinition');
@@ -145,7 +145,7 @@ export class ScheduledJob extends Construct {
       args.required(`schedules[${i}]`, s, 'object', 'a ScheduleDefinition (an object with name and cron or rate)');
       args.required(`schedules[${i}].name`, s.name, 'string', 'a schedule name');
     });
-    validate(id, props);
+    validate(this, props);
     this.function = props.function;
     this.encryptionKey = props.encryptionKey ?? props.function.encryptionKey;
 
@@ -229,8 +229,8 @@ function expressionOf(definition: ScheduleDefinition): scheduler.ScheduleExpress
   return scheduler.ScheduleExpression.expression(`cron(${normalizeCron(definition.cron!)})`, TimeZone.of(definition.timeZone ?? 'UTC'));
 }
 
-function validate(id: string, props: ScheduledJobProps): void {
-  const v = new PropsValidator('ScheduledJob', id);
+function validate(construct: IConstruct, props: ScheduledJobProps): void {
+  const v = new PropsValidator('ScheduledJob', construct);
   v.range('retryAttempts', props.retryAttempts, 0, 185);
   v.durationRange('maxEventAge', props.maxEventAge, 60, 86400);
   if (props.scheduleGroupName !== undefined) {

@@ -108,11 +108,11 @@ export class WorkQueue extends Construct {
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('WorkQueue', id);
+    const args = new PropsValidator('WorkQueue', this);
     args.required('props', props, 'object', 'WorkQueueProps (an object)');
     args.required('consumer', props.consumer, 'object', 'an EnhancedLambdaFunction');
     const consumerTimeout = props.consumer.function.timeout ?? Duration.seconds(3);
-    validate(this, id, props, consumerTimeout);
+    validate(this, props, consumerTimeout);
     const batchingWindowSeconds = Math.ceil((props.maxBatchingWindow?.toMilliseconds() ?? 0) / 1000);
     const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(6 * consumerTimeout.toSeconds() + batchingWindowSeconds);
     this.consumer = props.consumer;
@@ -171,7 +171,7 @@ export class WorkQueue extends Construct {
   /** Lets `grantee` publish to the fan-out topic (sns:Publish with the KMS data key). Needs `fanOutTopic`. */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
     const topic = this.topic;
-    new PropsValidator('WorkQueue', this.node.id).check(topic !== undefined, 'fanOutTopic', false, 'true to grant publishing (or use grantSendMessages)');
+    new PropsValidator('WorkQueue', this).check(topic !== undefined, 'fanOutTopic', false, 'true to grant publishing (or use grantSendMessages)');
     return iam.Grant.addToPrincipalOrResource({ grantee, actions: ['sns:Publish'], resourceArns: [topic!.topicArn], resource: topic! })
       .combine(this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt'));
   }
@@ -233,8 +233,8 @@ export class WorkQueue extends Construct {
   }
 }
 
-function validate(scope: Construct, id: string, props: WorkQueueProps, consumerTimeout: Duration): void {
-  const v = new PropsValidator('WorkQueue', id);
+function validate(scope: Construct, props: WorkQueueProps, consumerTimeout: Duration): void {
+  const v = new PropsValidator('WorkQueue', scope);
   v.range('maxReceiveCount', props.maxReceiveCount, 1, 1000);
   v.durationRange('retentionPeriod', props.retentionPeriod, 60, 14 * 24 * 3600);
   v.durationRange('maxBatchingWindow', props.maxBatchingWindow, 0, 300);

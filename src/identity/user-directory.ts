@@ -223,9 +223,9 @@ export class UserDirectory extends Construct implements IUserDirectory {
 
   constructor(scope: Construct, id: string, props: UserDirectoryProps = {}) {
     super(scope, id);
-    new PropsValidator('UserDirectory', id).required('props', props, 'object', 'UserDirectoryProps (an object) or omitted');
+    new PropsValidator('UserDirectory', this).required('props', props, 'object', 'UserDirectoryProps (an object) or omitted');
     const profile = EnvironmentConfig.of(this);
-    validate(id, props, profile.isProduction);
+    validate(this, props, profile.isProduction);
     this.mfaRequired = props.mfaRequired ?? profile.isProduction;
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
@@ -427,8 +427,8 @@ function issuerOf(pool: cognito.IUserPool): string {
   return `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${pool.userPoolId}`;
 }
 
-function validate(id: string, props: UserDirectoryProps, production: boolean): void {
-  const v = new PropsValidator('UserDirectory', id);
+function validate(construct: IConstruct, props: UserDirectoryProps, production: boolean): void {
+  const v = new PropsValidator('UserDirectory', construct);
   if (production) {
     v.check(props.mfaRequired !== false, 'mfaRequired', props.mfaRequired, 'true in the prod profile (prod users always need a second factor)');
   }

@@ -264,7 +264,7 @@ export class AlarmSet extends Construct {
     super(scope, id);
     Object.defineProperty(this, ALARM_SET_SYMBOL, { value: true });
     this.alarmSetName = props.alarmSetName ?? id;
-    const v = new PropsValidator('AlarmSet', id);
+    const v = new PropsValidator('AlarmSet', this);
     v.matches('alarmSetName', this.alarmSetName, /^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, "_", "." or "-"');
     const clash = AlarmSet.ofStack(this).find((s) => s !== this && s.alarmSetName === this.alarmSetName);
     v.check(clash === undefined, 'alarmSetName', this.alarmSetName, 'unique within the stack (alarm names would collide)');
@@ -313,7 +313,7 @@ export class AlarmSet extends Construct {
 
   /** Errors, throttles, p99 duration against the timeout and (if any) DLQ depth of a function. */
   public addLambdaAlarms(id: string, fn: lambda.IFunction, options: LambdaAlarmOptions = {}): cloudwatch.Alarm[] {
-    const v = new PropsValidator('AlarmSet', `${this.node.id}/${id}`);
+    const v = PropsValidator.forChild('AlarmSet', this, id);
     v.atLeast('errorsThreshold', options.errorsThreshold, 0);
     v.atLeast('throttlesThreshold', options.throttlesThreshold, 0);
     v.range('durationPercentOfTimeout', options.durationPercentOfTimeout, 1, 100, false);
@@ -350,7 +350,7 @@ export class AlarmSet extends Construct {
 
   /** 5xx rate, 4xx rate and p99 latency of an API stage or one of its methods. */
   public addApiGatewayAlarms(id: string, options: ApiGatewayAlarmOptions): cloudwatch.Alarm[] {
-    const v = new PropsValidator('AlarmSet', `${this.node.id}/${id}`);
+    const v = PropsValidator.forChild('AlarmSet', this, id);
     v.range('serverErrorPercent', options.serverErrorPercent, 0, 100, false);
     v.range('clientErrorPercent', options.clientErrorPercent, 0, 100, false);
     v.check((options.resourcePath === undefined) === (options.httpMethod === undefined), 'httpMethod', options.httpMethod,
@@ -390,7 +390,7 @@ export class AlarmSet extends Construct {
 
   /** Throttled requests, system errors and (when provisioned) consumed capacity of a table. */
   public addDynamoDbAlarms(id: string, table: dynamodb.ITable, options: DynamoDbAlarmOptions = {}): cloudwatch.Alarm[] {
-    const v = new PropsValidator('AlarmSet', `${this.node.id}/${id}`);
+    const v = PropsValidator.forChild('AlarmSet', this, id);
     v.atLeast('throttledRequestsThreshold', options.throttledRequestsThreshold, 0);
     v.atLeast('systemErrorsThreshold', options.systemErrorsThreshold, 0);
     v.range('capacityPercent', options.capacityPercent, 1, 100, false);
@@ -437,7 +437,7 @@ export class AlarmSet extends Construct {
 
   /** Depth and (optionally) oldest-message age of a queue. */
   public addSqsAlarms(id: string, queue: sqs.IQueue, options: SqsAlarmOptions = {}): cloudwatch.Alarm[] {
-    const v = new PropsValidator('AlarmSet', `${this.node.id}/${id}`);
+    const v = PropsValidator.forChild('AlarmSet', this, id);
     v.atLeast('maxVisibleMessages', options.maxVisibleMessages, 1);
     v.durationRange('maxMessageAge', options.maxMessageAge, 60, 14 * 24 * 3600);
     const period = Duration.minutes(1);
@@ -461,7 +461,7 @@ export class AlarmSet extends Construct {
 
   /** 5xx errors of a bucket (from its request metrics). */
   public addS3Alarms(id: string, bucket: s3.IBucket, options: S3AlarmOptions = {}): cloudwatch.Alarm[] {
-    new PropsValidator('AlarmSet', `${this.node.id}/${id}`).atLeast('serverErrorsThreshold', options.serverErrorsThreshold, 0);
+    PropsValidator.forChild('AlarmSet', this, id).atLeast('serverErrorsThreshold', options.serverErrorsThreshold, 0);
     const metric = new cloudwatch.Metric({
       namespace: 'AWS/S3',
       metricName: '5xxErrors',
@@ -481,7 +481,7 @@ export class AlarmSet extends Construct {
    * Call it after the set's alarms have been added.
    */
   public addCompositeAlarm(id: string = 'Any'): cloudwatch.CompositeAlarm {
-    new PropsValidator('AlarmSet', this.node.id).check(this.members.length > 0, 'alarms', 0, 'at least one alarm before addCompositeAlarm()');
+    new PropsValidator('AlarmSet', this).check(this.members.length > 0, 'alarms', 0, 'at least one alarm before addCompositeAlarm()');
     const composite = new cloudwatch.CompositeAlarm(this, id, {
       compositeAlarmName: this.alarmName(id),
       alarmRule: cloudwatch.AlarmRule.anyOf(...this.members),
@@ -501,7 +501,7 @@ export class AlarmSet extends Construct {
   }
 
   private validateThreshold(id: string, o: AlarmThresholdOptions): void {
-    const v = new PropsValidator('AlarmSet', `${this.node.id}/${id}`);
+    const v = PropsValidator.forChild('AlarmSet', this, id);
     v.check(Token.isUnresolved(o.threshold) || Number.isFinite(o.threshold), 'threshold', o.threshold, 'a finite number');
     v.range('evaluationPeriods', o.evaluationPeriods, 1, 1440);
     v.range('datapointsToAlarm', o.datapointsToAlarm, 1, o.evaluationPeriods ?? 1);

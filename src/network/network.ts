@@ -299,7 +299,7 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
     const profile = EnvironmentConfig.of(this);
-    const layout = validate(this, id, props, profile);
+    const layout = validate(this, props, profile);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     this.logRetention = props.logRetention ?? profile.logRetention;
     this.natGatewayCount = layout?.natGateways ?? 0;
@@ -330,7 +330,7 @@ export class Network extends Construct {
         this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpcCidr), ec2.Port.tcp(443), 'HTTPS from inside the VPC');
       }
     }
-    const endpointSubnets = this.endpointSubnets(id, interfaceServices.length > 0);
+    const endpointSubnets = this.endpointSubnets(interfaceServices.length > 0);
     this.interfaceEndpoints = interfaceServices.map((service) => {
       const [name, awsService] = INTERFACE_SERVICES[service];
       return new ec2.InterfaceVpcEndpoint(this, `${name}Endpoint`, {
@@ -354,7 +354,7 @@ export class Network extends Construct {
    * lists, resolved at deploy time), plus the TCP ports named in `allowTcpPortsTo`.
    */
   public securityGroupForFunction(id: string, options: FunctionSecurityGroupOptions = {}): ec2.SecurityGroup {
-    const v = new PropsValidator('Network', this.node.id);
+    const v = new PropsValidator('Network', this);
     (options.allowTcpPortsTo ?? []).forEach((rule, i) => v.range(`securityGroupForFunction("${id}").allowTcpPortsTo[${i}].port`, rule.port, 1, 65535));
 
     const sg = new ec2.SecurityGroup(this, id, {
@@ -420,10 +420,10 @@ export class Network extends Construct {
   }
 
   /** One subnet per AZ for the interface endpoints: isolated if the VPC has them, else private. */
-  private endpointSubnets(id: string, needed: boolean): ec2.SubnetSelection | undefined {
+  private endpointSubnets(needed: boolean): ec2.SubnetSelection | undefined {
     if (!needed) return undefined;
     const subnetType = this.vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
-    new PropsValidator('Network', id).check(this.vpc.isolatedSubnets.length + this.vpc.privateSubnets.length > 0,
+    new PropsValidator('Network', this).check(this.vpc.isolatedSubnets.length + this.vpc.privateSubnets.length > 0,
       'vpc', this.vpc.vpcId, 'a VPC with isolated or private subnets to hold the interface endpoints (or set interfaceEndpoints: [])');
     return { subnetType, onePerAz: true };
   }
@@ -533,8 +533,8 @@ const LAYOUT_PROPS = ['cidr', 'maxAzs', 'natGateways', 'isolatedOnly', 'publicSu
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /** Validates props and returns the layout of the VPC to create (undefined for an existing VPC). */
-function validate(scope: Construct, id: string, props: NetworkProps, profile: EnvironmentConfig): Layout | undefined {
-  const v = new PropsValidator('Network', id);
+function validate(scope: Construct, props: NetworkProps, profile: EnvironmentConfig): Layout | undefined {
+  const v = new PropsValidator('Network', scope);
   unique(v, 'interfaceEndpoints', props.interfaceEndpoints ?? []);
   unique(v, 'gatewayEndpoints', props.gatewayEndpoints ?? []);
   const connected = (props.connectedCidrs ?? []).map((cidr, i) => {

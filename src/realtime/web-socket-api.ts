@@ -152,13 +152,13 @@ export class WebSocketApi extends Construct {
 
   constructor(scope: Construct, id: string, props: WebSocketApiProps) {
     super(scope, id);
-    const args = new PropsValidator('WebSocketApi', id);
+    const args = new PropsValidator('WebSocketApi', this);
     args.required('props', props, 'object', 'WebSocketApiProps (an object)');
     args.required('userDirectory', props.userDirectory, 'object', 'an IUserDirectory (a UserDirectory)');
     for (const name of ['authorizerFunction', 'connectHandler', 'disconnectHandler', 'defaultHandler'] as const) {
       args.required(name, props[name], 'object', 'a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget)');
     }
-    validate(id, props);
+    validate(this, props);
     const profile = EnvironmentConfig.of(this);
     this.userDirectory = props.userDirectory;
     this.stageName = props.stageName ?? 'v1';
@@ -241,7 +241,7 @@ export class WebSocketApi extends Construct {
 
   /** Routes `routeKey` (the `action` of a message, `$request.body.action`) to `handler`. */
   public addRoute(routeKey: string, handler: lambda.IFunction): apigwv2.WebSocketRoute {
-    const v = new PropsValidator('WebSocketApi', this.node.id);
+    const v = new PropsValidator('WebSocketApi', this);
     v.matches('routeKey', routeKey, ROUTE_KEY, '1-128 letters, digits, "_", ".", ":" or "-" (not starting with $)');
     v.check(!this.routeIds.includes(routeKey), 'routeKey', routeKey, 'not yet routed');
     v.required('handler', handler, 'object', 'a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget)');
@@ -364,8 +364,8 @@ function pinSourceAccount(api: IConstruct): void {
   }
 }
 
-function validate(id: string, props: WebSocketApiProps): void {
-  const v = new PropsValidator('WebSocketApi', id);
+function validate(construct: IConstruct, props: WebSocketApiProps): void {
+  const v = new PropsValidator('WebSocketApi', construct);
   v.check(props.userDirectory.clientIds.length > 0, 'userDirectory', 'a directory without app clients',
     'a directory with at least one app client (the authorizer accepts only its clients\' tokens)');
   const sources = props.identitySource ?? [];

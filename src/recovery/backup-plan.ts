@@ -174,7 +174,7 @@ export class BackupPlan extends Construct {
   constructor(scope: Construct, id: string, props: BackupPlanProps = {}) {
     super(scope, id);
     const rules = ruleSpecs(props);
-    validate(this, id, props, rules);
+    validate(this, props, rules);
     const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
 
@@ -264,7 +264,7 @@ export class BackupPlan extends Construct {
    * S3 policies, which S3 backups need on top of the general ones.
    */
   public addSelection(id: string, resources: backup.BackupResource[]): backup.BackupSelection {
-    new PropsValidator('BackupPlan', `${this.node.id}/${id}`).check(resources.length > 0, 'resources.length', 0, 'at least 1');
+    PropsValidator.forChild('BackupPlan', this, id).check(resources.length > 0, 'resources.length', 0, 'at least 1');
     return this.select(id, resources, resources.some((r) => r.resource === undefined || mayBeS3(r.resource)));
   }
 
@@ -274,7 +274,7 @@ export class BackupPlan extends Construct {
    * resources (e.g. `Database`) select themselves through this method.
    */
   public addEncryptedResource(id: string, resourceArn: string, encryptionKey: kms.IKey): backup.BackupSelection {
-    const v = new PropsValidator('BackupPlan', `${this.node.id}/${id}`);
+    const v = PropsValidator.forChild('BackupPlan', this, id);
     v.check(Token.isUnresolved(resourceArn) || !mayBeS3(resourceArn), 'resourceArn', resourceArn, 'the ARN of a resource that is not in S3 (use addBucket or addSelection)');
     this.allowKey(encryptionKey);
     return this.select(id, [backup.BackupResource.fromArn(resourceArn)], false);
@@ -375,8 +375,8 @@ function ruleSpecs(props: BackupPlanProps): RuleSpec[] {
   return specs;
 }
 
-function validate(scope: Construct, id: string, props: BackupPlanProps, rules: RuleSpec[]): void {
-  const v = new PropsValidator('BackupPlan', id);
+function validate(scope: Construct, props: BackupPlanProps, rules: RuleSpec[]): void {
+  const v = new PropsValidator('BackupPlan', scope);
   v.matches('backupPlanName', props.backupPlanName, /^[A-Za-z0-9_.-]{1,50}$/, '1-50 letters, digits, "-", "_" or "."');
   v.matches('backupVaultName', props.backupVaultName, /^[A-Za-z0-9_-]{2,50}$/, '2-50 letters, digits, "-" or "_"');
 

@@ -126,7 +126,7 @@ export class FailoverRoute extends Construct {
   constructor(scope: Construct, id: string, props: FailoverRouteProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('FailoverRoute', id);
+    const args = new PropsValidator('FailoverRoute', this);
     args.required('props', props, 'object', 'FailoverRouteProps (an object)');
     args.required('hostedZone', props.hostedZone, 'object', 'a route53.IHostedZone');
     args.required('recordName', props.recordName, 'string', 'a DNS record name');
@@ -135,7 +135,7 @@ export class FailoverRoute extends Construct {
       args.required(`${side}.region`, props[side].region, 'string', 'an AWS region');
       args.required(`${side}.domainName`, props[side].domainName, 'string', 'a domain name');
     }
-    validate(this, id, props);
+    validate(this, props);
 
     this.healthCheck = this.createHealthCheck('PrimaryHealthCheck', 'primary', props.primary, props);
     if (props.secondaryHealthCheck ?? true) {
@@ -208,8 +208,8 @@ export class FailoverRoute extends Construct {
   }
 }
 
-function validate(scope: Construct, id: string, props: FailoverRouteProps): void {
-  const v = new PropsValidator('FailoverRoute', id);
+function validate(scope: Construct, props: FailoverRouteProps): void {
+  const v = new PropsValidator('FailoverRoute', scope);
   for (const [name, endpoint] of [['primary', props.primary], ['secondary', props.secondary]] as const) {
     v.matches(`${name}.region`, endpoint.region, REGION, 'an AWS region name such as "eu-central-1"');
     v.matches(`${name}.domainName`, endpoint.domainName, HOST_NAME, 'a DNS host name such as "d-abc123.execute-api.eu-west-1.amazonaws.com"');

@@ -88,12 +88,12 @@ export class ReplicatedBucket extends Construct {
   constructor(scope: Construct, id: string, props: ReplicatedBucketProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('ReplicatedBucket', id);
+    const args = new PropsValidator('ReplicatedBucket', this);
     args.required('props', props, 'object', 'ReplicatedBucketProps (an object)');
     args.required('destinationBucketArn', props.destinationBucketArn, 'string', 'an S3 bucket ARN');
     args.required('destinationKeyArn', props.destinationKeyArn, 'string', 'a KMS key ARN');
     args.required('destinationRegion', props.destinationRegion, 'string', 'an AWS region');
-    validate(this, id, props);
+    validate(this, props);
     const stack = Stack.of(this);
 
     this.alarms = alarmSetFor(this, props.alarms);
@@ -264,8 +264,8 @@ function nagResource(resolved: unknown): string {
   return JSON.stringify(resolved);
 }
 
-function validate(scope: Construct, id: string, props: ReplicatedBucketProps): void {
-  const v = new PropsValidator('ReplicatedBucket', id);
+function validate(scope: Construct, props: ReplicatedBucketProps): void {
+  const v = new PropsValidator('ReplicatedBucket', scope);
   const stackRegion = Stack.of(scope).region;
   v.matches('destinationRegion', props.destinationRegion, REGION, 'an AWS region name such as "eu-central-1"');
   if (!Token.isUnresolved(props.destinationRegion) && !Token.isUnresolved(stackRegion)) {

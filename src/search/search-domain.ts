@@ -9,7 +9,7 @@ import {
   aws_logs as logs,
   aws_opensearchservice as opensearch,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledge, controlTowerRule } from '../core/acknowledge';
 import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
@@ -115,11 +115,11 @@ export class SearchDomain extends Construct {
 
   constructor(scope: Construct, id: string, props: SearchDomainProps) {
     super(scope, id);
-    const args = new PropsValidator('SearchDomain', id);
+    const args = new PropsValidator('SearchDomain', this);
     args.required('props', props, 'object', 'SearchDomainProps (an object with vpc)');
     args.required('vpc', props.vpc, 'object', 'an ec2.IVpc (e.g. Network.vpc)');
     const profile = EnvironmentConfig.of(this);
-    validate(id, props, profile);
+    validate(this, props, profile);
     const stack = Stack.of(this);
     const azs = props.availabilityZones ?? 3;
     const dataNodes = props.dataNodes ?? 3;
@@ -244,7 +244,7 @@ export class SearchDomain extends Construct {
 
   /** Lets `peer` (a function, a security group) reach the domain on HTTPS (443). */
   public allowFrom(peer: ec2.IConnectable): void {
-    new PropsValidator('SearchDomain', this.node.id).required('allowFrom(peer)', peer, 'object', 'an ec2.IConnectable (a function, a security group)');
+    new PropsValidator('SearchDomain', this).required('allowFrom(peer)', peer, 'object', 'an ec2.IConnectable (a function, a security group)');
     this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(443), 'HTTPS to OpenSearch');
   }
 
@@ -259,7 +259,7 @@ export class SearchDomain extends Construct {
   }
 
   private grantHttp(grantee: iam.IGrantable, actions: string[]): iam.Grant {
-    new PropsValidator('SearchDomain', this.node.id).required('grantee', grantee, 'object', 'an iam.IGrantable');
+    new PropsValidator('SearchDomain', this).required('grantee', grantee, 'object', 'an iam.IGrantable');
     return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.domain.domainArn, `${this.domain.domainArn}/*`] });
   }
 
@@ -313,8 +313,8 @@ function domainNameFor(scope: Construct): string {
   return /^[a-z]/.test(name) ? name : `s-${name}`.slice(0, 28);
 }
 
-function validate(id: string, props: SearchDomainProps, profile: EnvironmentConfig): void {
-  const v = new PropsValidator('SearchDomain', id);
+function validate(construct: IConstruct, props: SearchDomainProps, profile: EnvironmentConfig): void {
+  const v = new PropsValidator('SearchDomain', construct);
   const prod = profile.environment === EnvironmentName.PROD;
   v.range('availabilityZones', props.availabilityZones, 1, 3);
   v.range('dataNodes', props.dataNodes, 1, 80);

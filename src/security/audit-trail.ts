@@ -10,7 +10,7 @@ import {
   aws_logs as logs,
   aws_s3 as s3,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
@@ -131,7 +131,7 @@ export class AuditTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditTrailProps = {}) {
     super(scope, id);
-    validate(id, props);
+    validate(this, props);
     const profile = EnvironmentConfig.of(this);
     const stack = Stack.of(this);
 
@@ -284,8 +284,8 @@ export class AuditTrail extends Construct {
   }
 }
 
-function validate(id: string, props: AuditTrailProps): void {
-  const v = new PropsValidator('AuditTrail', id);
+function validate(construct: IConstruct, props: AuditTrailProps): void {
+  const v = new PropsValidator('AuditTrail', construct);
   const name = props.trailName;
   if (name !== undefined && !Token.isUnresolved(name)) {
     v.check(name.length >= 3 && name.length <= 128, 'trailName', name, '3-128 characters long');

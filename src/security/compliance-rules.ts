@@ -7,7 +7,7 @@ import {
   aws_kms as kms,
   aws_sns as sns,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { RULE_CATALOG, RemediationGrant, nagResourceId } from './compliance-rule-catalog';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge } from '../core/acknowledge';
@@ -186,7 +186,7 @@ export class ComplianceRules extends Construct {
 
   constructor(scope: Construct, id: string, props: ComplianceRulesProps = {}) {
     super(scope, id);
-    this.selectedRules = validate(id, props);
+    this.selectedRules = validate(this, props);
     const createRecorder = props.createRecorder ?? true;
 
     const dependencies: Construct[] = [];
@@ -362,8 +362,8 @@ export class ComplianceRules extends Construct {
   }
 }
 
-function validate(id: string, props: ComplianceRulesProps): ComplianceRule[] {
-  const v = new PropsValidator('ComplianceRules', id);
+function validate(construct: IConstruct, props: ComplianceRulesProps): ComplianceRule[] {
+  const v = new PropsValidator('ComplianceRules', construct);
   const known = Object.values(ComplianceRule) as string[];
   const rules = props.rules ?? (known as ComplianceRule[]);
   const excluded = props.excludeRules ?? [];

@@ -1,5 +1,5 @@
 import { Duration, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { allowCloudWatchAlarms, allowCloudWatchLogs, limitGrantsToAwsServices } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
@@ -82,7 +82,7 @@ export class EncryptionKeys extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.aliasPrefix = props.aliasPrefix ?? defaultAliasPrefix(this);
-    validate(id, props, this.aliasPrefix);
+    validate(this, props, this.aliasPrefix);
     const profile = EnvironmentConfig.of(this);
 
     for (const purpose of props.purposes ?? ALL_PURPOSES) {
@@ -114,7 +114,7 @@ export class EncryptionKeys extends Construct {
   /** The key of `purpose`; throws when that purpose was not created. */
   public keyFor(purpose: KeyPurpose): kms.Key {
     const key = this.keys.get(purpose);
-    new PropsValidator('EncryptionKeys', this.node.id).check(key !== undefined, 'keyFor purpose', purpose,
+    new PropsValidator('EncryptionKeys', this).check(key !== undefined, 'keyFor purpose', purpose,
       `one of the created purposes (${this.purposes.join(', ')})`);
     return key!;
   }
@@ -230,8 +230,8 @@ function capitalize(purpose: KeyPurpose): string {
   return purpose.charAt(0).toUpperCase() + purpose.slice(1);
 }
 
-function validate(id: string, props: EncryptionKeysProps, aliasPrefix: string): void {
-  const v = new PropsValidator('EncryptionKeys', id);
+function validate(construct: IConstruct, props: EncryptionKeysProps, aliasPrefix: string): void {
+  const v = new PropsValidator('EncryptionKeys', construct);
   if (props.purposes !== undefined) {
     const known = new Set<string>(ALL_PURPOSES);
     v.check(props.purposes.length > 0 && new Set(props.purposes).size === props.purposes.length && props.purposes.every((p) => known.has(p)),

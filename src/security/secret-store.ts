@@ -112,7 +112,7 @@ export class SecretStore extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretStoreProps = {}) {
     super(scope, id);
-    new PropsValidator('SecretStore', id).range('rotationDays', props.rotationDays, 1, 1000);
+    new PropsValidator('SecretStore', this).range('rotationDays', props.rotationDays, 1, 1000);
     this.props = props;
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     this.rotationDays = props.rotationDays ?? 30;
@@ -162,7 +162,7 @@ export class SecretStore extends Construct {
    */
   public addDatabaseSecret(id: string, options: DatabaseSecretOptions): secretsmanager.Secret {
     const days = this.validateSecret(id, options);
-    new PropsValidator('SecretStore', this.node.id).matches(`${id}.username`, options.username, /^.{1,128}$/, '1-128 characters');
+    new PropsValidator('SecretStore', this).matches(`${id}.username`, options.username, /^.{1,128}$/, '1-128 characters');
     const secret = this.createSecret(id, options, {
       secretStringTemplate: JSON.stringify({ username: options.username }),
       generateStringKey: 'password',
@@ -179,7 +179,7 @@ export class SecretStore extends Construct {
   /** The secret added with `secretId`; throws when the store has none. */
   public secretFor(secretId: string): secretsmanager.Secret {
     const secret = this.secrets.get(secretId);
-    new PropsValidator('SecretStore', this.node.id).check(secret !== undefined, 'secretId', secretId,
+    new PropsValidator('SecretStore', this).check(secret !== undefined, 'secretId', secretId,
       `the id of a secret of this store (${this.secretIds.join(', ') || 'none yet'})`);
     return secret!;
   }
@@ -211,7 +211,7 @@ export class SecretStore extends Construct {
   }
 
   private validateSecret(id: string, options: ApiKeySecretOptions): number {
-    const v = new PropsValidator('SecretStore', this.node.id);
+    const v = new PropsValidator('SecretStore', this);
     v.check(!this.node.tryFindChild(id) && id !== ROTATION_FUNCTION_ID, 'secret id', id,
       `unique within the store and not "${ROTATION_FUNCTION_ID}"`);
     v.range(`${id}.rotationDays`, options.rotationDays, 1, 1000);

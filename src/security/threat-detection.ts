@@ -12,7 +12,7 @@ import {
   aws_sns_subscriptions as subscriptions,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledge, controlTowerRule } from '../core/acknowledge';
 import { allowServiceToDeliver } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
@@ -180,7 +180,7 @@ export class ThreatDetection extends Construct {
 
   constructor(scope: Construct, id: string, props: ThreatDetectionProps = {}) {
     super(scope, id);
-    validate(id, props);
+    validate(this, props);
     const profile = EnvironmentConfig.of(this);
     const stack = Stack.of(this);
     this.minimumSeverity = props.minimumSeverity ?? 7;
@@ -340,8 +340,8 @@ function severityLabels(minimum: number): string[] {
   return SEVERITY_BANDS.slice(band).map(([label]) => label);
 }
 
-function validate(id: string, props: ThreatDetectionProps): void {
-  const v = new PropsValidator('ThreatDetection', id);
+function validate(construct: IConstruct, props: ThreatDetectionProps): void {
+  const v = new PropsValidator('ThreatDetection', construct);
   v.range('minimumSeverity', props.minimumSeverity, 1, 10, false);
   for (const email of props.notificationEmails ?? []) {
     v.matches('notificationEmails', email, /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'e-mail addresses');

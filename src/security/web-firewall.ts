@@ -9,7 +9,7 @@ import {
   aws_logs as logs,
   aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ISO_COUNTRY_CODES } from './country-codes';
 import { SecureRestApi } from '../api/secure-rest-api';
 import { allowCloudWatchLogs } from '../core/key-policies';
@@ -193,7 +193,7 @@ export class WebFirewall extends Construct {
       ManagedRuleGroup.KNOWN_BAD_INPUTS, ManagedRuleGroup.SQL_INJECTION,
       ...(linuxRules ? [ManagedRuleGroup.LINUX, ManagedRuleGroup.UNIX] : []),
     ];
-    validate(id, stack, this.scope, this.rateLimit, managedGroups, props);
+    validate(this, stack, this.scope, this.rateLimit, managedGroups, props);
     const profile = EnvironmentConfig.of(this);
     this.webAclName = props.webAclName ?? uniqueName(this, 128);
     const countRules = props.countRules ?? {};
@@ -335,7 +335,7 @@ export class WebFirewall extends Construct {
    * their own, and the acknowledgement only stays recorded.
    */
   public associate(api: SecureRestApi): wafv2.CfnWebACLAssociation {
-    const v = new PropsValidator('WebFirewall', this.node.id);
+    const v = new PropsValidator('WebFirewall', this);
     v.check(this.scope === WebFirewallScope.REGIONAL, 'scope', this.scope,
       'REGIONAL to associate with an API stage (CloudFront distributions take the web ACL ARN as their webAclId)');
     const stack = Stack.of(api);
@@ -376,8 +376,8 @@ function logGroupArn(stack: Stack, resourceName: string): string {
   return stack.formatArn({ service: 'logs', resource: 'log-group', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
-function validate(id: string, stack: Stack, scope: WebFirewallScope, rateLimit: number, groups: string[], props: WebFirewallProps): void {
-  const v = new PropsValidator('WebFirewall', id);
+function validate(construct: IConstruct, stack: Stack, scope: WebFirewallScope, rateLimit: number, groups: string[], props: WebFirewallProps): void {
+  const v = new PropsValidator('WebFirewall', construct);
   if (scope === WebFirewallScope.CLOUDFRONT && !Token.isUnresolved(stack.region)) {
     v.check(stack.region === 'us-east-1', 'scope', `CLOUDFRONT in ${stack.region}`,
       'REGIONAL outside us-east-1 (CloudFront web ACLs exist only in us-east-1; put the firewall in a us-east-1 stack)');

@@ -150,7 +150,7 @@ export class SecureBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
-    validate(id, props);
+    validate(this, props);
     const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     this.accessLogsBucket = props.accessLogsBucket ?? stackAccessLogsBucket(this);
@@ -405,8 +405,8 @@ function objectLockRetention(lock: SecureBucketObjectLock): s3.ObjectLockRetenti
   return lock.mode === s3.ObjectLockMode.COMPLIANCE ? s3.ObjectLockRetention.compliance(days) : s3.ObjectLockRetention.governance(days);
 }
 
-function validate(id: string, props: SecureBucketProps): void {
-  const v = new PropsValidator('SecureBucket', id);
+function validate(construct: IConstruct, props: SecureBucketProps): void {
+  const v = new PropsValidator('SecureBucket', construct);
   if (props.bucketName !== undefined && !Token.isUnresolved(props.bucketName)) {
     validateBucketName(v, props.bucketName);
   }

@@ -186,10 +186,10 @@ export class SecureTable extends Construct {
   constructor(scope: Construct, id: string, props: SecureTableProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
-    const args = new PropsValidator('SecureTable', id);
+    const args = new PropsValidator('SecureTable', this);
     args.required('props', props, 'object', 'SecureTableProps (an object)');
     args.required('partitionKey', props.partitionKey, 'object', 'a dynamodb.Attribute ({ name, type })');
-    validate(this, id, props);
+    validate(this, props);
     const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
 
@@ -288,8 +288,8 @@ function autoscaled(range: SecureTableScalingRange): dynamodb.Capacity {
   });
 }
 
-function validate(scope: Construct, id: string, props: SecureTableProps): void {
-  const v = new PropsValidator('SecureTable', id);
+function validate(scope: Construct, props: SecureTableProps): void {
+  const v = new PropsValidator('SecureTable', scope);
   v.range('pointInTimeRecoveryPeriodDays', props.pointInTimeRecoveryPeriodDays, 1, 35);
 
   const gsis = props.globalSecondaryIndexes ?? [];

@@ -186,8 +186,8 @@ describe('ApiRoute prop validation', () => {
   const PATH_RULE = 'path must be "/" or a path starting with "/" whose segments are letters, digits, ".", "_", "-", {param}, or a final {proxy+}';
 
   test('rejects a path without a leading slash, empty segments, bad characters and a greedy segment not at the end', () => {
-    expect(route({ path: 'files' })).toThrow(`ApiRoute "Bad${n + 1}": ${PATH_RULE}, got "files"`);
-    expect(route({ path: '/files//x' })).toThrow(`ApiRoute "Bad${n + 1}": ${PATH_RULE}, got "/files//x"`);
+    expect(route({ path: 'files' })).toThrow(`ApiRoute "Bad${n + 1}" (Invalid/Bad${n + 1}): ${PATH_RULE}, got "files"`);
+    expect(route({ path: '/files//x' })).toThrow(`ApiRoute "Bad${n + 1}" (Invalid/Bad${n + 1}): ${PATH_RULE}, got "/files//x"`);
     expect(route({ path: '/files/' })).toThrow(`${PATH_RULE}, got "/files/"`);
     expect(route({ path: '/fi les' })).toThrow(`${PATH_RULE}, got "/fi les"`);
     expect(route({ path: '/files/{proxy+}/x' })).toThrow(`${PATH_RULE}, got "/files/{proxy+}/x"`);
@@ -196,7 +196,7 @@ describe('ApiRoute prop validation', () => {
 
   test('rejects an unknown HTTP method', () => {
     expect(route({ method: 'FETCH' })).toThrow(
-      `ApiRoute "Bad${n + 1}": method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY, got "FETCH"`);
+      `ApiRoute "Bad${n + 1}" (Invalid/Bad${n + 1}): method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY, got "FETCH"`);
   });
 
   test('rejects a throttling rate <= 0 and a burst < 1', () => {
@@ -206,14 +206,14 @@ describe('ApiRoute prop validation', () => {
 
   test('rejects a quota limit < 1 and a quota without an API key', () => {
     expect(route({ apiKeyRequired: true, quota: { limit: 0, period: apigw.Period.DAY } })).toThrow(
-      `ApiRoute "Bad${n + 1}": quota.limit must be an integer >= 1, got 0`);
+      `ApiRoute "Bad${n + 1}" (Invalid/Bad${n + 1}): quota.limit must be an integer >= 1, got 0`);
     expect(route({ quota: { limit: 10, period: apigw.Period.DAY } })).toThrow(
       'quota must be given only with apiKeyRequired: true, got "a quota"');
   });
 
   test('rejects a public route without a reason, and a reason without public', () => {
     expect(route({ public: true })).toThrow(
-      `ApiRoute "Bad${n + 1}": publicReason must be a sentence (20+ characters) saying why the route needs no caller identity when public is true, got undefined`);
+      `ApiRoute "Bad${n + 1}" (Invalid/Bad${n + 1}): publicReason must be a sentence (20+ characters) saying why the route needs no caller identity when public is true, got undefined`);
     expect(route({ public: true, publicReason: 'health' })).toThrow('got "health"');
     expect(route({ publicReason: HEALTH_REASON })).toThrow('publicReason must be given only with public: true');
   });

@@ -327,51 +327,51 @@ describe('SecureRestApi prop validation', () => {
 
   test('rejects a "*" CORS origin without allowAnyOrigin', () => {
     expect(make({ cors: { allowOrigins: ['*'] } })).toThrow(
-      'SecureRestApi "Api": cors.allowOrigins must be explicit origins such as "https://app.example.com" ("*" needs cors.allowAnyOrigin: true), got "*"');
+      'SecureRestApi "Api" (Invalid/Api): cors.allowOrigins must be explicit origins such as "https://app.example.com" ("*" needs cors.allowAnyOrigin: true), got "*"');
   });
 
   test('accepts "*" with allowAnyOrigin, but not with credentials', () => {
     expect(make({ cors: { allowOrigins: ['*'], allowAnyOrigin: true } })).not.toThrow();
     expect(make({ cors: { allowOrigins: ['*'], allowAnyOrigin: true, allowCredentials: true } })).toThrow(
-      'SecureRestApi "Api": cors.allowCredentials must be false when any origin is allowed, got true');
+      'SecureRestApi "Api" (Invalid/Api): cors.allowCredentials must be false when any origin is allowed, got true');
   });
 
   test('rejects a plain-http origin other than localhost', () => {
     expect(make({ cors: { allowOrigins: ['http://app.example.com'] } })).toThrow(
-      'SecureRestApi "Api": cors.allowOrigins must be origins of the form https://host[:port] (http:// only for localhost), got "http://app.example.com"');
+      'SecureRestApi "Api" (Invalid/Api): cors.allowOrigins must be origins of the form https://host[:port] (http:// only for localhost), got "http://app.example.com"');
   });
 
   test('rejects a throttling rate <= 0 and a burst < 1', () => {
     expect(make({ throttling: { rateLimit: 0 } })).toThrow(
-      'SecureRestApi "Api": throttling.rateLimit must be a number > 0 (requests per second), got 0');
+      'SecureRestApi "Api" (Invalid/Api): throttling.rateLimit must be a number > 0 (requests per second), got 0');
     expect(make({ throttling: { rateLimit: 10, burstLimit: 0 } })).toThrow(
-      'SecureRestApi "Api": throttling.burstLimit must be an integer >= 1, got 0');
+      'SecureRestApi "Api" (Invalid/Api): throttling.burstLimit must be an integer >= 1, got 0');
   });
 
   test('rejects turning execution logging off', () => {
     expect(make({ executionLoggingLevel: apigw.MethodLoggingLevel.OFF })).toThrow(
-      'SecureRestApi "Api": executionLoggingLevel must be INFO or ERROR (execution logging stays on), got "OFF"');
+      'SecureRestApi "Api" (Invalid/Api): executionLoggingLevel must be INFO or ERROR (execution logging stays on), got "OFF"');
   });
 
   test('rejects a web ACL that is not REGIONAL', () => {
     expect(make({ webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/0123' })).toThrow(
-      'SecureRestApi "Api": webAclArn must be the ARN of a REGIONAL WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/...), got "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/0123"');
+      'SecureRestApi "Api" (Invalid/Api): webAclArn must be the ARN of a REGIONAL WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/...), got "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/0123"');
   });
 
   test('rejects an unknown cache size and a cache TTL above one hour', () => {
     expect(make({ cacheClusterSize: '2' })).toThrow(
-      'SecureRestApi "Api": cacheClusterSize must be one of 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237, got "2"');
+      'SecureRestApi "Api" (Invalid/Api): cacheClusterSize must be one of 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237, got "2"');
     expect(make({ cacheTtl: Duration.hours(2) })).toThrow(
-      'SecureRestApi "Api": cacheTtl must be 0-3600 seconds, got "7200 seconds"');
+      'SecureRestApi "Api" (Invalid/Api): cacheTtl must be 0-3600 seconds, got "7200 seconds"');
   });
 
   test('rejects a bad stage name', () => {
-    expect(make({ stageName: 'v 1' })).toThrow('SecureRestApi "Api": stageName must be 1-128 letters, digits, "_" or "-", got "v 1"');
+    expect(make({ stageName: 'v 1' })).toThrow('SecureRestApi "Api" (Invalid/Api): stageName must be 1-128 letters, digits, "_" or "-", got "v 1"');
   });
 
   test('requires an authorizer (JavaScript callers can omit it)', () => {
     expect(() => new SecureRestApi(testStack(testApp(), 'NoAuth'), 'Api', {} as any)).toThrow(
-      'SecureRestApi "Api": authorizer must be an ApiAuthorization (cognito(), lambdaToken() or none(reason)), got undefined');
+      'SecureRestApi "Api" (NoAuth/Api): authorizer must be an ApiAuthorization (cognito(), lambdaToken() or none(reason)), got undefined');
   });
 
   test('ApiAuthorization.none needs a reason', () => {

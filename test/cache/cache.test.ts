@@ -194,14 +194,14 @@ describe('Cache rejects invalid props', () => {
     [{ mode: 'CLUSTER' as CacheMode }, 'mode must be one of SERVERLESS, REPLICATION_GROUP, got "CLUSTER"'],
   ])('%j', (props, message) => {
     const id = `C${n}`;
-    expect(() => make(props as Partial<CacheProps>)).toThrow(`Cache "${id}": ${message}`);
+    expect(() => make(props as Partial<CacheProps>)).toThrow(`Cache "${id}" (Test/${id}): ${message}`);
   });
 
   test('required arguments are checked at run time for JavaScript callers', () => {
-    expect(() => new Cache(stack, 'NoProps', undefined as any)).toThrow('Cache "NoProps": props must be CacheProps (an object with vpc), got undefined');
-    expect(() => new Cache(stack, 'NoVpc', {} as any)).toThrow('Cache "NoVpc": vpc must be an ec2.IVpc (e.g. Network.vpc), got undefined');
+    expect(() => new Cache(stack, 'NoProps', undefined as any)).toThrow('Cache "NoProps" (Test/NoProps): props must be CacheProps (an object with vpc), got undefined');
+    expect(() => new Cache(stack, 'NoVpc', {} as any)).toThrow('Cache "NoVpc" (Test/NoVpc): vpc must be an ec2.IVpc (e.g. Network.vpc), got undefined');
     const cache = make({});
-    expect(() => cache.allowFrom(undefined as any)).toThrow(`Cache "${cache.node.id}": allowFrom(peer) must be an ec2.IConnectable (a function, a security group), got undefined`);
-    expect(() => cache.grantConnect(undefined as any)).toThrow(`Cache "${cache.node.id}": grantConnect(grantee) must be an iam.IGrantable, got undefined`);
+    expect(() => cache.allowFrom(undefined as any)).toThrow(`Cache "${cache.node.id}" (Test/${cache.node.id}): allowFrom(peer) must be an ec2.IConnectable (a function, a security group), got undefined`);
+    expect(() => cache.grantConnect(undefined as any)).toThrow(`Cache "${cache.node.id}" (Test/${cache.node.id}): grantConnect(grantee) must be an iam.IGrantable, got undefined`);
   });
 });

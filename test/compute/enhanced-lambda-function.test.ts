@@ -238,23 +238,23 @@ describe('EnhancedLambdaFunction opt-outs stay nag-clean with acknowledged reaso
 
 describe('EnhancedLambdaFunction rejects invalid props', () => {
   const cases: Array<[string, Partial<EnhancedLambdaFunctionProps>, string]> = [
-    ['timeout above 900 s', { code, timeout: Duration.seconds(901) }, 'EnhancedLambdaFunction "Fn": timeout must be 1-900 seconds, got "901 seconds"'],
-    ['memory below 128 MB', { code, memorySize: 64 }, 'EnhancedLambdaFunction "Fn": memorySize must be an integer 128-10240, got 64'],
-    ['both entry and code', { code, entry: 'x.ts' }, 'EnhancedLambdaFunction "Fn": entry/code must be exactly one of entry (bundled at synth) and code (prebuilt), got "x.ts"'],
-    ['neither entry nor code', {}, 'EnhancedLambdaFunction "Fn": entry/code must be exactly one of entry (bundled at synth) and code (prebuilt), got undefined'],
-    ['a missing entry file', { entry: '/nope/handler.ts' }, 'EnhancedLambdaFunction "Fn": entry must be an existing file, got "/nope/handler.ts"'],
-    ['negative reserved concurrency', { code, reservedConcurrentExecutions: -1 }, 'EnhancedLambdaFunction "Fn": reservedConcurrentExecutions must be a number >= 0, got -1'],
+    ['timeout above 900 s', { code, timeout: Duration.seconds(901) }, 'EnhancedLambdaFunction "Fn" (Test/Fn): timeout must be 1-900 seconds, got "901 seconds"'],
+    ['memory below 128 MB', { code, memorySize: 64 }, 'EnhancedLambdaFunction "Fn" (Test/Fn): memorySize must be an integer 128-10240, got 64'],
+    ['both entry and code', { code, entry: 'x.ts' }, 'EnhancedLambdaFunction "Fn" (Test/Fn): entry/code must be exactly one of entry (bundled at synth) and code (prebuilt), got "x.ts"'],
+    ['neither entry nor code', {}, 'EnhancedLambdaFunction "Fn" (Test/Fn): entry/code must be exactly one of entry (bundled at synth) and code (prebuilt), got undefined'],
+    ['a missing entry file', { entry: '/nope/handler.ts' }, 'EnhancedLambdaFunction "Fn" (Test/Fn): entry must be an existing file, got "/nope/handler.ts"'],
+    ['negative reserved concurrency', { code, reservedConcurrentExecutions: -1 }, 'EnhancedLambdaFunction "Fn" (Test/Fn): reservedConcurrentExecutions must be a number >= 0, got -1'],
     ['provisioned above reserved', { code, reservedConcurrentExecutions: 2, provisionedConcurrentExecutions: 5 },
-      'EnhancedLambdaFunction "Fn": provisionedConcurrentExecutions must be at most reservedConcurrentExecutions (2), got 5'],
-    ['a reserved environment key', { code, environment: { AWS_REGION: 'x' } }, 'EnhancedLambdaFunction "Fn": environment key must be a letter followed by letters, digits or "_", not reserved by Lambda (AWS_*, _HANDLER, TZ, ...), got "AWS_REGION"'],
+      'EnhancedLambdaFunction "Fn" (Test/Fn): provisionedConcurrentExecutions must be at most reservedConcurrentExecutions (2), got 5'],
+    ['a reserved environment key', { code, environment: { AWS_REGION: 'x' } }, 'EnhancedLambdaFunction "Fn" (Test/Fn): environment key must be a letter followed by letters, digits or "_", not reserved by Lambda (AWS_*, _HANDLER, TZ, ...), got "AWS_REGION"'],
     ['security groups without a VPC', { code, securityGroups: [{} as ec2.ISecurityGroup] },
-      'EnhancedLambdaFunction "Fn": securityGroups must be at least one group, given together with vpc, got "1 group(s)"'],
+      'EnhancedLambdaFunction "Fn" (Test/Fn): securityGroups must be at least one group, given together with vpc, got "1 group(s)"'],
     ['provisioned concurrency with the alias turned off', { code, liveAliasEnabled: false, provisionedConcurrentExecutions: 1 },
-      'EnhancedLambdaFunction "Fn": provisionedConcurrentExecutions must be unset when liveAliasEnabled is false (provisioned concurrency sits on the live alias), got 1'],
+      'EnhancedLambdaFunction "Fn" (Test/Fn): provisionedConcurrentExecutions must be unset when liveAliasEnabled is false (provisioned concurrency sits on the live alias), got 1'],
     ['an alias name with the alias turned off', { code, liveAliasEnabled: false, aliasName: 'blue' },
-      'EnhancedLambdaFunction "Fn": aliasName must be unset when liveAliasEnabled is false, got "blue"'],
+      'EnhancedLambdaFunction "Fn" (Test/Fn): aliasName must be unset when liveAliasEnabled is false, got "blue"'],
     ['a DLQ with the DLQ turned off', { code, deadLetterQueueEnabled: false, deadLetterQueue: {} as sqs.IQueue },
-      'EnhancedLambdaFunction "Fn": deadLetterQueue must be omitted when deadLetterQueueEnabled is false, got "a queue"'],
+      'EnhancedLambdaFunction "Fn" (Test/Fn): deadLetterQueue must be omitted when deadLetterQueueEnabled is false, got "a queue"'],
   ];
   test.each(cases)('%s', (_name, props, message) => {
     const stack = testStack(testApp());

@@ -330,38 +330,38 @@ describe('CostGuard validation', () => {
   const tags = () => new RequiredTags({ environment: 'prod', project: 'cloudvault', owner: 'platform', costCenter: 'cc-42', additionalTags: { Team: 'storage' } });
 
   test.each<[string, Partial<CostGuardProps>, string]>([
-    ['a zero budget', { monthlyLimit: 0 }, 'CostGuard "Costs": monthlyLimit must be a number > 0, got 0'],
-    ['a negative budget', { monthlyLimit: -5 }, 'CostGuard "Costs": monthlyLimit must be a number > 0, got -5'],
-    ['a lower-case currency', { currency: 'usd' }, 'CostGuard "Costs": currency must be a three-letter ISO 4217 code such as "USD", got "usd"'],
-    ['a threshold of 0 %', { actualThresholds: [0, 100] }, 'CostGuard "Costs": actualThresholds must be 1-1000, got 0'],
-    ['a threshold above 1000 %', { forecastThresholds: [1001] }, 'CostGuard "Costs": forecastThresholds must be 1-1000, got 1001'],
-    ['a repeated threshold', { actualThresholds: [80, 80] }, 'CostGuard "Costs": actualThresholds must be distinct percentages, got [80, 80]'],
+    ['a zero budget', { monthlyLimit: 0 }, 'CostGuard "Costs" (V/Costs): monthlyLimit must be a number > 0, got 0'],
+    ['a negative budget', { monthlyLimit: -5 }, 'CostGuard "Costs" (V/Costs): monthlyLimit must be a number > 0, got -5'],
+    ['a lower-case currency', { currency: 'usd' }, 'CostGuard "Costs" (V/Costs): currency must be a three-letter ISO 4217 code such as "USD", got "usd"'],
+    ['a threshold of 0 %', { actualThresholds: [0, 100] }, 'CostGuard "Costs" (V/Costs): actualThresholds must be 1-1000, got 0'],
+    ['a threshold above 1000 %', { forecastThresholds: [1001] }, 'CostGuard "Costs" (V/Costs): forecastThresholds must be 1-1000, got 1001'],
+    ['a repeated threshold', { actualThresholds: [80, 80] }, 'CostGuard "Costs" (V/Costs): actualThresholds must be distinct percentages, got [80, 80]'],
     ['no threshold at all', { actualThresholds: [], forecastThresholds: [] },
-      'CostGuard "Costs": actualThresholds and forecastThresholds must be 1-10 thresholds in all (one Budgets notification each), got 0'],
+      'CostGuard "Costs" (V/Costs): actualThresholds and forecastThresholds must be 1-10 thresholds in all (one Budgets notification each), got 0'],
     ['eleven thresholds', { actualThresholds: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], forecastThresholds: [100] },
-      'CostGuard "Costs": actualThresholds and forecastThresholds must be 1-10 thresholds in all (one Budgets notification each), got 11'],
-    ['a zero daily limit', { dailyLimit: 0 }, 'CostGuard "Costs": dailyLimit must be a number > 0, got 0'],
-    ['a daily limit above the monthly one', { dailyLimit: 150 }, 'CostGuard "Costs": dailyLimit must be at most monthlyLimit (100), got 150'],
-    ['a daily limit without the daily budget', { dailySpike: false, dailyLimit: 5 }, 'CostGuard "Costs": dailyLimit must be unset when dailySpike is false, got 5'],
-    ['a malformed e-mail address', { emails: ['finops.example.com'] }, 'CostGuard "Costs": emails must be e-mail addresses, got "finops.example.com"'],
+      'CostGuard "Costs" (V/Costs): actualThresholds and forecastThresholds must be 1-10 thresholds in all (one Budgets notification each), got 11'],
+    ['a zero daily limit', { dailyLimit: 0 }, 'CostGuard "Costs" (V/Costs): dailyLimit must be a number > 0, got 0'],
+    ['a daily limit above the monthly one', { dailyLimit: 150 }, 'CostGuard "Costs" (V/Costs): dailyLimit must be at most monthlyLimit (100), got 150'],
+    ['a daily limit without the daily budget', { dailySpike: false, dailyLimit: 5 }, 'CostGuard "Costs" (V/Costs): dailyLimit must be unset when dailySpike is false, got 5'],
+    ['a malformed e-mail address', { emails: ['finops.example.com'] }, 'CostGuard "Costs" (V/Costs): emails must be e-mail addresses, got "finops.example.com"'],
     ['a repeated e-mail address', { emails: ['a@example.com', 'a@example.com'] },
-      'CostGuard "Costs": emails must be distinct addresses, got ["a@example.com", "a@example.com"]'],
+      'CostGuard "Costs" (V/Costs): emails must be distinct addresses, got ["a@example.com", "a@example.com"]'],
     ['eleven e-mail addresses', { emails: Array.from({ length: 11 }, (_, i) => `u${i}@example.com`) },
-      'CostGuard "Costs": emails must be at most 10 addresses (the Budgets limit per notification), got 11'],
+      'CostGuard "Costs" (V/Costs): emails must be at most 10 addresses (the Budgets limit per notification), got 11'],
     ['a tag key RequiredTags does not apply', { tagFilters: { Team: 'storage' } },
-      'CostGuard "Costs": tagFilters must be keyed by tags RequiredTags applies (Environment, Project, Owner, CostCenter), got "Team"'],
+      'CostGuard "Costs" (V/Costs): tagFilters must be keyed by tags RequiredTags applies (Environment, Project, Owner, CostCenter), got "Team"'],
     ['a malformed tag value', { tagFilters: { Project: 'cloud*vault' } },
-      'CostGuard "Costs": tagFilters.Project must be a non-empty tag value of up to 256 letters, digits, spaces and _ . : / = + - @, got "cloud*vault"'],
+      'CostGuard "Costs" (V/Costs): tagFilters.Project must be a non-empty tag value of up to 256 letters, digits, spaces and _ . : / = + - @, got "cloud*vault"'],
     ['a tag value RequiredTags does not apply', { requiredTags: tags(), tagFilters: { Project: 'cloudvalt' } },
-      'CostGuard "Costs": tagFilters.Project must be "cloudvault", the value RequiredTags applies, got "cloudvalt"'],
+      'CostGuard "Costs" (V/Costs): tagFilters.Project must be "cloudvault", the value RequiredTags applies, got "cloudvalt"'],
     ['a tag key outside the given RequiredTags', { requiredTags: tags(), tagFilters: { Tier: 'gold' } },
-      'CostGuard "Costs": tagFilters must be keyed by tags RequiredTags applies (Team, Environment, Project, Owner, CostCenter), got "Tier"'],
+      'CostGuard "Costs" (V/Costs): tagFilters must be keyed by tags RequiredTags applies (Team, Environment, Project, Owner, CostCenter), got "Tier"'],
     ['a zero billing alarm threshold', { billingAlarm: { thresholdAmount: 0 } },
-      'CostGuard "Costs": billingAlarm.thresholdAmount must be a number > 0 (USD), got 0'],
+      'CostGuard "Costs" (V/Costs): billingAlarm.thresholdAmount must be a number > 0 (USD), got 0'],
     ['a billing alarm outside us-east-1', { billingAlarm: { thresholdAmount: 100 } },
-      'CostGuard "Costs": the stack region must be us-east-1 for billingAlarm (AWS/Billing metrics exist only there; remove billingAlarm or deploy the stack to us-east-1), got "eu-west-1"'],
+      'CostGuard "Costs" (V/Costs): the stack region must be us-east-1 for billingAlarm (AWS/Billing metrics exist only there; remove billingAlarm or deploy the stack to us-east-1), got "eu-west-1"'],
     ['a shared AlarmSet without billing alarm', { alarms: {} as AlarmSet },
-      'CostGuard "Costs": alarms must be unset without billingAlarm (the budgets raise no CloudWatch alarms), got "set"'],
+      'CostGuard "Costs" (V/Costs): alarms must be unset without billingAlarm (the budgets raise no CloudWatch alarms), got "set"'],
   ])('rejects %s', (_name, props, message) => {
     expect(() => make(props)).toThrow(message);
   });
@@ -370,14 +370,14 @@ describe('CostGuard validation', () => {
     const stack = testStack();
     const topic = sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:eu-west-1:123456789012:costs');
     expect(() => new CostGuard(stack, 'Costs', { monthlyLimit: 10, topic, encryptionKey: testKey(stack, 'K') })).toThrow(
-      'CostGuard "Costs": encryptionKey must be unset when topic is given (the topic\'s owner chooses its key), got "set"');
+      'CostGuard "Costs" (Test/Costs): encryptionKey must be unset when topic is given (the topic\'s owner chooses its key), got "set"');
   });
 
   test('rejects a token monthly limit without a daily limit', () => {
     const stack = testStack();
     const limit = new CfnParameter(stack, 'Limit', { type: 'Number' }).valueAsNumber;
     expect(() => new CostGuard(stack, 'Costs', { monthlyLimit: limit })).toThrow(
-      'CostGuard "Costs": dailyLimit must be given when monthlyLimit is a token (its default is derived from monthlyLimit), got undefined');
+      'CostGuard "Costs" (Test/Costs): dailyLimit must be given when monthlyLimit is a token (its default is derived from monthlyLimit), got undefined');
   });
 
   test('accepts the limits themselves', () => {

@@ -302,19 +302,19 @@ describe('Database rejects invalid props', () => {
     [{ monitoringInterval: Duration.seconds(20) }, 'monitoringInterval must be one of 1, 5, 10, 15, 30, 60 seconds, got "20 seconds"'],
   ])('%j', (props, message) => {
     const id = `Db${n}`;
-    expect(() => make(props as Partial<DatabaseProps>)).toThrow(`Database "${id}": ${message}`);
+    expect(() => make(props as Partial<DatabaseProps>)).toThrow(`Database "${id}" (Test/${id}): ${message}`);
   });
 
   test('scale to zero is refused in prod', () => {
     const prod = testStack(testApp());
     const prodVpc = new Network(prod, 'Net').vpc;
     expect(() => new Database(prod, 'Db', { vpc: prodVpc, minCapacity: 0 })).toThrow(
-      'Database "Db": minCapacity must be at least 0.5 in prod (0 pauses the cluster when idle and the first connection waits for it to resume), got 0');
+      'Database "Db" (Test/Db): minCapacity must be at least 0.5 in prod (0 pauses the cluster when idle and the first connection waits for it to resume), got 0');
   });
 
   test('required arguments are checked at run time for JavaScript callers', () => {
-    expect(() => new Database(stack, 'NoProps', undefined as any)).toThrow('Database "NoProps": props must be DatabaseProps (an object with vpc), got undefined');
-    expect(() => new Database(stack, 'NoVpc', {} as any)).toThrow('Database "NoVpc": vpc must be an ec2.IVpc (e.g. Network.vpc), got undefined');
+    expect(() => new Database(stack, 'NoProps', undefined as any)).toThrow('Database "NoProps" (Test/NoProps): props must be DatabaseProps (an object with vpc), got undefined');
+    expect(() => new Database(stack, 'NoVpc', {} as any)).toThrow('Database "NoVpc" (Test/NoVpc): vpc must be an ec2.IVpc (e.g. Network.vpc), got undefined');
     const db = make({});
     expect(() => db.allowFrom(undefined as any)).toThrow('allowFrom(peer) must be an ec2.IConnectable (a function, a security group), got undefined');
   });
@@ -322,13 +322,13 @@ describe('Database rejects invalid props', () => {
   test('grantConnect checks the user name, grantDataApiAccess needs dataApi', () => {
     const db = make({});
     const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    expect(() => db.grantConnect(role, 'app user')).toThrow(`Database "${db.node.id}": grantConnect(dbUser) must be 1-63 letters, digits or "_", starting with a letter, got "app user"`);
-    expect(() => db.grantDataApiAccess(role)).toThrow(`Database "${db.node.id}": dataApi must be true before grantDataApiAccess(), got false`);
+    expect(() => db.grantConnect(role, 'app user')).toThrow(`Database "${db.node.id}" (Test/${db.node.id}): grantConnect(dbUser) must be 1-63 letters, digits or "_", starting with a letter, got "app user"`);
+    expect(() => db.grantDataApiAccess(role)).toThrow(`Database "${db.node.id}" (Test/${db.node.id}): dataApi must be true before grantDataApiAccess(), got false`);
   });
 
   test('BackupPlan.addEncryptedResource refuses S3 ARNs', () => {
     const plan = new BackupPlan(stack, 'Plan');
     expect(() => plan.addEncryptedResource('Bucket', 'arn:aws:s3:::my-bucket', testKey(stack, 'K')))
-      .toThrow('BackupPlan "Plan/Bucket": resourceArn must be the ARN of a resource that is not in S3 (use addBucket or addSelection), got "arn:aws:s3:::my-bucket"');
+      .toThrow('BackupPlan "Plan/Bucket" (Test/Plan/Bucket): resourceArn must be the ARN of a resource that is not in S3 (use addBucket or addSelection), got "arn:aws:s3:::my-bucket"');
   });
 });

@@ -302,22 +302,22 @@ describe('DeliveryPipeline rejects invalid props', () => {
   const base: DeliveryPipelineProps = { repository: 'acme/cloudvault', connectionArn: CONNECTION_ARN };
   const cases: Array<[string, Partial<DeliveryPipelineProps>, string]> = [
     ['a GitHub token instead of a connection ARN', { connectionArn: 'ghp_abc123' },
-      'DeliveryPipeline "Delivery": connectionArn must be a connection ARN, arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or codestar-connections), got "ghp_abc123"'],
+      'DeliveryPipeline "Delivery" (Pipeline/Delivery): connectionArn must be a connection ARN, arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or codestar-connections), got "ghp_abc123"'],
     ['a connection ARN of another service', { connectionArn: 'arn:aws:codecommit:eu-west-1:123456789012:connection/12345678-1234-1234-1234-123456789012' },
-      'DeliveryPipeline "Delivery": connectionArn must be a connection ARN'],
+      'DeliveryPipeline "Delivery" (Pipeline/Delivery): connectionArn must be a connection ARN'],
     ['a repository URL', { repository: 'https://github.com/acme/cloudvault' },
-      'DeliveryPipeline "Delivery": repository must be a GitHub repository as "owner/name", got "https://github.com/acme/cloudvault"'],
-    ['a repository without owner', { repository: 'cloudvault' }, 'DeliveryPipeline "Delivery": repository must be a GitHub repository as "owner/name", got "cloudvault"'],
-    ['a branch with a space', { branch: 'my branch' }, 'DeliveryPipeline "Delivery": branch must be a valid git branch name'],
+      'DeliveryPipeline "Delivery" (Pipeline/Delivery): repository must be a GitHub repository as "owner/name", got "https://github.com/acme/cloudvault"'],
+    ['a repository without owner', { repository: 'cloudvault' }, 'DeliveryPipeline "Delivery" (Pipeline/Delivery): repository must be a GitHub repository as "owner/name", got "cloudvault"'],
+    ['a branch with a space', { branch: 'my branch' }, 'DeliveryPipeline "Delivery" (Pipeline/Delivery): branch must be a valid git branch name'],
     ['a branch with ".."', { branch: 'feature..x' }, 'got "feature..x"'],
     ['a branch starting with "-"', { branch: '-main' }, 'got "-main"'],
     ['a branch ending with ".lock"', { branch: 'main.lock' }, 'got "main.lock"'],
     ['a branch ending with "/"', { branch: 'release/' }, 'got "release/"'],
     ['a pipeline name with a space', { pipelineName: 'my pipeline' },
-      'DeliveryPipeline "Delivery": pipelineName must be 1-100 letters, digits, ".", "@", "_" or "-", got "my pipeline"'],
-    ['a Node.js version word', { nodeVersion: 'latest' }, 'DeliveryPipeline "Delivery": nodeVersion must be a Node.js major version such as "20" or "22", got "latest"'],
-    ['no test command', { testCommands: [] }, 'DeliveryPipeline "Delivery": testCommands must be at least one command, got "[]"'],
-    ['no audit command', { auditCommands: [] }, 'DeliveryPipeline "Delivery": auditCommands must be at least one command, got "[]"'],
+      'DeliveryPipeline "Delivery" (Pipeline/Delivery): pipelineName must be 1-100 letters, digits, ".", "@", "_" or "-", got "my pipeline"'],
+    ['a Node.js version word', { nodeVersion: 'latest' }, 'DeliveryPipeline "Delivery" (Pipeline/Delivery): nodeVersion must be a Node.js major version such as "20" or "22", got "latest"'],
+    ['no test command', { testCommands: [] }, 'DeliveryPipeline "Delivery" (Pipeline/Delivery): testCommands must be at least one command, got "[]"'],
+    ['no audit command', { auditCommands: [] }, 'DeliveryPipeline "Delivery" (Pipeline/Delivery): auditCommands must be at least one command, got "[]"'],
   ];
   test.each(cases)('%s', (_name, props, message) => {
     const stack = testStack(testApp(), 'Pipeline');
@@ -335,22 +335,22 @@ describe('DeliveryPipeline rejects invalid props', () => {
     test('environments out of order', () => {
       delivery.addEnvironment(EnvironmentName.PROD, appStage(app, 'prod'));
       expect(() => delivery.addEnvironment(EnvironmentName.DEV, appStage(app, 'dev'))).toThrow(
-        'DeliveryPipeline "Delivery": environment name must be added in the order dev -> staging -> prod (prod was added already), got "dev"');
+        'DeliveryPipeline "Delivery" (Pipeline/Delivery): environment name must be added in the order dev -> staging -> prod (prod was added already), got "dev"');
     });
 
     test('an unknown environment name', () => {
       expect(() => delivery.addEnvironment('qa' as EnvironmentName, appStage(app, 'dev'))).toThrow(
-        'DeliveryPipeline "Delivery": environment name must be one of dev, staging, prod, got "qa"');
+        'DeliveryPipeline "Delivery" (Pipeline/Delivery): environment name must be one of dev, staging, prod, got "qa"');
     });
 
     test('prod without approval', () => {
       expect(() => delivery.addEnvironment(EnvironmentName.PROD, appStage(app, 'prod'), { approvalRequired: false })).toThrow(
-        'DeliveryPipeline "Delivery": approvalRequired must be true for prod (a manual approval always gates prod), got false');
+        'DeliveryPipeline "Delivery" (Pipeline/Delivery): approvalRequired must be true for prod (a manual approval always gates prod), got false');
     });
 
     test('a prod stage built with the dev profile', () => {
       expect(() => delivery.addEnvironment(EnvironmentName.PROD, appStage(app, 'prod', EnvironmentConfig.dev()))).toThrow(
-        'DeliveryPipeline "Delivery": EnvironmentConfig of stack CloudVault-prod/Core must be prod in the prod environment, got "dev"');
+        'DeliveryPipeline "Delivery" (Pipeline/Delivery): EnvironmentConfig of stack CloudVault-prod/Core must be prod in the prod environment, got "dev"');
     });
   });
 });

@@ -188,26 +188,26 @@ describe('SafeDeployment rejects invalid props', () => {
   });
   const cases: Array<[string, (stack: Stack) => Partial<SafeDeploymentProps>, string]> = [
     ['canary percentage 0', () => ({ trafficShift: { kind: TrafficShiftKind.CANARY, percentage: 0, intervalMinutes: 5 } }),
-      'SafeDeployment "Deploy": trafficShift.percentage must be an integer 1-99, got 0'],
+      'SafeDeployment "Deploy" (Test/Deploy): trafficShift.percentage must be an integer 1-99, got 0'],
     ['linear percentage 100', () => ({ trafficShift: { kind: TrafficShiftKind.LINEAR, percentage: 100, intervalMinutes: 5 } }),
-      'SafeDeployment "Deploy": trafficShift.percentage must be an integer 1-99, got 100'],
+      'SafeDeployment "Deploy" (Test/Deploy): trafficShift.percentage must be an integer 1-99, got 100'],
     ['interval 0 minutes', () => ({ trafficShift: { kind: TrafficShiftKind.CANARY, percentage: 10, intervalMinutes: 0 } }),
-      'SafeDeployment "Deploy": trafficShift.intervalMinutes must be an integer 1-2880, got 0'],
+      'SafeDeployment "Deploy" (Test/Deploy): trafficShift.intervalMinutes must be an integer 1-2880, got 0'],
     ['interval 2881 minutes', () => ({ trafficShift: { kind: TrafficShiftKind.LINEAR, percentage: 10, intervalMinutes: 2881 } }),
-      'SafeDeployment "Deploy": trafficShift.intervalMinutes must be an integer 1-2880, got 2881'],
+      'SafeDeployment "Deploy" (Test/Deploy): trafficShift.intervalMinutes must be an integer 1-2880, got 2881'],
     ['an unknown shift kind', () => ({ trafficShift: { kind: 'BLUE' as TrafficShiftKind, percentage: 10, intervalMinutes: 5 } }),
-      'SafeDeployment "Deploy": trafficShift.kind must be CANARY or LINEAR, got "BLUE"'],
+      'SafeDeployment "Deploy" (Test/Deploy): trafficShift.kind must be CANARY or LINEAR, got "BLUE"'],
     ['both a config and a shift', () => ({
       deploymentConfig: codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
       trafficShift: { kind: TrafficShiftKind.CANARY, percentage: 10, intervalMinutes: 5 },
-    }), 'SafeDeployment "Deploy": deploymentConfig/trafficShift must be at most one of deploymentConfig and trafficShift, got "both"'],
+    }), 'SafeDeployment "Deploy" (Test/Deploy): deploymentConfig/trafficShift must be at most one of deploymentConfig and trafficShift, got "both"'],
     ['no alarms', () => ({ alarms: [] }),
-      'SafeDeployment "Deploy": alarms must be 1-10 alarms (CodeDeploy\'s limit): with a shared AlarmSet, pass the function\'s own alarms through the alarms prop, got "0 alarms"'],
+      'SafeDeployment "Deploy" (Test/Deploy): alarms must be 1-10 alarms (CodeDeploy\'s limit): with a shared AlarmSet, pass the function\'s own alarms through the alarms prop, got "0 alarms"'],
     ['eleven alarms', (stack) => ({ alarms: Array.from({ length: 11 }, (_, i) => alarm(stack, `A${i}`)) }),
-      'SafeDeployment "Deploy": alarms must be 1-10 alarms (CodeDeploy\'s limit): with a shared AlarmSet, pass the function\'s own alarms through the alarms prop, got "11 alarms"'],
+      'SafeDeployment "Deploy" (Test/Deploy): alarms must be 1-10 alarms (CodeDeploy\'s limit): with a shared AlarmSet, pass the function\'s own alarms through the alarms prop, got "11 alarms"'],
     ['a composite alarm', (stack) => ({
       alarms: [new cloudwatch.CompositeAlarm(stack, 'Any', { alarmRule: cloudwatch.AlarmRule.anyOf(alarm(stack, 'M')) })],
-    }), 'SafeDeployment "Deploy": alarms must be metric alarms (not composite alarms), got "Test/Any"'],
+    }), 'SafeDeployment "Deploy" (Test/Deploy): alarms must be metric alarms (not composite alarms), got "Test/Any"'],
   ];
   test.each(cases)('%s', (_name, props, message) => {
     const stack = testStack(testApp());
@@ -227,6 +227,6 @@ describe('SafeDeployment rejects invalid props', () => {
     const fn = new EnhancedLambdaFunction(stack, 'Fn', { code, liveAliasEnabled: true });
     const deployment = new SafeDeployment(stack, 'Deploy', { lambdaFunction: fn, alarms: Array.from({ length: 10 }, (_, i) => alarm(stack, `A${i}`)) });
     expect(() => deployment.addAlarm(alarm(stack, 'Eleventh'))).toThrow(
-      'SafeDeployment "Deploy": alarms must be at most 10 (CodeDeploy\'s limit): pass the function\'s own alarms through the alarms prop, got "11 alarms"');
+      'SafeDeployment "Deploy" (Test/Deploy): alarms must be at most 10 (CodeDeploy\'s limit): pass the function\'s own alarms through the alarms prop, got "11 alarms"');
   });
 });

@@ -93,7 +93,7 @@ describe('CustomDomain with default props (prod profile)', () => {
   test('urls', () => {
     expect(domain.urlForRest()).toBe('https://api.example.com/');
     expect(domain.urlForRest('files')).toBe('https://api.example.com/files/');
-    expect(() => domain.urlForWebSocket()).toThrow('CustomDomain "Domain": webSocketDomainName must be set on the CustomDomain to have a WebSocket URL, got undefined');
+    expect(() => domain.urlForWebSocket()).toThrow('CustomDomain "Domain" (Test/Domain): webSocketDomainName must be set on the CustomDomain to have a WebSocket URL, got undefined');
   });
 });
 
@@ -165,9 +165,9 @@ describe('CustomDomain with a rich configuration (dev profile)', () => {
 
   test('a base path or mapping key is used once', () => {
     expect(() => domain.addRestApi('Again', rest, { stage: rest.deploymentStage, basePath: 'files' })).toThrow(
-      'CustomDomain "Domain/Again": basePath must be unused on this domain (each base path maps one API), got "files"');
+      'CustomDomain "Domain/Again" (Test/Domain/Again): basePath must be unused on this domain (each base path maps one API), got "files"');
     expect(() => domain.addWebSocketApi('Again', ws.api, { stage: ws.stage })).toThrow(
-      'CustomDomain "Domain/Again": mappingKey must be unused on this domain (each key maps one API), got undefined');
+      'CustomDomain "Domain/Again" (Test/Domain/Again): mappingKey must be unused on this domain (each key maps one API), got undefined');
   });
 });
 
@@ -193,19 +193,19 @@ describe('CustomDomain rejects invalid props', () => {
   const bucket = () => s3.Bucket.fromBucketName(new Stack(), 'B', 'cv-truststore');
 
   test.each([
-    [{ domainName: 'api.example.com.' }, 'CustomDomain "Domain": domainName must be a host name such as api.example.com (no wildcard, no trailing dot), got "api.example.com."'],
-    [{ domainName: '*.example.com' }, 'CustomDomain "Domain": domainName must be a host name such as api.example.com (no wildcard, no trailing dot), got "*.example.com"'],
-    [{ domainName: 'api.example.org' }, 'CustomDomain "Domain": domainName must be in the hosted zone example.com, got "api.example.org"'],
-    [{ webSocketDomainName: 'ws.other.com' }, 'CustomDomain "Domain": webSocketDomainName must be in the hosted zone example.com, got "ws.other.com"'],
+    [{ domainName: 'api.example.com.' }, 'CustomDomain "Domain" (Test/Domain): domainName must be a host name such as api.example.com (no wildcard, no trailing dot), got "api.example.com."'],
+    [{ domainName: '*.example.com' }, 'CustomDomain "Domain" (Test/Domain): domainName must be a host name such as api.example.com (no wildcard, no trailing dot), got "*.example.com"'],
+    [{ domainName: 'api.example.org' }, 'CustomDomain "Domain" (Test/Domain): domainName must be in the hosted zone example.com, got "api.example.org"'],
+    [{ webSocketDomainName: 'ws.other.com' }, 'CustomDomain "Domain" (Test/Domain): webSocketDomainName must be in the hosted zone example.com, got "ws.other.com"'],
     [{ webSocketDomainName: 'API.example.com' },
-      'CustomDomain "Domain": webSocketDomainName must be another host name than domainName (each domain name serves one API type), got "API.example.com"'],
+      'CustomDomain "Domain" (Test/Domain): webSocketDomainName must be another host name than domainName (each domain name serves one API type), got "API.example.com"'],
     [{ mutualTls: { bucket: undefined as any, key: 'truststore.pem' } },
-      'CustomDomain "Domain": mutualTls.bucket must be the s3.IBucket holding the truststore, got undefined'],
+      'CustomDomain "Domain" (Test/Domain): mutualTls.bucket must be the s3.IBucket holding the truststore, got undefined'],
     [{ mutualTls: { bucket: bucket(), key: '/truststore.pem' } },
-      'CustomDomain "Domain": mutualTls.key must be the truststore object key, such as truststore.pem (no leading "/"), got "/truststore.pem"'],
-    [{ expiryAlarmDays: 0 }, 'CustomDomain "Domain": expiryAlarmDays must be an integer 1-365, got 0'],
-    [{ domainName: undefined as any }, 'CustomDomain "Domain": domainName must be a host name such as api.example.com, got undefined'],
-    [{ hostedZone: undefined as any }, 'CustomDomain "Domain": hostedZone must be a route53.IHostedZone, got undefined'],
+      'CustomDomain "Domain" (Test/Domain): mutualTls.key must be the truststore object key, such as truststore.pem (no leading "/"), got "/truststore.pem"'],
+    [{ expiryAlarmDays: 0 }, 'CustomDomain "Domain" (Test/Domain): expiryAlarmDays must be an integer 1-365, got 0'],
+    [{ domainName: undefined as any }, 'CustomDomain "Domain" (Test/Domain): domainName must be a host name such as api.example.com, got undefined'],
+    [{ hostedZone: undefined as any }, 'CustomDomain "Domain" (Test/Domain): hostedZone must be a route53.IHostedZone, got undefined'],
   ] as Array<[Partial<CustomDomainProps>, string]>)('%j', (props, message) => {
     expect(() => make(props)).toThrow(message);
   });
@@ -217,13 +217,13 @@ describe('CustomDomain rejects invalid props', () => {
     const rest = restApi(stack);
     const ws = webSocketApi(stack);
     expect(() => domain.addRestApi('Bad', rest, { stage: rest.deploymentStage, basePath: 'v1/files' })).toThrow(
-      'CustomDomain "Domain/Bad": basePath must be 1-128 letters, digits, "_", "-" or "." (one path segment), got "v1/files"');
+      'CustomDomain "Domain/Bad" (Test/Domain/Bad): basePath must be 1-128 letters, digits, "_", "-" or "." (one path segment), got "v1/files"');
     expect(() => domain.addRestApi('NoStage', rest, {} as any)).toThrow(
-      'CustomDomain "Domain/NoStage": options.stage must be the apigateway.Stage the domain serves, got undefined');
+      'CustomDomain "Domain/NoStage" (Test/Domain/NoStage): options.stage must be the apigateway.Stage the domain serves, got undefined');
     expect(() => domain.addWebSocketApi('Ws', ws.api, { stage: ws.stage })).toThrow(
-      'CustomDomain "Domain/Ws": webSocketDomainName must be set on the CustomDomain to map WebSocket APIs, got undefined');
+      'CustomDomain "Domain/Ws" (Test/Domain/Ws): webSocketDomainName must be set on the CustomDomain to map WebSocket APIs, got undefined');
     const both = new CustomDomain(stack, 'Both', { domainName: 'api2.example.com', webSocketDomainName: 'ws.example.com', hostedZone: zone });
     expect(() => both.addWebSocketApi('Bad', ws.api, { stage: ws.stage, mappingKey: 'a//b' })).toThrow(
-      'CustomDomain "Both/Bad": mappingKey must be path segments of letters, digits, "_", "-" or "." separated by "/", got "a//b"');
+      'CustomDomain "Both/Bad" (Test/Both/Bad): mappingKey must be path segments of letters, digits, "_", "-" or "." separated by "/", got "a//b"');
   });
 });

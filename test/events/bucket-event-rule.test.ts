@@ -147,7 +147,7 @@ describe('BucketEventRule validation', () => {
   test('needs a bucket that sends its events to EventBridge', () => {
     const quiet = new SecureBucket(stack, 'Quiet', { eventBridgeEnabled: false });
     expect(make({ bucket: quiet })).toThrow(
-      `BucketEventRule "${id()}": bucket must be a SecureBucket created with eventBridgeEnabled: true (S3 sends no events to EventBridge otherwise), got "Test/Quiet"`);
+      `BucketEventRule "${id()}" (Test/${id()}): bucket must be a SecureBucket created with eventBridgeEnabled: true (S3 sends no events to EventBridge otherwise), got "Test/Quiet"`);
   });
 
   test.each(([
@@ -157,6 +157,6 @@ describe('BucketEventRule validation', () => {
     [{ retryAttempts: 186 }, 'retryAttempts must be an integer 0-185, got 186'],
     [{ maxEventAge: Duration.seconds(30) }, 'maxEventAge must be 60-86400 seconds, got "30 seconds"'],
   ] as Array<[Partial<BucketEventRuleProps>, string]>).map(([props, message]) => [message.slice(0, 100), props, message]))('fails: %s', (_title, props, message) => {
-    expect(make(props as Partial<BucketEventRuleProps>)).toThrow(`BucketEventRule "${id()}": ${message}`);
+    expect(make(props as Partial<BucketEventRuleProps>)).toThrow(`BucketEventRule "${id()}" (Test/${id()}): ${message}`);
   });
 });

@@ -212,7 +212,7 @@ describe('ScheduledJob validation', () => {
     [{ schedules: [] }, 'schedules must be at least one schedule, got "[]"'],
     [{ scheduleGroupName: 'bad name' }, 'scheduleGroupName must be 1-64 letters, digits, "-", "_" or ".", got "bad name"'],
   ] as Array<[Partial<ScheduledJobProps>, string]>).map(([props, message]) => [message, props]))('fails: %s', (message, props) => {
-    expect(make(props as Partial<ScheduledJobProps>)).toThrow(`ScheduledJob "${id()}": ${message}`);
+    expect(make(props as Partial<ScheduledJobProps>)).toThrow(`ScheduledJob "${id()}" (Test/${id()}): ${message}`);
   });
 
   test.each(([
@@ -230,12 +230,12 @@ describe('ScheduledJob validation', () => {
     [{ name: 'has space', cron: '0 3 * * ? *' }, 'schedules[0].name must be 1-64 letters, digits, "-", "_" or ".", got "has space"'],
     [{ name: 'x', cron: '0 3 * * ? *', input: { blob: 'a'.repeat(8200) } }, 'schedules[0].input must be at most 8192 characters once serialized, got "8211 characters of JSON"'],
   ] as Array<[any, string]>).map(([schedule, message]) => [message, schedule]))('fails: %s', (message, schedule) => {
-    expect(make({ schedules: [schedule as any] })).toThrow(`ScheduledJob "${id()}": ${message}`);
+    expect(make({ schedules: [schedule as any] })).toThrow(`ScheduledJob "${id()}" (Test/${id()}): ${message}`);
   });
 
   test('schedule names must be unique within the job', () => {
     expect(make({ schedules: [{ name: 'a', cron: '0 3 * * ? *' }, { name: 'a', rate: Duration.hours(1) }] }))
-      .toThrow(`ScheduledJob "${id()}": schedules[1].name must be unique within the job, got "a"`);
+      .toThrow(`ScheduledJob "${id()}" (Test/${id()}): schedules[1].name must be unique within the job, got "a"`);
   });
 });
 

@@ -248,12 +248,12 @@ describe('WorkQueue validation', () => {
     [{ visibilityTimeout: Duration.hours(13) }, 'visibilityTimeout must be at least the consumer\'s timeout (60 seconds) and at most 43200 seconds, got "46800 seconds"'],
     [{ maxMessageAge: Duration.seconds(30) }, 'maxMessageAge must be 60-1209600 seconds, got "30 seconds"'],
   ] as Array<[Partial<WorkQueueProps>, string]>).map(([props, message]) => [message, props]))('fails: %s', (message, props) => {
-    expect(make(props as Partial<WorkQueueProps>)).toThrow(`WorkQueue "${id()}": ${message}`);
+    expect(make(props as Partial<WorkQueueProps>)).toThrow(`WorkQueue "${id()}" (Test/${id()}): ${message}`);
   });
 
   test('grantPublish needs the fan-out topic', () => {
     const work = make({})();
-    expect(() => work.grantPublish(consumer)).toThrow(`WorkQueue "${work.node.id}": fanOutTopic must be true to grant publishing (or use grantSendMessages), got false`);
+    expect(() => work.grantPublish(consumer)).toThrow(`WorkQueue "${work.node.id}" (Test/${work.node.id}): fanOutTopic must be true to grant publishing (or use grantSendMessages), got false`);
   });
 
   test('an explicit visibility timeout below 6 x the consumer timeout is accepted with a warning', () => {

@@ -243,55 +243,55 @@ describe('UserDirectory rejects invalid props', () => {
   const browser = { callbackUrls: ['https://app.example.com/cb'] };
 
   test.each([
-    [{ passwordMinLength: 8 }, 'UserDirectory "Users": passwordMinLength must be an integer 12-99, got 8'],
-    [{ passwordHistorySize: 25 }, 'UserDirectory "Users": passwordHistorySize must be an integer 0-24, got 25'],
-    [{ domainPrefix: 'My_Login' }, 'UserDirectory "Users": domainPrefix must be 1-63 lowercase letters, digits or "-", not starting or ending with "-", got "My_Login"'],
-    [{ domainPrefix: 'my-cognito-login' }, 'UserDirectory "Users": domainPrefix must be free of the reserved words aws, amazon and cognito, got "my-cognito-login"'],
-    [{ roles: [{ name: 'tenant admin' }] }, 'UserDirectory "Users": roles[0].name must be 1-128 characters without spaces, got "tenant admin"'],
-    [{ roles: [{ name: 'admin' }, { name: 'admin' }] }, 'UserDirectory "Users": roles[1].name must be unique among the roles, got "admin"'],
-    [{ roles: [{ name: 'admin', precedence: -1 }] }, 'UserDirectory "Users": roles[0].precedence must be an integer 0-2147483647, got -1'],
+    [{ passwordMinLength: 8 }, 'UserDirectory "Users" (Test/Users): passwordMinLength must be an integer 12-99, got 8'],
+    [{ passwordHistorySize: 25 }, 'UserDirectory "Users" (Test/Users): passwordHistorySize must be an integer 0-24, got 25'],
+    [{ domainPrefix: 'My_Login' }, 'UserDirectory "Users" (Test/Users): domainPrefix must be 1-63 lowercase letters, digits or "-", not starting or ending with "-", got "My_Login"'],
+    [{ domainPrefix: 'my-cognito-login' }, 'UserDirectory "Users" (Test/Users): domainPrefix must be free of the reserved words aws, amazon and cognito, got "my-cognito-login"'],
+    [{ roles: [{ name: 'tenant admin' }] }, 'UserDirectory "Users" (Test/Users): roles[0].name must be 1-128 characters without spaces, got "tenant admin"'],
+    [{ roles: [{ name: 'admin' }, { name: 'admin' }] }, 'UserDirectory "Users" (Test/Users): roles[1].name must be unique among the roles, got "admin"'],
+    [{ roles: [{ name: 'admin', precedence: -1 }] }, 'UserDirectory "Users" (Test/Users): roles[0].precedence must be an integer 0-2147483647, got -1'],
     [{ immutableAttributes: [{ name: 'custom:tenantId' }] },
-      'UserDirectory "Users": immutableAttributes[0].name must be 1-20 letters, digits or "_" (without the custom: prefix), got "custom:tenantId"'],
+      'UserDirectory "Users" (Test/Users): immutableAttributes[0].name must be 1-20 letters, digits or "_" (without the custom: prefix), got "custom:tenantId"'],
     [{ immutableAttributes: [{ name: 'tenantId' }, { name: 'tenantId' }] },
-      'UserDirectory "Users": immutableAttributes[1].name must be unique among the attributes, got "tenantId"'],
+      'UserDirectory "Users" (Test/Users): immutableAttributes[1].name must be unique among the attributes, got "tenantId"'],
     [{ immutableAttributes: [{ name: 'tenantId', maxLength: 4096 }] },
-      'UserDirectory "Users": immutableAttributes[0].maxLength must be an integer 1-2048, got 4096'],
+      'UserDirectory "Users" (Test/Users): immutableAttributes[0].maxLength must be an integer 1-2048, got 4096'],
     [{ immutableAttributes: [{ name: 'tenantId', minLength: 10, maxLength: 5 }] },
-      'UserDirectory "Users": immutableAttributes[0].minLength must be <= maxLength (5), got 10'],
+      'UserDirectory "Users" (Test/Users): immutableAttributes[0].minLength must be <= maxLength (5), got 10'],
     [{ immutableAttributes: [{ name: 'tenantId', minLength: 3000 }] },
-      'UserDirectory "Users": immutableAttributes[0].minLength must be an integer 0-2048, got 3000'],
-    [{ browserClient: { callbackUrls: undefined as any } }, 'UserDirectory "Users": browserClient.callbackUrls must be an array of https:// URLs, got undefined'],
-    [{ browserClient: { callbackUrls: [] } }, 'UserDirectory "Users": browserClient.callbackUrls must be at least one https:// URL, got []'],
+      'UserDirectory "Users" (Test/Users): immutableAttributes[0].minLength must be an integer 0-2048, got 3000'],
+    [{ browserClient: { callbackUrls: undefined as any } }, 'UserDirectory "Users" (Test/Users): browserClient.callbackUrls must be an array of https:// URLs, got undefined'],
+    [{ browserClient: { callbackUrls: [] } }, 'UserDirectory "Users" (Test/Users): browserClient.callbackUrls must be at least one https:// URL, got []'],
     [{ browserClient: { callbackUrls: ['http://app.example.com/cb'] } },
-      'UserDirectory "Users": browserClient.callbackUrls[0] must be an https:// URL without a fragment (http:// only for localhost), got "http://app.example.com/cb"'],
+      'UserDirectory "Users" (Test/Users): browserClient.callbackUrls[0] must be an https:// URL without a fragment (http:// only for localhost), got "http://app.example.com/cb"'],
     [{ browserClient: { ...browser, logoutUrls: ['https://app.example.com/#out'] } },
-      'UserDirectory "Users": browserClient.logoutUrls[0] must be an https:// URL without a fragment (http:// only for localhost), got "https://app.example.com/#out"'],
+      'UserDirectory "Users" (Test/Users): browserClient.logoutUrls[0] must be an https:// URL without a fragment (http:// only for localhost), got "https://app.example.com/#out"'],
     [{ browserClient: { ...browser, tokenValidity: Duration.days(2) } },
-      'UserDirectory "Users": browserClient.tokenValidity must be 300-86400 seconds, got "172800 seconds"'],
+      'UserDirectory "Users" (Test/Users): browserClient.tokenValidity must be 300-86400 seconds, got "172800 seconds"'],
     [{ browserClient: { ...browser, refreshTokenValidity: Duration.minutes(30) } },
-      'UserDirectory "Users": browserClient.refreshTokenValidity must be 3600-315360000 seconds, got "1800 seconds"'],
+      'UserDirectory "Users" (Test/Users): browserClient.refreshTokenValidity must be 3600-315360000 seconds, got "1800 seconds"'],
     [{ browserClient: { ...browser, tokenValidity: Duration.hours(12), refreshTokenValidity: Duration.hours(2) } },
-      'UserDirectory "Users": browserClient.refreshTokenValidity must be longer than tokenValidity (43200 seconds), got "7200 seconds"'],
-    [{ serverClient: { scopes: undefined as any } }, 'UserDirectory "Users": serverClient.scopes must be an array of scope names, got undefined'],
-    [{ serverClient: { scopes: [] } }, 'UserDirectory "Users": serverClient.scopes must be at least one scope name, got []'],
+      'UserDirectory "Users" (Test/Users): browserClient.refreshTokenValidity must be longer than tokenValidity (43200 seconds), got "7200 seconds"'],
+    [{ serverClient: { scopes: undefined as any } }, 'UserDirectory "Users" (Test/Users): serverClient.scopes must be an array of scope names, got undefined'],
+    [{ serverClient: { scopes: [] } }, 'UserDirectory "Users" (Test/Users): serverClient.scopes must be at least one scope name, got []'],
     [{ serverClient: { scopes: ['files read'] } },
-      'UserDirectory "Users": serverClient.scopes[0] must be 1-256 printable characters without spaces, quotes or backslashes, got "files read"'],
-    [{ serverClient: { scopes: ['read', 'read'] } }, 'UserDirectory "Users": serverClient.scopes[1] must be unique among the scopes, got "read"'],
+      'UserDirectory "Users" (Test/Users): serverClient.scopes[0] must be 1-256 printable characters without spaces, quotes or backslashes, got "files read"'],
+    [{ serverClient: { scopes: ['read', 'read'] } }, 'UserDirectory "Users" (Test/Users): serverClient.scopes[1] must be unique among the scopes, got "read"'],
     [{ serverClient: { scopes: ['read'], resourceServerIdentifier: '' } },
-      'UserDirectory "Users": serverClient.resourceServerIdentifier must be 1-256 printable characters, got ""'],
+      'UserDirectory "Users" (Test/Users): serverClient.resourceServerIdentifier must be 1-256 printable characters, got ""'],
     [{ serverClient: { scopes: ['read'], tokenValidity: Duration.minutes(1) } },
-      'UserDirectory "Users": serverClient.tokenValidity must be 300-86400 seconds, got "60 seconds"'],
+      'UserDirectory "Users" (Test/Users): serverClient.tokenValidity must be 300-86400 seconds, got "60 seconds"'],
   ] as Array<[Partial<UserDirectoryProps>, string]>)('%j', (props, message) => {
     expect(() => make(props)).toThrow(message);
   });
 
   test('prod cannot turn MFA off', () => {
     expect(() => make({ mfaRequired: false }, false)).toThrow(
-      'UserDirectory "Users": mfaRequired must be true in the prod profile (prod users always need a second factor), got false');
+      'UserDirectory "Users" (Test/Users): mfaRequired must be true in the prod profile (prod users always need a second factor), got false');
   });
 
   test('props, when given, must be an object (JavaScript callers)', () => {
     expect(() => new UserDirectory(testStack(), 'Users', null as any)).toThrow(
-      'UserDirectory "Users": props must be UserDirectoryProps (an object) or omitted, got null');
+      'UserDirectory "Users" (Test/Users): props must be UserDirectoryProps (an object) or omitted, got null');
   });
 });

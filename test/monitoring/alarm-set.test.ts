@@ -143,33 +143,33 @@ describe('AlarmSet rejects invalid input', () => {
 
   test('a negative Lambda errors threshold', () => {
     const fn = lambda.Function.fromFunctionName(stack, 'Fn', 'fn');
-    expect(() => set.addLambdaAlarms('Fn', fn, { errorsThreshold: -1 })).toThrow('AlarmSet "Ops/Fn": errorsThreshold must be a number >= 0, got -1');
+    expect(() => set.addLambdaAlarms('Fn', fn, { errorsThreshold: -1 })).toThrow('AlarmSet "Ops/Fn" (Test/Ops/Fn): errorsThreshold must be a number >= 0, got -1');
   });
   test('a non-finite threshold', () => {
-    expect(() => set.addMetricAlarm('X', { metric, threshold: NaN })).toThrow('AlarmSet "Ops/X": threshold must be a finite number, got NaN');
+    expect(() => set.addMetricAlarm('X', { metric, threshold: NaN })).toThrow('AlarmSet "Ops/X" (Test/Ops/X): threshold must be a finite number, got NaN');
   });
   test('more datapoints than evaluation periods', () => {
     expect(() => set.addMetricAlarm('X', { metric, threshold: 1, evaluationPeriods: 2, datapointsToAlarm: 3 }))
-      .toThrow('AlarmSet "Ops/X": datapointsToAlarm must be an integer 1-2, got 3');
+      .toThrow('AlarmSet "Ops/X" (Test/Ops/X): datapointsToAlarm must be an integer 1-2, got 3');
   });
   test('an error percentage above 100', () => {
     expect(() => set.addApiGatewayAlarms('Api', { apiName: 'a', stageName: 'prod', serverErrorPercent: 150 }))
-      .toThrow('AlarmSet "Ops/Api": serverErrorPercent must be 0-100, got 150');
+      .toThrow('AlarmSet "Ops/Api" (Test/Ops/Api): serverErrorPercent must be 0-100, got 150');
   });
   test('a method without a resource path', () => {
     expect(() => set.addApiGatewayAlarms('Api', { apiName: 'a', stageName: 'prod', httpMethod: 'GET' }))
-      .toThrow('AlarmSet "Ops/Api": httpMethod must be given together with resourcePath (both or neither), got "GET"');
+      .toThrow('AlarmSet "Ops/Api" (Test/Ops/Api): httpMethod must be given together with resourcePath (both or neither), got "GET"');
   });
   test('a duplicate set name in one stack', () => {
     expect(() => new AlarmSet(stack, 'Other', { alarmSetName: 'Ops' }))
-      .toThrow('AlarmSet "Other": alarmSetName must be unique within the stack (alarm names would collide), got "Ops"');
+      .toThrow('AlarmSet "Other" (Test/Other): alarmSetName must be unique within the stack (alarm names would collide), got "Ops"');
   });
   test('a set name with spaces', () => {
     expect(() => new AlarmSet(stack, 'Bad', { alarmSetName: 'my alarms' }))
-      .toThrow('AlarmSet "Bad": alarmSetName must be 1-64 letters, digits, "_", "." or "-", got "my alarms"');
+      .toThrow('AlarmSet "Bad" (Test/Bad): alarmSetName must be 1-64 letters, digits, "_", "." or "-", got "my alarms"');
   });
   test('a composite alarm of an empty set', () => {
-    expect(() => set.addCompositeAlarm()).toThrow('AlarmSet "Ops": alarms must be at least one alarm before addCompositeAlarm(), got 0');
+    expect(() => set.addCompositeAlarm()).toThrow('AlarmSet "Ops" (Test/Ops): alarms must be at least one alarm before addCompositeAlarm(), got 0');
   });
 });
 

@@ -431,32 +431,32 @@ describe('Network validation', () => {
   });
 
   test.each([
-    [{ cidr: '10.0.0/16' }, 'Network "Net": cidr must be an IPv4 CIDR block from /16 to /28 such as "10.0.0.0/16", got "10.0.0/16"'],
-    [{ cidr: '10.0.0.0/8' }, 'Network "Net": cidr must be an IPv4 CIDR block from /16 to /28 such as "10.0.0.0/16", got "10.0.0.0/8"'],
-    [{ cidr: '10.0.0.0/29' }, 'Network "Net": cidr must be an IPv4 CIDR block from /16 to /28 such as "10.0.0.0/16", got "10.0.0.0/29"'],
-    [{ cidr: '10.300.0.0/16' }, 'Network "Net": cidr must be an IPv4 CIDR block from /16 to /28 such as "10.0.0.0/16", got "10.300.0.0/16"'],
-    [{ cidr: '10.0.1.0/16' }, 'Network "Net": cidr must be its network address (10.0.0.0/16), got "10.0.1.0/16"'],
-    [{ maxAzs: 0 }, 'Network "Net": maxAzs must be an integer 1-6, got 0'],
-    [{ maxAzs: 7 }, 'Network "Net": maxAzs must be an integer 1-6, got 7'],
-    [{ maxAzs: 4 }, 'Network "Net": maxAzs must be at most 3 (the AZs eu-west-1 offers), got 4'],
-    [{ maxAzs: 2, natGateways: 3 }, 'Network "Net": natGateways must be an integer 0-2, got 3'],
+    [{ cidr: '10.0.0/16' }, 'Network "Net" (Test/Net): cidr must be an IPv4 CIDR block from /16 to /28 such as "10.0.0.0/16", got "10.0.0/16"'],
+    [{ cidr: '10.0.0.0/8' }, 'Network "Net" (Test/Net): cidr must be an IPv4 CIDR block from /16 to /28 such as "10.0.0.0/16", got "10.0.0.0/8"'],
+    [{ cidr: '10.0.0.0/29' }, 'Network "Net" (Test/Net): cidr must be an IPv4 CIDR block from /16 to /28 such as "10.0.0.0/16", got "10.0.0.0/29"'],
+    [{ cidr: '10.300.0.0/16' }, 'Network "Net" (Test/Net): cidr must be an IPv4 CIDR block from /16 to /28 such as "10.0.0.0/16", got "10.300.0.0/16"'],
+    [{ cidr: '10.0.1.0/16' }, 'Network "Net" (Test/Net): cidr must be its network address (10.0.0.0/16), got "10.0.1.0/16"'],
+    [{ maxAzs: 0 }, 'Network "Net" (Test/Net): maxAzs must be an integer 1-6, got 0'],
+    [{ maxAzs: 7 }, 'Network "Net" (Test/Net): maxAzs must be an integer 1-6, got 7'],
+    [{ maxAzs: 4 }, 'Network "Net" (Test/Net): maxAzs must be at most 3 (the AZs eu-west-1 offers), got 4'],
+    [{ maxAzs: 2, natGateways: 3 }, 'Network "Net" (Test/Net): natGateways must be an integer 0-2, got 3'],
     [{ isolatedOnly: true, natGateways: 1 },
-      'Network "Net": natGateways must be 0 or unset with isolatedOnly (an isolated-only VPC has no public subnet to hold a NAT gateway), got 1'],
+      'Network "Net" (Test/Net): natGateways must be 0 or unset with isolatedOnly (an isolated-only VPC has no public subnet to hold a NAT gateway), got 1'],
     [{ isolatedOnly: false, natGateways: 0 },
-      'Network "Net": natGateways must be 1-3 when isolatedOnly is false (private subnets with egress need a NAT gateway); set isolatedOnly: true for a VPC without internet egress, got 0'],
-    [{ isolatedSubnetCidrMask: 29 }, 'Network "Net": isolatedSubnetCidrMask must be an integer 16-28, got 29'],
-    [{ cidr: '10.0.0.0/20', privateSubnetCidrMask: 19 }, 'Network "Net": privateSubnetCidrMask must be an integer 20-28, got 19'],
+      'Network "Net" (Test/Net): natGateways must be 1-3 when isolatedOnly is false (private subnets with egress need a NAT gateway); set isolatedOnly: true for a VPC without internet egress, got 0'],
+    [{ isolatedSubnetCidrMask: 29 }, 'Network "Net" (Test/Net): isolatedSubnetCidrMask must be an integer 16-28, got 29'],
+    [{ cidr: '10.0.0.0/20', privateSubnetCidrMask: 19 }, 'Network "Net" (Test/Net): privateSubnetCidrMask must be an integer 20-28, got 19'],
     [{ cidr: '10.0.0.0/20' },
-      'Network "Net": subnet sizes must be small enough that 3 AZs x (/24 + /20 + /24) fit in 10.0.0.0/20 (they need 13824 addresses, it has 4096), got "publicSubnetCidrMask /24, privateSubnetCidrMask /20, isolatedSubnetCidrMask /24"'],
+      'Network "Net" (Test/Net): subnet sizes must be small enough that 3 AZs x (/24 + /20 + /24) fit in 10.0.0.0/20 (they need 13824 addresses, it has 4096), got "publicSubnetCidrMask /24, privateSubnetCidrMask /20, isolatedSubnetCidrMask /24"'],
     [{ connectedCidrs: ['192.168.0.0/16', '10.0.128.0/17'] },
-      'Network "Net": cidr must be a range that does not overlap connectedCidrs[1] (10.0.128.0/17): overlapping networks cannot be peered or routed to each other, got "10.0.0.0/16"'],
+      'Network "Net" (Test/Net): cidr must be a range that does not overlap connectedCidrs[1] (10.0.128.0/17): overlapping networks cannot be peered or routed to each other, got "10.0.0.0/16"'],
     [{ cidr: '10.1.0.0/16', connectedCidrs: ['10.0.0.0/8'] },
-      'Network "Net": cidr must be a range that does not overlap connectedCidrs[0] (10.0.0.0/8): overlapping networks cannot be peered or routed to each other, got "10.1.0.0/16"'],
-    [{ connectedCidrs: ['10.1.0.0'] }, 'Network "Net": connectedCidrs[0] must be an IPv4 CIDR block such as "10.1.0.0/16", got "10.1.0.0"'],
+      'Network "Net" (Test/Net): cidr must be a range that does not overlap connectedCidrs[0] (10.0.0.0/8): overlapping networks cannot be peered or routed to each other, got "10.1.0.0/16"'],
+    [{ connectedCidrs: ['10.1.0.0'] }, 'Network "Net" (Test/Net): connectedCidrs[0] must be an IPv4 CIDR block such as "10.1.0.0/16", got "10.1.0.0"'],
     [{ interfaceEndpoints: [InterfaceEndpointService.KMS, InterfaceEndpointService.STS, InterfaceEndpointService.KMS] },
-      'Network "Net": interfaceEndpoints[2] must be unique (it is listed twice), got "kms"'],
+      'Network "Net" (Test/Net): interfaceEndpoints[2] must be unique (it is listed twice), got "kms"'],
     [{ gatewayEndpoints: [GatewayEndpointService.S3, GatewayEndpointService.S3] },
-      'Network "Net": gatewayEndpoints[1] must be unique (it is listed twice), got "s3"'],
+      'Network "Net" (Test/Net): gatewayEndpoints[1] must be unique (it is listed twice), got "s3"'],
   ] as Array<[NetworkProps, string]>)('%j', (props, message) => {
     expect(() => make(props)).toThrow(message);
   });
@@ -464,14 +464,14 @@ describe('Network validation', () => {
   test('maxAzs above the AZs the account has in the region (from cdk.context.json)', () => {
     const app = new App({ context: { 'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a', 'eu-west-1b'] } });
     expect(() => make({ maxAzs: 3 }, testStack(app))).toThrow(
-      'Network "Net": maxAzs must be at most 2 (the AZs eu-west-1 offers this account: eu-west-1a, eu-west-1b), got 3');
+      'Network "Net" (Test/Net): maxAzs must be at most 2 (the AZs eu-west-1 offers this account: eu-west-1a, eu-west-1b), got 3');
     expect(make({}, testStack(new App({ context: { 'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a', 'eu-west-1b'] } })))
       .vpc.availabilityZones).toEqual(['eu-west-1a', 'eu-west-1b']);
   });
 
   test('maxAzs above 2 in an environment-agnostic stack', () => {
     expect(() => make({ maxAzs: 3 }, new Stack(testApp(), 'Agnostic'))).toThrow(
-      'Network "Net": maxAzs must be at most 2 (an environment-agnostic stack addresses only two AZs; set the stack\'s env for more), got 3');
+      'Network "Net" (Agnostic/Net): maxAzs must be at most 2 (an environment-agnostic stack addresses only two AZs; set the stack\'s env for more), got 3');
   });
 
   test('maxAzs up to the region\'s AZ count is accepted (us-east-1 has 6)', () => {
@@ -482,16 +482,16 @@ describe('Network validation', () => {
   test('layout props are refused with an existing VPC', () => {
     const stack = testStack(testApp());
     expect(() => make({ vpc: existing(stack), cidr: '10.0.0.0/16' }, stack)).toThrow(
-      'Network "Net": cidr must be unset when vpc is given (an existing VPC keeps its own layout), got "10.0.0.0/16"');
+      'Network "Net" (Test/Net): cidr must be unset when vpc is given (an existing VPC keeps its own layout), got "10.0.0.0/16"');
     const other = testStack(testApp());
     expect(() => make({ vpc: existing(other), natGateways: 1 }, other)).toThrow(
-      'Network "Net": natGateways must be unset when vpc is given (an existing VPC keeps its own layout), got 1');
+      'Network "Net" (Test/Net): natGateways must be unset when vpc is given (an existing VPC keeps its own layout), got 1');
   });
 
   test('connected ranges must not overlap an existing VPC', () => {
     const stack = testStack(testApp());
     expect(() => make({ vpc: existing(stack), connectedCidrs: ['10.20.5.0/24'] }, stack)).toThrow(
-      'Network "Net": the vpc\'s CIDR must be a range that does not overlap connectedCidrs[0] (10.20.5.0/24): overlapping networks cannot be peered or routed to each other, got "10.20.0.0/16"');
+      'Network "Net" (Test/Net): the vpc\'s CIDR must be a range that does not overlap connectedCidrs[0] (10.20.5.0/24): overlapping networks cannot be peered or routed to each other, got "10.20.0.0/16"');
   });
 
   test('an existing VPC without private or isolated subnets cannot hold interface endpoints', () => {
@@ -500,13 +500,13 @@ describe('Network validation', () => {
       vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a'], publicSubnetIds: ['subnet-aaaaaaaa'],
     });
     expect(() => make({ vpc, gatewayEndpoints: [] }, stack)).toThrow(
-      'Network "Net": vpc must be a VPC with isolated or private subnets to hold the interface endpoints (or set interfaceEndpoints: []), got "vpc-0123456789abcdef0"');
+      'Network "Net" (Test/Net): vpc must be a VPC with isolated or private subnets to hold the interface endpoints (or set interfaceEndpoints: []), got "vpc-0123456789abcdef0"');
   });
 
   test('function security group ports must be 1-65535', () => {
     const network = make({});
     expect(() => network.securityGroupForFunction('Sg', { allowTcpPortsTo: [{ peer: ec2.Peer.ipv4('10.1.0.0/16'), port: 70000 }] })).toThrow(
-      'Network "Net": securityGroupForFunction("Sg").allowTcpPortsTo[0].port must be an integer 1-65535, got 70000');
+      'Network "Net" (Test/Net): securityGroupForFunction("Sg").allowTcpPortsTo[0].port must be an integer 1-65535, got 70000');
   });
 
   test('a valid configuration at the edges is accepted', () => {

@@ -207,35 +207,35 @@ describe('WebSocketApi rejects invalid props', () => {
   }
 
   test.each([
-    [{ identitySource: [] }, 'WebSocketApi "Realtime": identitySource must be at least one source, got []'],
+    [{ identitySource: [] }, 'WebSocketApi "Realtime" (Test/Realtime): identitySource must be at least one source, got []'],
     [{ identitySource: ['$request.header.Authorization'] },
-      'WebSocketApi "Realtime": identitySource[0] must be route.request.header.<name> or route.request.querystring.<name>, got "$request.header.Authorization"'],
-    [{ stageName: 'my stage' }, 'WebSocketApi "Realtime": stageName must be 1-128 letters, digits, "_" or "-", got "my stage"'],
-    [{ throttling: { rateLimit: 0 } }, 'WebSocketApi "Realtime": throttling.rateLimit must be a number > 0 (requests per second), got 0'],
-    [{ throttling: { burstLimit: 1.5 } }, 'WebSocketApi "Realtime": throttling.burstLimit must be an integer >= 1, got 1.5'],
-    [{ connectAlarmThreshold: 0 }, 'WebSocketApi "Realtime": connectAlarmThreshold must be a number >= 1, got 0'],
-    [{ clientErrorAlarmThreshold: 0 }, 'WebSocketApi "Realtime": clientErrorAlarmThreshold must be a number >= 1, got 0'],
-    [{ integrationLatencyP99: Duration.seconds(30) }, 'WebSocketApi "Realtime": integrationLatencyP99 must be 0.001-29 seconds, got "30 seconds"'],
+      'WebSocketApi "Realtime" (Test/Realtime): identitySource[0] must be route.request.header.<name> or route.request.querystring.<name>, got "$request.header.Authorization"'],
+    [{ stageName: 'my stage' }, 'WebSocketApi "Realtime" (Test/Realtime): stageName must be 1-128 letters, digits, "_" or "-", got "my stage"'],
+    [{ throttling: { rateLimit: 0 } }, 'WebSocketApi "Realtime" (Test/Realtime): throttling.rateLimit must be a number > 0 (requests per second), got 0'],
+    [{ throttling: { burstLimit: 1.5 } }, 'WebSocketApi "Realtime" (Test/Realtime): throttling.burstLimit must be an integer >= 1, got 1.5'],
+    [{ connectAlarmThreshold: 0 }, 'WebSocketApi "Realtime" (Test/Realtime): connectAlarmThreshold must be a number >= 1, got 0'],
+    [{ clientErrorAlarmThreshold: 0 }, 'WebSocketApi "Realtime" (Test/Realtime): clientErrorAlarmThreshold must be a number >= 1, got 0'],
+    [{ integrationLatencyP99: Duration.seconds(30) }, 'WebSocketApi "Realtime" (Test/Realtime): integrationLatencyP99 must be 0.001-29 seconds, got "30 seconds"'],
     [{ connectHandler: undefined as any },
-      'WebSocketApi "Realtime": connectHandler must be a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget), got undefined'],
+      'WebSocketApi "Realtime" (Test/Realtime): connectHandler must be a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget), got undefined'],
     [{ authorizerFunction: undefined as any },
-      'WebSocketApi "Realtime": authorizerFunction must be a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget), got undefined'],
-    [{ userDirectory: undefined as any }, 'WebSocketApi "Realtime": userDirectory must be an IUserDirectory (a UserDirectory), got undefined'],
+      'WebSocketApi "Realtime" (Test/Realtime): authorizerFunction must be a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget), got undefined'],
+    [{ userDirectory: undefined as any }, 'WebSocketApi "Realtime" (Test/Realtime): userDirectory must be an IUserDirectory (a UserDirectory), got undefined'],
   ] as Array<[Partial<WebSocketApiProps>, string]>)('%j', (props, message) => {
     expect(() => make(props)).toThrow(message);
   });
 
   test('the directory needs an app client', () => {
     expect(() => make({}, (s) => new UserDirectory(s, 'Users'))).toThrow(
-      'WebSocketApi "Realtime": userDirectory must be a directory with at least one app client (the authorizer accepts only its clients\' tokens), got "a directory without app clients"');
+      'WebSocketApi "Realtime" (Test/Realtime): userDirectory must be a directory with at least one app client (the authorizer accepts only its clients\' tokens), got "a directory without app clients"');
   });
 
   test('route keys are checked', () => {
     const ws = make({});
     const handler = ws.node.scope!.node.findChild('Message') as EnhancedLambdaFunction;
     expect(() => ws.addRoute('$custom', handler.invocationTarget)).toThrow(
-      'WebSocketApi "Realtime": routeKey must be 1-128 letters, digits, "_", ".", ":" or "-" (not starting with $), got "$custom"');
+      'WebSocketApi "Realtime" (Test/Realtime): routeKey must be 1-128 letters, digits, "_", ".", ":" or "-" (not starting with $), got "$custom"');
     ws.addRoute('send', handler.invocationTarget);
-    expect(() => ws.addRoute('send', handler.invocationTarget)).toThrow('WebSocketApi "Realtime": routeKey must be not yet routed, got "send"');
+    expect(() => ws.addRoute('send', handler.invocationTarget)).toThrow('WebSocketApi "Realtime" (Test/Realtime): routeKey must be not yet routed, got "send"');
   });
 });

@@ -255,46 +255,46 @@ describe('BackupPlan validation', () => {
 
   test.each<[string, BackupPlanProps, string]>([
     ['retention below one day', { daily: { retentionDays: 0 } },
-      'BackupPlan "Backups": daily.retentionDays must be an integer 1-36500, got 0'],
+      'BackupPlan "Backups" (Test/Backups): daily.retentionDays must be an integer 1-36500, got 0'],
     ['retention shorter than a cold-storage transition + 90 days', { weekly: { retentionDays: 100, moveToColdStorageAfterDays: 30 } },
-      'BackupPlan "Backups": weekly.retentionDays must be >= 120 (moveToColdStorageAfterDays 30 + 90: AWS Backup keeps recovery points in cold storage for at least 90 days), got 100'],
+      'BackupPlan "Backups" (Test/Backups): weekly.retentionDays must be >= 120 (moveToColdStorageAfterDays 30 + 90: AWS Backup keeps recovery points in cold storage for at least 90 days), got 100'],
     ['continuous backup kept longer than 35 days', { daily: { retentionDays: 60 }, enableContinuousBackup: true },
-      'BackupPlan "Backups": daily.retentionDays must be <= 35 when enableContinuousBackup is true (continuous backups are kept at most 35 days), got 60'],
+      'BackupPlan "Backups" (Test/Backups): daily.retentionDays must be <= 35 when enableContinuousBackup is true (continuous backups are kept at most 35 days), got 60'],
     ['continuous backup with cold storage', { daily: { retentionDays: 30, moveToColdStorageAfterDays: 1 }, enableContinuousBackup: true },
-      'BackupPlan "Backups": daily.moveToColdStorageAfterDays must be unset when enableContinuousBackup is true (continuous backups never move to cold storage), got 1'],
+      'BackupPlan "Backups" (Test/Backups): daily.moveToColdStorageAfterDays must be unset when enableContinuousBackup is true (continuous backups never move to cold storage), got 1'],
     ['continuous backup without a daily rule', { monthly: { retentionDays: 365 }, enableContinuousBackup: true },
-      'BackupPlan "Backups": enableContinuousBackup must be false when the plan has no daily rule (continuous backup is a setting of the daily rule), got true'],
+      'BackupPlan "Backups" (Test/Backups): enableContinuousBackup must be false when the plan has no daily rule (continuous backup is a setting of the daily rule), got true'],
     ['vault lock minimum above maximum', { vaultLock: { minRetentionDays: 30, maxRetentionDays: 7 } },
-      'BackupPlan "Backups": vaultLock.minRetentionDays must be <= vaultLock.maxRetentionDays (7), got 30'],
+      'BackupPlan "Backups" (Test/Backups): vaultLock.minRetentionDays must be <= vaultLock.maxRetentionDays (7), got 30'],
     ['vault lock minimum of zero days', { vaultLock: { minRetentionDays: 0 } },
-      'BackupPlan "Backups": vaultLock.minRetentionDays must be an integer 1-36500, got 0'],
+      'BackupPlan "Backups" (Test/Backups): vaultLock.minRetentionDays must be an integer 1-36500, got 0'],
     ['vault lock cooling-off below 3 days', { vaultLock: { minRetentionDays: 1, changeableForDays: 2 } },
-      'BackupPlan "Backups": vaultLock.changeableForDays must be an integer 3-36500, got 2'],
+      'BackupPlan "Backups" (Test/Backups): vaultLock.changeableForDays must be an integer 3-36500, got 2'],
     ['a rule kept shorter than the lock minimum', { daily: { retentionDays: 7 }, vaultLock: { minRetentionDays: 14 } },
-      'BackupPlan "Backups": daily.retentionDays must be >= vaultLock.minRetentionDays (14), or the vault fails its backup jobs, got 7'],
+      'BackupPlan "Backups" (Test/Backups): daily.retentionDays must be >= vaultLock.minRetentionDays (14), or the vault fails its backup jobs, got 7'],
     ['a rule kept longer than the lock maximum', { vaultLock: { minRetentionDays: 1, maxRetentionDays: 100 } },
-      'BackupPlan "Backups": monthly.retentionDays must be <= vaultLock.maxRetentionDays (100), or the vault fails its backup jobs, got 365'],
+      'BackupPlan "Backups" (Test/Backups): monthly.retentionDays must be <= vaultLock.maxRetentionDays (100), or the vault fails its backup jobs, got 365'],
     ['a secondary vault in the primary region', { secondaryVaultArn: 'arn:aws:backup:eu-west-1:123456789012:backup-vault:dr' },
-      'BackupPlan "Backups": secondaryVaultArn must be a vault in another region than the stack\'s own (eu-west-1): a copy in the same region does not survive a regional outage, got "arn:aws:backup:eu-west-1:123456789012:backup-vault:dr"'],
+      'BackupPlan "Backups" (Test/Backups): secondaryVaultArn must be a vault in another region than the stack\'s own (eu-west-1): a copy in the same region does not survive a regional outage, got "arn:aws:backup:eu-west-1:123456789012:backup-vault:dr"'],
     ['a secondary vault ARN that is no vault ARN', { secondaryVaultArn: 'arn:aws:s3:::cloudvault-dr' },
-      'BackupPlan "Backups": secondaryVaultArn must be a backup vault ARN (arn:<partition>:backup:<region>:<account>:backup-vault:<name>), got "arn:aws:s3:::cloudvault-dr"'],
+      'BackupPlan "Backups" (Test/Backups): secondaryVaultArn must be a backup vault ARN (arn:<partition>:backup:<region>:<account>:backup-vault:<name>), got "arn:aws:s3:::cloudvault-dr"'],
     ['a secondary vault ARN with a malformed region', { secondaryVaultArn: 'arn:aws:backup:Frankfurt:123456789012:backup-vault:dr' },
-      'BackupPlan "Backups": secondaryVaultArn must be an ARN whose region is an AWS region name such as "eu-central-1" (found "Frankfurt"), got "arn:aws:backup:Frankfurt:123456789012:backup-vault:dr"'],
+      'BackupPlan "Backups" (Test/Backups): secondaryVaultArn must be an ARN whose region is an AWS region name such as "eu-central-1" (found "Frankfurt"), got "arn:aws:backup:Frankfurt:123456789012:backup-vault:dr"'],
     ['a secondary key in another region than the secondary vault', {
       secondaryVaultArn: SECONDARY_VAULT,
       secondaryVaultKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-    }, 'BackupPlan "Backups": secondaryVaultKeyArn must be a key in the secondary vault\'s region (eu-central-1), got "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"'],
+    }, 'BackupPlan "Backups" (Test/Backups): secondaryVaultKeyArn must be a key in the secondary vault\'s region (eu-central-1), got "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"'],
     ['a secondary key without a secondary vault', { secondaryVaultKeyArn: SECONDARY_KEY },
-      `BackupPlan "Backups": secondaryVaultKeyArn must be unset when secondaryVaultArn is unset, got "${SECONDARY_KEY}"`],
+      `BackupPlan "Backups" (Test/Backups): secondaryVaultKeyArn must be unset when secondaryVaultArn is unset, got "${SECONDARY_KEY}"`],
     ['an invalid vault name', { backupVaultName: 'my vault' },
-      'BackupPlan "Backups": backupVaultName must be 2-50 letters, digits, "-" or "_", got "my vault"'],
+      'BackupPlan "Backups" (Test/Backups): backupVaultName must be 2-50 letters, digits, "-" or "_", got "my vault"'],
   ])('rejects %s', (_name, props, message) => {
     expect(() => make(props)).toThrow(message);
   });
 
   test('rejects an empty selection', () => {
     const plan = make({});
-    expect(() => plan.addSelection('Nothing', [])).toThrow('BackupPlan "Backups/Nothing": resources.length must be at least 1, got 0');
+    expect(() => plan.addSelection('Nothing', [])).toThrow('BackupPlan "Backups/Nothing" (Test/Backups/Nothing): resources.length must be at least 1, got 0');
   });
 
   test('checks the literal parts of an ARN built with formatArn, and accepts a vault in another region', () => {

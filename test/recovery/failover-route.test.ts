@@ -167,7 +167,7 @@ describe('FailoverRoute outside us-east-1', () => {
   test('rejects alarms in a stack of another region, naming the way out', () => {
     const stack = testStack();
     expect(() => new FailoverRoute(stack, 'Api', { hostedZone: zoneIn(stack), recordName: 'api', primary: PRIMARY, secondary: SECONDARY }))
-      .toThrow('FailoverRoute "Api": the stack\'s env.region must be us-east-1 when healthCheckAlarms is on (Route 53 publishes HealthCheckStatus only in us-east-1 and an alarm must be in its metric\'s region; Route 53 is global, so the stack may live there), or set healthCheckAlarms: false, got "eu-west-1"');
+      .toThrow('FailoverRoute "Api" (Test/Api): the stack\'s env.region must be us-east-1 when healthCheckAlarms is on (Route 53 publishes HealthCheckStatus only in us-east-1 and an alarm must be in its metric\'s region; Route 53 is global, so the stack may live there), or set healthCheckAlarms: false, got "eu-west-1"');
   });
 
   test('without alarms, works in any region and creates no alarm set', () => {
@@ -195,29 +195,29 @@ describe('FailoverRoute validation', () => {
 
   test.each<[string, Partial<FailoverRouteProps>, string]>([
     ['a secondary region equal to the primary', { secondary: { ...SECONDARY, region: 'eu-west-1' } },
-      'FailoverRoute "Api": secondary.region must be another region than primary.region ("eu-west-1"): both endpoints would fail together, got "eu-west-1"'],
+      'FailoverRoute "Api" (Dns/Api): secondary.region must be another region than primary.region ("eu-west-1"): both endpoints would fail together, got "eu-west-1"'],
     ['a malformed region', { primary: { ...PRIMARY, region: 'Ireland' } },
-      'FailoverRoute "Api": primary.region must be an AWS region name such as "eu-central-1", got "Ireland"'],
+      'FailoverRoute "Api" (Dns/Api): primary.region must be an AWS region name such as "eu-central-1", got "Ireland"'],
     ['a target that is no host name', { secondary: { ...SECONDARY, domainName: 'https://api.example.com/' } },
-      'FailoverRoute "Api": secondary.domainName must be a DNS host name such as "d-abc123.execute-api.eu-west-1.amazonaws.com", got "https://api.example.com/"'],
+      'FailoverRoute "Api" (Dns/Api): secondary.domainName must be a DNS host name such as "d-abc123.execute-api.eu-west-1.amazonaws.com", got "https://api.example.com/"'],
     ['a record at the zone apex', { recordName: 'example.com' },
-      'FailoverRoute "Api": recordName must be a name below the zone apex ("example.com"): the apex cannot hold a CNAME, got "example.com"'],
+      'FailoverRoute "Api" (Dns/Api): recordName must be a name below the zone apex ("example.com"): the apex cannot hold a CNAME, got "example.com"'],
     ['an interval other than 10 or 30 seconds', { healthCheckIntervalSeconds: 20 },
-      'FailoverRoute "Api": healthCheckIntervalSeconds must be 10 or 30, got 20'],
+      'FailoverRoute "Api" (Dns/Api): healthCheckIntervalSeconds must be 10 or 30, got 20'],
     ['a failure threshold of 0', { failureThreshold: 0 },
-      'FailoverRoute "Api": failureThreshold must be an integer 1-10, got 0'],
+      'FailoverRoute "Api" (Dns/Api): failureThreshold must be an integer 1-10, got 0'],
     ['a failure threshold of 11', { failureThreshold: 11 },
-      'FailoverRoute "Api": failureThreshold must be an integer 1-10, got 11'],
+      'FailoverRoute "Api" (Dns/Api): failureThreshold must be an integer 1-10, got 11'],
     ['a path without a leading slash', { healthCheckPath: 'health' },
-      'FailoverRoute "Api": healthCheckPath must be a path starting with "/", at most 255 printable characters, got "health"'],
+      'FailoverRoute "Api" (Dns/Api): healthCheckPath must be a path starting with "/", at most 255 printable characters, got "health"'],
     ['port 0', { healthCheckPort: 0 },
-      'FailoverRoute "Api": healthCheckPort must be an integer 1-65535, got 0'],
+      'FailoverRoute "Api" (Dns/Api): healthCheckPort must be an integer 1-65535, got 0'],
     ['fewer than three checker regions', { healthCheckRegions: ['us-east-1', 'eu-west-1'] },
-      'FailoverRoute "Api": healthCheckRegions.length must be at least 3 (Route 53 needs checkers in three regions), got 2'],
+      'FailoverRoute "Api" (Dns/Api): healthCheckRegions.length must be at least 3 (Route 53 needs checkers in three regions), got 2'],
     ['a region without Route 53 checkers', { healthCheckRegions: ['us-east-1', 'eu-west-1', 'eu-central-1'] },
-      'FailoverRoute "Api": healthCheckRegions[2] must be one of us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1, got "eu-central-1"'],
+      'FailoverRoute "Api" (Dns/Api): healthCheckRegions[2] must be one of us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1, got "eu-central-1"'],
     ['a search string longer than 255 characters', { searchString: 'x'.repeat(256) },
-      'FailoverRoute "Api": searchString must be 1-255 characters'],
+      'FailoverRoute "Api" (Dns/Api): searchString must be 1-255 characters'],
   ])('rejects %s', (_name, props, message) => {
     expect(() => make(props)).toThrow(message);
   });

@@ -244,22 +244,22 @@ describe('ReplicatedBucket validation', () => {
 
   test.each<[string, Partial<ReplicatedBucketProps>, string]>([
     ['a destination in the stack\'s own region', { destinationRegion: 'eu-west-1', destinationKeyArn: DEST_KEY.replace('eu-central-1', 'eu-west-1') },
-      'ReplicatedBucket "Blobs": destinationRegion must be another region than the stack\'s own (eu-west-1): a replica in the same region does not survive a regional outage, got "eu-west-1"'],
+      'ReplicatedBucket "Blobs" (Test/Blobs): destinationRegion must be another region than the stack\'s own (eu-west-1): a replica in the same region does not survive a regional outage, got "eu-west-1"'],
     ['a malformed destination region', { destinationRegion: 'Frankfurt' },
-      'ReplicatedBucket "Blobs": destinationRegion must be an AWS region name such as "eu-central-1", got "Frankfurt"'],
+      'ReplicatedBucket "Blobs" (Test/Blobs): destinationRegion must be an AWS region name such as "eu-central-1", got "Frankfurt"'],
     ['a destination that is no bucket ARN', { destinationBucketArn: 'cloudvault-blobs-replica' },
-      'ReplicatedBucket "Blobs": destinationBucketArn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>), got "cloudvault-blobs-replica"'],
+      'ReplicatedBucket "Blobs" (Test/Blobs): destinationBucketArn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>), got "cloudvault-blobs-replica"'],
     ['a destination key in another region', { destinationKeyArn: DEST_KEY.replace('eu-central-1', 'us-east-1') },
-      `ReplicatedBucket "Blobs": destinationKeyArn must be a key in destinationRegion (eu-central-1): S3 encrypts replicas with a key of the destination's region, got "${DEST_KEY.replace('eu-central-1', 'us-east-1')}"`],
+      `ReplicatedBucket "Blobs" (Test/Blobs): destinationKeyArn must be a key in destinationRegion (eu-central-1): S3 encrypts replicas with a key of the destination's region, got "${DEST_KEY.replace('eu-central-1', 'us-east-1')}"`],
     ['a destination key given as an alias', { destinationKeyArn: 'arn:aws:kms:eu-central-1:123456789012:alias/replica' },
-      'ReplicatedBucket "Blobs": destinationKeyArn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), got "arn:aws:kms:eu-central-1:123456789012:alias/replica"'],
+      'ReplicatedBucket "Blobs" (Test/Blobs): destinationKeyArn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), got "arn:aws:kms:eu-central-1:123456789012:alias/replica"'],
     ['a latency threshold below a minute', { replicationLatencyThreshold: Duration.seconds(30) },
-      'ReplicatedBucket "Blobs": replicationLatencyThreshold must be 60-86400 seconds, got "30 seconds"'],
+      'ReplicatedBucket "Blobs" (Test/Blobs): replicationLatencyThreshold must be 60-86400 seconds, got "30 seconds"'],
   ])('rejects %s', (_name, props, message) => {
     expect(() => make(props)).toThrow(message);
   });
 
   test('still applies the SecureBucket checks', () => {
-    expect(() => make({ bucketName: 'Blobs' })).toThrow('SecureBucket "Secure": bucketName must be made of lowercase letters, digits, "." and "-" only, got "Blobs"');
+    expect(() => make({ bucketName: 'Blobs' })).toThrow('SecureBucket "Secure" (Test/Blobs/Secure): bucketName must be made of lowercase letters, digits, "." and "-" only, got "Blobs"');
   });
 });

@@ -206,7 +206,7 @@ describe('SearchDomain rejects invalid props', () => {
     [prod, { masterNodes: 0 }, 'masterNodes must be 3 or 5 in prod (dedicated masters keep the cluster stable), got 0'],
   ] as const)('%#: %j', (factory, props, message) => {
     const id = `S${n}`;
-    expect(() => factory(props as Partial<SearchDomainProps>)).toThrow(`SearchDomain "${id}": ${message}`);
+    expect(() => factory(props as Partial<SearchDomainProps>)).toThrow(`SearchDomain "${id}" (${factory === dev ? 'Dev' : 'Prod'}/${id}): ${message}`);
   });
 
   test('the VPC needs a subnet in each AZ, and required arguments are checked at run time', () => {
@@ -214,11 +214,11 @@ describe('SearchDomain rejects invalid props', () => {
     EnvironmentConfig.dev().applyTo(stack);
     const twoAz = new Network(stack, 'Net', { maxAzs: 2 }).vpc;
     expect(() => new SearchDomain(stack, 'Three', { vpc: twoAz })).toThrow(
-      'SearchDomain "Three": vpc must be a VPC with a Isolated subnet in each of 3 AZs, got "2 Isolated subnet(s) in distinct AZs"');
-    expect(() => new SearchDomain(stack, 'NoProps', undefined as any)).toThrow('SearchDomain "NoProps": props must be SearchDomainProps (an object with vpc), got undefined');
-    expect(() => new SearchDomain(stack, 'NoVpc', {} as any)).toThrow('SearchDomain "NoVpc": vpc must be an ec2.IVpc (e.g. Network.vpc), got undefined');
+      'SearchDomain "Three" (Test/Three): vpc must be a VPC with a Isolated subnet in each of 3 AZs, got "2 Isolated subnet(s) in distinct AZs"');
+    expect(() => new SearchDomain(stack, 'NoProps', undefined as any)).toThrow('SearchDomain "NoProps" (Test/NoProps): props must be SearchDomainProps (an object with vpc), got undefined');
+    expect(() => new SearchDomain(stack, 'NoVpc', {} as any)).toThrow('SearchDomain "NoVpc" (Test/NoVpc): vpc must be an ec2.IVpc (e.g. Network.vpc), got undefined');
     const search = new SearchDomain(stack, 'Ok', { vpc: twoAz, availabilityZones: 2, dataNodes: 2 });
-    expect(() => search.allowFrom(undefined as any)).toThrow('SearchDomain "Ok": allowFrom(peer) must be an ec2.IConnectable (a function, a security group), got undefined');
-    expect(() => search.grantRead(undefined as any)).toThrow('SearchDomain "Ok": grantee must be an iam.IGrantable, got undefined');
+    expect(() => search.allowFrom(undefined as any)).toThrow('SearchDomain "Ok" (Test/Ok): allowFrom(peer) must be an ec2.IConnectable (a function, a security group), got undefined');
+    expect(() => search.grantRead(undefined as any)).toThrow('SearchDomain "Ok" (Test/Ok): grantee must be an iam.IGrantable, got undefined');
   });
 });

@@ -305,16 +305,16 @@ describe('AuditTrail validation', () => {
     ['my--trail', 'must be free of adjacent ".", "_" or "-" (such as "my-_trail"), got "my--trail"'],
     ['192.168.5.4', 'must be not formatted as an IP address, got "192.168.5.4"'],
   ])('trailName %j', (trailName, message) => {
-    expect(make({ trailName })).toThrow(`AuditTrail "Audit": trailName ${message}`);
+    expect(make({ trailName })).toThrow(`AuditTrail "Audit" (Test/Audit): trailName ${message}`);
   });
 
   test.each([0, 36501, 1.5])('objectLockRetentionDays %p', (days) => {
-    expect(make({ objectLockRetentionDays: days })).toThrow(`AuditTrail "Audit": objectLockRetentionDays must be an integer 1-36500, got ${days}`);
+    expect(make({ objectLockRetentionDays: days })).toThrow(`AuditTrail "Audit" (Test/Audit): objectLockRetentionDays must be an integer 1-36500, got ${days}`);
   });
 
   test('dataEventsReadWriteType NONE', () => {
     expect(make({ dataEventsReadWriteType: cloudtrail.ReadWriteType.NONE })).toThrow(
-      'AuditTrail "Audit": dataEventsReadWriteType must be READ_ONLY, WRITE_ONLY or ALL (leave out the buckets and functions to log no data events), got "None"');
+      'AuditTrail "Audit" (Test/Audit): dataEventsReadWriteType must be READ_ONLY, WRITE_ONLY or ALL (leave out the buckets and functions to log no data events), got "None"');
   });
 
   test('more than 250 data resources', () => {
@@ -322,7 +322,7 @@ describe('AuditTrail validation', () => {
     const buckets = Array.from({ length: 200 }, (_, i) => s3.Bucket.fromBucketName(stack, `B${i}`, `bucket-${i}`));
     const functions = Array.from({ length: 51 }, (_, i) => lambda.Function.fromFunctionName(stack, `F${i}`, `fn-${i}`));
     expect(() => new AuditTrail(stack, 'Audit', { s3DataEventBuckets: buckets, lambdaDataEventFunctions: functions })).toThrow(
-      'AuditTrail "Audit": s3DataEventBuckets + lambdaDataEventFunctions must be at most 250 resources in total (the limit of a trail\'s event selectors), got 251');
+      'AuditTrail "Audit" (Test/Audit): s3DataEventBuckets + lambdaDataEventFunctions must be at most 250 resources in total (the limit of a trail\'s event selectors), got 251');
   });
 
   test('accepts a valid name and the limits', () => {

@@ -338,7 +338,7 @@ describe('ComplianceRules next to an existing recorder, with automatic remediati
 
 describe('ComplianceRules validation', () => {
   const make = (props: ComplianceRulesProps) => () => new ComplianceRules(testStack(), 'Compliance', props);
-  const prefix = 'ComplianceRules "Compliance": ';
+  const prefix = 'ComplianceRules "Compliance" (Test/Compliance): ';
 
   test('unknown rules', () => {
     expect(make({ rules: ['S3_BUCKET_MAGIC' as ComplianceRule] })).toThrow(

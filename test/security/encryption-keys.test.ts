@@ -255,7 +255,7 @@ describe('EncryptionKeys with a rich configuration, used by the foundation const
 
   test('asking for a purpose that was not created names the created ones', () => {
     expect(() => keys.keyFor(KeyPurpose.BACKUP)).toThrow(
-      'EncryptionKeys "Keys": keyFor purpose must be one of the created purposes (data, storage, logs, lambda), got "backup"');
+      'EncryptionKeys "Keys" (Test/Keys): keyFor purpose must be one of the created purposes (data, storage, logs, lambda), got "backup"');
     expect(() => keys.grantDecrypt(KeyPurpose.MESSAGING, new iam.AccountRootPrincipal())).toThrow('got "messaging"');
   });
 });
@@ -264,21 +264,21 @@ describe('EncryptionKeys validation', () => {
   const make = (props: EncryptionKeysProps) => new EncryptionKeys(testStack(), 'Keys', props);
 
   test.each([
-    [{ rotationPeriodDays: 89 }, 'EncryptionKeys "Keys": rotationPeriodDays must be an integer 90-2560, got 89'],
-    [{ rotationPeriodDays: 2561 }, 'EncryptionKeys "Keys": rotationPeriodDays must be an integer 90-2560, got 2561'],
-    [{ pendingWindowDays: 6 }, 'EncryptionKeys "Keys": pendingWindowDays must be an integer 7-30, got 6'],
-    [{ pendingWindowDays: 31 }, 'EncryptionKeys "Keys": pendingWindowDays must be an integer 7-30, got 31'],
-    [{ purposes: [] }, 'EncryptionKeys "Keys": purposes must be a non-empty list of distinct purposes out of data, storage, logs, lambda, backup, messaging, got []'],
+    [{ rotationPeriodDays: 89 }, 'EncryptionKeys "Keys" (Test/Keys): rotationPeriodDays must be an integer 90-2560, got 89'],
+    [{ rotationPeriodDays: 2561 }, 'EncryptionKeys "Keys" (Test/Keys): rotationPeriodDays must be an integer 90-2560, got 2561'],
+    [{ pendingWindowDays: 6 }, 'EncryptionKeys "Keys" (Test/Keys): pendingWindowDays must be an integer 7-30, got 6'],
+    [{ pendingWindowDays: 31 }, 'EncryptionKeys "Keys" (Test/Keys): pendingWindowDays must be an integer 7-30, got 31'],
+    [{ purposes: [] }, 'EncryptionKeys "Keys" (Test/Keys): purposes must be a non-empty list of distinct purposes out of data, storage, logs, lambda, backup, messaging, got []'],
     [{ purposes: [KeyPurpose.DATA, KeyPurpose.DATA] },
-      'EncryptionKeys "Keys": purposes must be a non-empty list of distinct purposes out of data, storage, logs, lambda, backup, messaging, got ["data", "data"]'],
-    [{ aliasPrefix: 'cloudvault/prod' }, 'EncryptionKeys "Keys": aliasPrefix must be a name starting with "alias/", got "cloudvault/prod"'],
-    [{ aliasPrefix: 'alias/' }, 'EncryptionKeys "Keys": aliasPrefix must be a name starting with "alias/", got "alias/"'],
-    [{ aliasPrefix: 'alias/aws/cloudvault' }, 'EncryptionKeys "Keys": aliasPrefix must be outside "alias/aws/", which AWS reserves for AWS managed keys, got "alias/aws/cloudvault"'],
-    [{ aliasPrefix: 'alias/cloud vault' }, 'EncryptionKeys "Keys": aliasPrefix must be made of letters, digits, "/", "_", "-" or ":", got "alias/cloud vault"'],
+      'EncryptionKeys "Keys" (Test/Keys): purposes must be a non-empty list of distinct purposes out of data, storage, logs, lambda, backup, messaging, got ["data", "data"]'],
+    [{ aliasPrefix: 'cloudvault/prod' }, 'EncryptionKeys "Keys" (Test/Keys): aliasPrefix must be a name starting with "alias/", got "cloudvault/prod"'],
+    [{ aliasPrefix: 'alias/' }, 'EncryptionKeys "Keys" (Test/Keys): aliasPrefix must be a name starting with "alias/", got "alias/"'],
+    [{ aliasPrefix: 'alias/aws/cloudvault' }, 'EncryptionKeys "Keys" (Test/Keys): aliasPrefix must be outside "alias/aws/", which AWS reserves for AWS managed keys, got "alias/aws/cloudvault"'],
+    [{ aliasPrefix: 'alias/cloud vault' }, 'EncryptionKeys "Keys" (Test/Keys): aliasPrefix must be made of letters, digits, "/", "_", "-" or ":", got "alias/cloud vault"'],
     [{ aliasPrefix: 'alias/cloudvault/' },
-      'EncryptionKeys "Keys": aliasPrefix must be free of a trailing "/" and of "//" (the purpose is appended as "/<purpose>"), got "alias/cloudvault/"'],
+      'EncryptionKeys "Keys" (Test/Keys): aliasPrefix must be free of a trailing "/" and of "//" (the purpose is appended as "/<purpose>"), got "alias/cloudvault/"'],
     [{ aliasPrefix: `alias/${'a'.repeat(241)}` },
-      `EncryptionKeys "Keys": aliasPrefix must be at most 246 characters (aliases are at most 256 with "/<purpose>"), got "alias/${'a'.repeat(241)}"`],
+      `EncryptionKeys "Keys" (Test/Keys): aliasPrefix must be at most 246 characters (aliases are at most 256 with "/<purpose>"), got "alias/${'a'.repeat(241)}"`],
   ] as Array<[EncryptionKeysProps, string]>)('%j', (props, message) => {
     expect(() => make(props)).toThrow(message);
   });

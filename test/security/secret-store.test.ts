@@ -254,25 +254,25 @@ describe('SecretStore validation', () => {
   const apiKey = (options: ApiKeySecretOptions) => store().addApiKeySecret('Api', options);
 
   test.each([
-    ['store rotationDays 0', () => store({ rotationDays: 0 }), 'SecretStore "Secrets": rotationDays must be an integer 1-1000, got 0'],
-    ['store rotationDays 1001', () => store({ rotationDays: 1001 }), 'SecretStore "Secrets": rotationDays must be an integer 1-1000, got 1001'],
-    ['secret rotationDays 0', () => apiKey({ rotationDays: 0 }), 'SecretStore "Secrets": Api.rotationDays must be an integer 1-1000, got 0'],
-    ['secret rotationDays 1001', () => apiKey({ rotationDays: 1001 }), 'SecretStore "Secrets": Api.rotationDays must be an integer 1-1000, got 1001'],
-    ['secret rotationDays 2.5', () => apiKey({ rotationDays: 2.5 }), 'SecretStore "Secrets": Api.rotationDays must be an integer 1-1000, got 2.5'],
-    ['secretName with a space', () => apiKey({ secretName: 'partner key' }), 'SecretStore "Secrets": Api.secretName must be 1-512 letters, digits or /_+=.@-, got "partner key"'],
+    ['store rotationDays 0', () => store({ rotationDays: 0 }), 'SecretStore "Secrets" (Test/Secrets): rotationDays must be an integer 1-1000, got 0'],
+    ['store rotationDays 1001', () => store({ rotationDays: 1001 }), 'SecretStore "Secrets" (Test/Secrets): rotationDays must be an integer 1-1000, got 1001'],
+    ['secret rotationDays 0', () => apiKey({ rotationDays: 0 }), 'SecretStore "Secrets" (Test/Secrets): Api.rotationDays must be an integer 1-1000, got 0'],
+    ['secret rotationDays 1001', () => apiKey({ rotationDays: 1001 }), 'SecretStore "Secrets" (Test/Secrets): Api.rotationDays must be an integer 1-1000, got 1001'],
+    ['secret rotationDays 2.5', () => apiKey({ rotationDays: 2.5 }), 'SecretStore "Secrets" (Test/Secrets): Api.rotationDays must be an integer 1-1000, got 2.5'],
+    ['secretName with a space', () => apiKey({ secretName: 'partner key' }), 'SecretStore "Secrets" (Test/Secrets): Api.secretName must be 1-512 letters, digits or /_+=.@-, got "partner key"'],
     ['secretName ending in -xxxxxx', () => apiKey({ secretName: 'partner-apikey' }),
-      'SecretStore "Secrets": Api.secretName must be free of a final "-" followed by six characters (Secrets Manager appends such a suffix to ARNs), got "partner-apikey"'],
-    ['description over 2048 characters', () => apiKey({ description: 'd'.repeat(2049) }), 'SecretStore "Secrets": Api.description must be at most 2048 characters long, got 2049'],
+      'SecretStore "Secrets" (Test/Secrets): Api.secretName must be free of a final "-" followed by six characters (Secrets Manager appends such a suffix to ARNs), got "partner-apikey"'],
+    ['description over 2048 characters', () => apiKey({ description: 'd'.repeat(2049) }), 'SecretStore "Secrets" (Test/Secrets): Api.description must be at most 2048 characters long, got 2049'],
     ['empty username', () => store().addDatabaseSecret('Db', { username: '', hostedRotation: secretsmanager.HostedRotation.mysqlSingleUser() }),
-      'SecretStore "Secrets": Db.username must be 1-128 characters, got ""'],
-    ['the rotation function id as secret id', () => store().addApiKeySecret('ApiKeyRotation'), 'SecretStore "Secrets": secret id must be unique within the store and not "ApiKeyRotation", got "ApiKeyRotation"'],
+      'SecretStore "Secrets" (Test/Secrets): Db.username must be 1-128 characters, got ""'],
+    ['the rotation function id as secret id', () => store().addApiKeySecret('ApiKeyRotation'), 'SecretStore "Secrets" (Test/Secrets): secret id must be unique within the store and not "ApiKeyRotation", got "ApiKeyRotation"'],
     ['a duplicate secret id', () => {
       const s = store();
       s.addApiKeySecret('Api');
       s.addApiKeySecret('Api');
-    }, 'SecretStore "Secrets": secret id must be unique within the store and not "ApiKeyRotation", got "Api"'],
+    }, 'SecretStore "Secrets" (Test/Secrets): secret id must be unique within the store and not "ApiKeyRotation", got "Api"'],
     ['grantRead of an unknown secret', () => store().grantRead('Nope', new EnhancedLambdaFunction(testStack(), 'Fn', { code: lambda.Code.fromInline('x') })),
-      'SecretStore "Secrets": secretId must be the id of a secret of this store (none yet), got "Nope"'],
+      'SecretStore "Secrets" (Test/Secrets): secretId must be the id of a secret of this store (none yet), got "Nope"'],
   ] as Array<[string, () => unknown, string]>)('%s', (_label, make, message) => {
     expect(make).toThrow(message);
   });
@@ -281,7 +281,7 @@ describe('SecretStore validation', () => {
     const s = store({ rotationDays: 1000 });
     expect(() => s.addApiKeySecret('A', { rotationDays: 1, secretName: 'a', description: 'd'.repeat(2048) })).not.toThrow();
     expect(() => s.addApiKeySecret('B', { secretName: 'team/partner-key-v2' })).not.toThrow();
-    expect(() => s.secretFor('C')).toThrow('SecretStore "Secrets": secretId must be the id of a secret of this store (A, B), got "C"');
+    expect(() => s.secretFor('C')).toThrow('SecretStore "Secrets" (Test/Secrets): secretId must be the id of a secret of this store (A, B), got "C"');
   });
 });
 

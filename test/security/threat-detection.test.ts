@@ -352,23 +352,23 @@ describe('ThreatDetection prop validation', () => {
   const make = (props: ThreatDetectionProps) => () => new ThreatDetection(testStack(testApp()), 'Threats', props);
 
   test('severity range', () => {
-    expect(make({ minimumSeverity: 0.5 })).toThrow('ThreatDetection "Threats": minimumSeverity must be 1-10, got 0.5');
-    expect(make({ minimumSeverity: 11 })).toThrow('ThreatDetection "Threats": minimumSeverity must be 1-10, got 11');
+    expect(make({ minimumSeverity: 0.5 })).toThrow('ThreatDetection "Threats" (Test/Threats): minimumSeverity must be 1-10, got 0.5');
+    expect(make({ minimumSeverity: 11 })).toThrow('ThreatDetection "Threats" (Test/Threats): minimumSeverity must be 1-10, got 11');
     expect(make({ minimumSeverity: 8.5 })).not.toThrow();
   });
 
   test('e-mail addresses', () => {
     expect(make({ notificationEmails: ['security.example.com'] })).toThrow(
-      'ThreatDetection "Threats": notificationEmails must be e-mail addresses, got "security.example.com"');
+      'ThreatDetection "Threats" (Test/Threats): notificationEmails must be e-mail addresses, got "security.example.com"');
   });
 
   test('detector settings without a detector', () => {
     expect(make({ createDetector: false, runtimeMonitoring: true, findingPublishingFrequency: FindingPublishingFrequency.SIX_HOURS })).toThrow(
-      'ThreatDetection "Threats": runtimeMonitoring, findingPublishingFrequency must be unset when createDetector is false (the existing detector\'s owner configures it), got "set"');
+      'ThreatDetection "Threats" (Test/Threats): runtimeMonitoring, findingPublishingFrequency must be unset when createDetector is false (the existing detector\'s owner configures it), got "set"');
   });
 
   test('standards without a hub', () => {
     expect(make({ createSecurityHub: false, cisBenchmarkVersion: CisBenchmarkVersion.V1_4_0 })).toThrow(
-      'ThreatDetection "Threats": cisBenchmarkVersion must be unset when createSecurityHub is false (the existing hub\'s owner manages standards), got "set"');
+      'ThreatDetection "Threats" (Test/Threats): cisBenchmarkVersion must be unset when createSecurityHub is false (the existing hub\'s owner manages standards), got "set"');
   });
 });

@@ -295,7 +295,7 @@ describe('WebFirewall with a rich configuration, and SecureRestApis associated b
   test('refuses to put a second web ACL on a stage', () => {
     const other = new WebFirewall(testStack(testApp(), 'Other'), 'Other');
     expect(() => other.associate(viaHelper)).toThrow(
-      'WebFirewall "Other": associate(api) must be a SecureRestApi without another web ACL (a stage has exactly one), got "Test/AdminApi"');
+      'WebFirewall "Other" (Other/Other): associate(api) must be a SecureRestApi without another web ACL (a stage has exactly one), got "Test/AdminApi"');
   });
 
   test('uses the given name, rate limit, size limits and counted rules', () => {
@@ -393,7 +393,7 @@ describe('WebFirewall for CloudFront', () => {
     const stack = testStack(testApp(), 'Apis');
     const restApi = api(stack, 'Api');
     expect(() => firewall.associate(restApi)).toThrow(
-      'WebFirewall "Firewall": scope must be REGIONAL to associate with an API stage (CloudFront distributions take the web ACL ARN as their webAclId), got "CLOUDFRONT"');
+      'WebFirewall "Firewall" (Edge/Firewall): scope must be REGIONAL to associate with an API stage (CloudFront distributions take the web ACL ARN as their webAclId), got "CLOUDFRONT"');
   });
 });
 
@@ -403,39 +403,39 @@ describe('WebFirewall prop validation', () => {
 
   test('rate limit below the WAF minimum of 10', () => {
     expect(make({ rateLimit: 9 })).toThrow(
-      'WebFirewall "Firewall": rateLimit must be an integer 10-2000000000 (requests per client IP per 5 minutes; 10 is the WAF minimum), got 9');
+      'WebFirewall "Firewall" (V/Firewall): rateLimit must be an integer 10-2000000000 (requests per client IP per 5 minutes; 10 is the WAF minimum), got 9');
     expect(make({ rateLimit: 100.5 })).toThrow('rateLimit must be an integer 10-2000000000');
     expect(make({ rateLimit: 10 })).not.toThrow();
   });
 
   test('unknown country codes', () => {
     expect(make({ blockedCountries: ['KP', 'UK'] })).toThrow(
-      'WebFirewall "Firewall": blockedCountries must be ISO 3166-1 alpha-2 country codes in upper case, such as "GB" or "KP" (not "UK" or "EU"), got "UK"');
+      'WebFirewall "Firewall" (V/Firewall): blockedCountries must be ISO 3166-1 alpha-2 country codes in upper case, such as "GB" or "KP" (not "UK" or "EU"), got "UK"');
     expect(make({ blockedCountries: ['kp'] })).toThrow('blockedCountries must be ISO 3166-1 alpha-2 country codes in upper case');
     expect(make({ blockedCountries: ['GB', 'XK', 'AQ'] })).not.toThrow();
   });
 
   test('body size limit range', () => {
-    expect(make({ maxBodySizeBytes: 0 })).toThrow('WebFirewall "Firewall": maxBodySizeBytes must be an integer 1-65536, got 0');
-    expect(make({ maxBodySizeBytes: 65537 })).toThrow('WebFirewall "Firewall": maxBodySizeBytes must be an integer 1-65536, got 65537');
-    expect(make({ maxUriLengthBytes: 9000 })).toThrow('WebFirewall "Firewall": maxUriLengthBytes must be an integer 1-8192, got 9000');
+    expect(make({ maxBodySizeBytes: 0 })).toThrow('WebFirewall "Firewall" (V/Firewall): maxBodySizeBytes must be an integer 1-65536, got 0');
+    expect(make({ maxBodySizeBytes: 65537 })).toThrow('WebFirewall "Firewall" (V/Firewall): maxBodySizeBytes must be an integer 1-65536, got 65537');
+    expect(make({ maxUriLengthBytes: 9000 })).toThrow('WebFirewall "Firewall" (V/Firewall): maxUriLengthBytes must be an integer 1-8192, got 9000');
   });
 
   test('CLOUDFRONT scope only in us-east-1 (when the region is known)', () => {
     expect(make({ scope: WebFirewallScope.CLOUDFRONT })).toThrow(
-      'WebFirewall "Firewall": scope must be REGIONAL outside us-east-1 (CloudFront web ACLs exist only in us-east-1; put the firewall in a us-east-1 stack), got "CLOUDFRONT in eu-west-1"');
+      'WebFirewall "Firewall" (V/Firewall): scope must be REGIONAL outside us-east-1 (CloudFront web ACLs exist only in us-east-1; put the firewall in a us-east-1 stack), got "CLOUDFRONT in eu-west-1"');
     expect(make({ scope: WebFirewallScope.CLOUDFRONT }, 'us-east-1')).not.toThrow();
     expect(() => new WebFirewall(new Stack(testApp(), 'Agnostic'), 'Firewall', { scope: WebFirewallScope.CLOUDFRONT })).not.toThrow();
   });
 
   test('web ACL name, counted rules, redacted headers and alarm threshold', () => {
-    expect(make({ webAclName: 'my acl' })).toThrow('WebFirewall "Firewall": webAclName must be 1-128 letters, digits, "_" or "-", got "my acl"');
+    expect(make({ webAclName: 'my acl' })).toThrow('WebFirewall "Firewall" (V/Firewall): webAclName must be 1-128 letters, digits, "_" or "-", got "my acl"');
     expect(make({ linuxRules: false, countRules: { AWSManagedRulesLinuxRuleSet: ['LFI_URIPATH'] } })).toThrow(
-      'WebFirewall "Firewall": countRules must be keyed by a rule group of this web ACL (AWSManagedRulesAmazonIpReputationList, AWSManagedRulesAnonymousIpList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet), got "AWSManagedRulesLinuxRuleSet"');
+      'WebFirewall "Firewall" (V/Firewall): countRules must be keyed by a rule group of this web ACL (AWSManagedRulesAmazonIpReputationList, AWSManagedRulesAnonymousIpList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet), got "AWSManagedRulesLinuxRuleSet"');
     expect(make({ countRules: { AWSManagedRulesCommonRuleSet: ['No User Agent'] } })).toThrow(
-      'WebFirewall "Firewall": countRules.AWSManagedRulesCommonRuleSet must be rule names of the group (letters, digits, "_" or "-"), got "No User Agent"');
-    expect(make({ redactedHeaders: ['x_token'] })).toThrow('WebFirewall "Firewall": redactedHeaders must be header names (letters, digits, "-"), got "x_token"');
-    expect(make({ blockedRequestsThreshold: 0 })).toThrow('WebFirewall "Firewall": blockedRequestsThreshold must be a number >= 1, got 0');
+      'WebFirewall "Firewall" (V/Firewall): countRules.AWSManagedRulesCommonRuleSet must be rule names of the group (letters, digits, "_" or "-"), got "No User Agent"');
+    expect(make({ redactedHeaders: ['x_token'] })).toThrow('WebFirewall "Firewall" (V/Firewall): redactedHeaders must be header names (letters, digits, "-"), got "x_token"');
+    expect(make({ blockedRequestsThreshold: 0 })).toThrow('WebFirewall "Firewall" (V/Firewall): blockedRequestsThreshold must be a number >= 1, got 0');
   });
 });
 
@@ -475,11 +475,11 @@ describe('WebFirewall with per-path rate limits', () => {
     const make = (pathRateLimits: { pathPrefix: string; limit: number }[]) => () =>
       new WebFirewall(new Stack(testApp(), 'V'), 'Firewall', { pathRateLimits });
     expect(make([{ pathPrefix: 'api/shares', limit: 100 }])).toThrow(
-      'WebFirewall "Firewall": pathRateLimits.pathPrefix must be a URI path prefix starting with "/" (1-512 visible ASCII characters), got "api/shares"');
+      'WebFirewall "Firewall" (V/Firewall): pathRateLimits.pathPrefix must be a URI path prefix starting with "/" (1-512 visible ASCII characters), got "api/shares"');
     expect(make([{ pathPrefix: '/api/shares/', limit: 5 }])).toThrow(
-      'WebFirewall "Firewall": pathRateLimits.limit must be an integer 10-2000000000 (requests per client IP per 5 minutes), got 5');
+      'WebFirewall "Firewall" (V/Firewall): pathRateLimits.limit must be an integer 10-2000000000 (requests per client IP per 5 minutes), got 5');
     expect(make(Array.from({ length: 6 }, (_, i) => ({ pathPrefix: `/p${i}`, limit: 10 })))).toThrow(
-      'WebFirewall "Firewall": pathRateLimits must be at most 5 entries, got "6 entries"');
+      'WebFirewall "Firewall" (V/Firewall): pathRateLimits must be at most 5 entries, got "6 entries"');
     expect(make([{ pathPrefix: '/api/shares/', limit: 10 }])).not.toThrow();
   });
 });

@@ -367,27 +367,27 @@ describe('SecureBucket rejects invalid props', () => {
     ['cloudvault-s3alias', 'free of the reserved suffix "-s3alias"'],
     ['cloudvault--ol-s3', 'free of the reserved suffix "--ol-s3"'],
   ])('bucketName %s', (bucketName, allowed) => {
-    expect(() => make({ bucketName })).toThrow(`SecureBucket "Blobs": bucketName must be ${allowed}, got ${JSON.stringify(bucketName)}`);
+    expect(() => make({ bucketName })).toThrow(`SecureBucket "Blobs" (Test/Blobs): bucketName must be ${allowed}, got ${JSON.stringify(bucketName)}`);
   });
 
   test.each([
     [{ lifecycle: { glacierAfterDays: 30, intelligentTieringAfterDays: 60 } },
-      'SecureBucket "Blobs": lifecycle days must be in ascending order: intelligentTieringAfterDays < glacierAfterDays < expirationDays (transitions before expiry), got [60, 30, 365]'],
+      'SecureBucket "Blobs" (Test/Blobs): lifecycle days must be in ascending order: intelligentTieringAfterDays < glacierAfterDays < expirationDays (transitions before expiry), got [60, 30, 365]'],
     [{ lifecycle: { glacierAfterDays: 400 } },
-      'SecureBucket "Blobs": lifecycle days must be in ascending order: intelligentTieringAfterDays < glacierAfterDays < expirationDays (transitions before expiry), got [0, 400, 365]'],
+      'SecureBucket "Blobs" (Test/Blobs): lifecycle days must be in ascending order: intelligentTieringAfterDays < glacierAfterDays < expirationDays (transitions before expiry), got [0, 400, 365]'],
     [{ lifecycle: { expirationDays: 90 } },
-      'SecureBucket "Blobs": lifecycle days must be in ascending order: intelligentTieringAfterDays < glacierAfterDays < expirationDays (transitions before expiry), got [0, 90, 90]'],
+      'SecureBucket "Blobs" (Test/Blobs): lifecycle days must be in ascending order: intelligentTieringAfterDays < glacierAfterDays < expirationDays (transitions before expiry), got [0, 90, 90]'],
     [{ lifecycle: { expirationEnabled: false, expirationDays: 400 } },
-      'SecureBucket "Blobs": lifecycle.expirationDays must be unset when lifecycle.expirationEnabled is false, got 400'],
+      'SecureBucket "Blobs" (Test/Blobs): lifecycle.expirationDays must be unset when lifecycle.expirationEnabled is false, got 400'],
     [{ lifecycle: { intelligentTieringAfterDays: -1 } },
-      'SecureBucket "Blobs": lifecycle.intelligentTieringAfterDays must be an integer 0-36500, got -1'],
+      'SecureBucket "Blobs" (Test/Blobs): lifecycle.intelligentTieringAfterDays must be an integer 0-36500, got -1'],
     [{ lifecycle: { noncurrentVersionExpirationDays: 0 } },
-      'SecureBucket "Blobs": lifecycle.noncurrentVersionExpirationDays must be an integer 1-36500, got 0'],
+      'SecureBucket "Blobs" (Test/Blobs): lifecycle.noncurrentVersionExpirationDays must be an integer 1-36500, got 0'],
     [{ lifecycle: { abortIncompleteMultipartUploadDays: 1.5 } },
-      'SecureBucket "Blobs": lifecycle.abortIncompleteMultipartUploadDays must be an integer 1-36500, got 1.5'],
-    [{ objectLock: { retentionDays: 0 } }, 'SecureBucket "Blobs": objectLock.retentionDays must be an integer 1-36500, got 0'],
-    [{ objectLock: { retentionDays: -7 } }, 'SecureBucket "Blobs": objectLock.retentionDays must be an integer 1-36500, got -7'],
-    [{ accessLogsPrefix: 'logs/{bucket}/' }, 'SecureBucket "Blobs": accessLogsPrefix must be 1-512 letters, digits, "/" or !_.*\'()-, got "logs/{bucket}/"'],
+      'SecureBucket "Blobs" (Test/Blobs): lifecycle.abortIncompleteMultipartUploadDays must be an integer 1-36500, got 1.5'],
+    [{ objectLock: { retentionDays: 0 } }, 'SecureBucket "Blobs" (Test/Blobs): objectLock.retentionDays must be an integer 1-36500, got 0'],
+    [{ objectLock: { retentionDays: -7 } }, 'SecureBucket "Blobs" (Test/Blobs): objectLock.retentionDays must be an integer 1-36500, got -7'],
+    [{ accessLogsPrefix: 'logs/{bucket}/' }, 'SecureBucket "Blobs" (Test/Blobs): accessLogsPrefix must be 1-512 letters, digits, "/" or !_.*\'()-, got "logs/{bucket}/"'],
   ] as Array<[SecureBucketProps, string]>)('%j', (props, message) => {
     expect(() => make(props)).toThrow(message);
   });

@@ -234,38 +234,38 @@ describe('SecureTable rejects invalid props', () => {
   const gsi = (i: number) => ({ indexName: `gsi${i}x`, partitionKey: { name: `a${i}`, type: dynamodb.AttributeType.STRING } });
 
   test.each([
-    [{ pointInTimeRecoveryPeriodDays: 90 }, 'SecureTable "Files": pointInTimeRecoveryPeriodDays must be an integer 1-35, got 90'],
-    [{ pointInTimeRecoveryPeriodDays: 0 }, 'SecureTable "Files": pointInTimeRecoveryPeriodDays must be an integer 1-35, got 0'],
+    [{ pointInTimeRecoveryPeriodDays: 90 }, 'SecureTable "Files" (Test/Files): pointInTimeRecoveryPeriodDays must be an integer 1-35, got 90'],
+    [{ pointInTimeRecoveryPeriodDays: 0 }, 'SecureTable "Files" (Test/Files): pointInTimeRecoveryPeriodDays must be an integer 1-35, got 0'],
     [{ globalSecondaryIndexes: Array.from({ length: 21 }, (_, i) => gsi(i)) },
-      'SecureTable "Files": globalSecondaryIndexes.length must be at most 20, got 21'],
+      'SecureTable "Files" (Test/Files): globalSecondaryIndexes.length must be at most 20, got 21'],
     [{ sortKey: sk, localSecondaryIndexes: Array.from({ length: 6 }, (_, i) => ({ indexName: `lsi${i}`, sortKey: { name: `s${i}`, type: dynamodb.AttributeType.STRING } })) },
-      'SecureTable "Files": localSecondaryIndexes.length must be at most 5, got 6'],
+      'SecureTable "Files" (Test/Files): localSecondaryIndexes.length must be at most 5, got 6'],
     [{ localSecondaryIndexes: [{ indexName: 'bySize', sortKey: { name: 'size', type: dynamodb.AttributeType.NUMBER } }] },
-      'SecureTable "Files": localSecondaryIndexes must be empty when the table has no sortKey (a local index shares the table partition key and needs a table sort key), got ["bySize"]'],
+      'SecureTable "Files" (Test/Files): localSecondaryIndexes must be empty when the table has no sortKey (a local index shares the table partition key and needs a table sort key), got ["bySize"]'],
     [{ globalSecondaryIndexes: [gsi(1), { ...gsi(2), indexName: 'gsi1x' }] },
-      'SecureTable "Files": globalSecondaryIndexes[1].indexName must be unique among the table\'s indexes, got "gsi1x"'],
+      'SecureTable "Files" (Test/Files): globalSecondaryIndexes[1].indexName must be unique among the table\'s indexes, got "gsi1x"'],
     [{ globalSecondaryIndexes: [{ ...gsi(1), indexName: 'by owner' }] },
-      'SecureTable "Files": globalSecondaryIndexes[0].indexName must be 3-255 letters, digits, "_", "-" or ".", got "by owner"'],
+      'SecureTable "Files" (Test/Files): globalSecondaryIndexes[0].indexName must be 3-255 letters, digits, "_", "-" or ".", got "by owner"'],
     [{ globalSecondaryIndexes: [{ ...gsi(1), projectionType: dynamodb.ProjectionType.INCLUDE }] },
-      'SecureTable "Files": globalSecondaryIndexes[0].nonKeyAttributes must be non-empty with projectionType INCLUDE and absent otherwise, got []'],
+      'SecureTable "Files" (Test/Files): globalSecondaryIndexes[0].nonKeyAttributes must be non-empty with projectionType INCLUDE and absent otherwise, got []'],
     [{ globalSecondaryIndexes: [{ ...gsi(1), nonKeyAttributes: ['name'] }] },
-      'SecureTable "Files": globalSecondaryIndexes[0].nonKeyAttributes must be non-empty with projectionType INCLUDE and absent otherwise, got ["name"]'],
+      'SecureTable "Files" (Test/Files): globalSecondaryIndexes[0].nonKeyAttributes must be non-empty with projectionType INCLUDE and absent otherwise, got ["name"]'],
     [{ capacity: { read: { maxCapacity: 10, targetUtilizationPercent: 95 }, write: { maxCapacity: 10 } } },
-      'SecureTable "Files": capacity.read.targetUtilizationPercent must be an integer 20-90, got 95'],
+      'SecureTable "Files" (Test/Files): capacity.read.targetUtilizationPercent must be an integer 20-90, got 95'],
     [{ capacity: { read: { maxCapacity: 10 }, write: { maxCapacity: 10, targetUtilizationPercent: 10 } } },
-      'SecureTable "Files": capacity.write.targetUtilizationPercent must be an integer 20-90, got 10'],
+      'SecureTable "Files" (Test/Files): capacity.write.targetUtilizationPercent must be an integer 20-90, got 10'],
     [{ capacity: { read: { minCapacity: 50, maxCapacity: 10 }, write: { maxCapacity: 10 } } },
-      'SecureTable "Files": capacity.read.minCapacity must be <= maxCapacity (10), got 50'],
+      'SecureTable "Files" (Test/Files): capacity.read.minCapacity must be <= maxCapacity (10), got 50'],
     [{ capacity: { read: { maxCapacity: 10 }, write: { maxCapacity: 0 } } },
-      'SecureTable "Files": capacity.write.maxCapacity must be a number >= 1, got 0'],
+      'SecureTable "Files" (Test/Files): capacity.write.maxCapacity must be a number >= 1, got 0'],
     [{ replicaRegions: ['eu-west-1'], replicaKeyArns: { 'eu-west-1': REPLICA_KEY } },
-      'SecureTable "Files": replicaRegions[0] must be another region than the stack\'s own (eu-west-1), got "eu-west-1"'],
+      'SecureTable "Files" (Test/Files): replicaRegions[0] must be another region than the stack\'s own (eu-west-1), got "eu-west-1"'],
     [{ replicaRegions: ['eu-central-1', 'eu-central-1'], replicaKeyArns: { 'eu-central-1': REPLICA_KEY } },
-      'SecureTable "Files": replicaRegions[1] must be unique (it is listed twice), got "eu-central-1"'],
+      'SecureTable "Files" (Test/Files): replicaRegions[1] must be unique (it is listed twice), got "eu-central-1"'],
     [{ replicaRegions: ['Frankfurt'] },
-      'SecureTable "Files": replicaRegions[0] must be an AWS region name such as "eu-central-1", got "Frankfurt"'],
+      'SecureTable "Files" (Test/Files): replicaRegions[0] must be an AWS region name such as "eu-central-1", got "Frankfurt"'],
     [{ replicaRegions: ['us-east-1'] },
-      'SecureTable "Files": replicaKeyArns["us-east-1"] must be the ARN of a customer-managed key in that region (KMS keys are regional), got undefined'],
+      'SecureTable "Files" (Test/Files): replicaKeyArns["us-east-1"] must be the ARN of a customer-managed key in that region (KMS keys are regional), got undefined'],
   ] as Array<[Partial<SecureTableProps>, string]>)('%j', (props, message) => {
     expect(() => make(props)).toThrow(message);
   });
@@ -273,7 +273,7 @@ describe('SecureTable rejects invalid props', () => {
   test('the stack needs a concrete region', () => {
     const agnostic = new Stack(testApp(), 'Agnostic');
     expect(() => make({}, agnostic)).toThrow(
-      'SecureTable "Files": the stack\'s env.region must be set: a TableV2 with a customer-managed key renders the key per region, got "none (region-agnostic stack)"');
+      'SecureTable "Files" (Agnostic/Files): the stack\'s env.region must be set: a TableV2 with a customer-managed key renders the key per region, got "none (region-agnostic stack)"');
   });
 
   test('a valid provisioned configuration at the edges is accepted', () => {
