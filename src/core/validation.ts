@@ -8,6 +8,16 @@ import { IConstruct } from 'constructs';
  * Unresolved tokens are skipped: their value is only known at deploy time.
  */
 export class PropsValidator {
+  /**
+   * For what a construct's method adds under `id` (an alarm, a domain mapping):
+   * `<constructName> "<parent id>/<id>" (<parent path>/<id>)`.
+   */
+  public static forChild(constructName: string, parent: IConstruct, id: string): PropsValidator {
+    const v = new PropsValidator(constructName);
+    v.subject = `${constructName} "${parent.node.id}/${id}" (${parent.node.path}/${id})`;
+    return v;
+  }
+
   private subject: string;
 
   /**
@@ -20,16 +30,6 @@ export class PropsValidator {
     if (subject === undefined) this.subject = constructName;
     else if (typeof subject === 'string') this.subject = `${constructName} "${subject}"`;
     else this.subject = `${constructName} "${subject.node.id}" (${subject.node.path})`;
-  }
-
-  /**
-   * For what a construct's method adds under `id` (an alarm, a domain mapping):
-   * `<constructName> "<parent id>/<id>" (<parent path>/<id>)`.
-   */
-  public static forChild(constructName: string, parent: IConstruct, id: string): PropsValidator {
-    const v = new PropsValidator(constructName);
-    v.subject = `${constructName} "${parent.node.id}/${id}" (${parent.node.path}/${id})`;
-    return v;
   }
 
   /** Throws unless `ok`; `allowed` completes "<prop> must be ...". */
