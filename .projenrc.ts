@@ -73,6 +73,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@20minutes/s3rver@^4.0.4',
     // DynamoDB Local (the jar) for handler tests and local mode; runs on the machine's Java 17.
     'amplify-dynamodb-simulator@^2.9.30',
+    // Personal OS ids: ULIDs (time-sortable, so ledger and log items sort by creation).
+    'ulid@^3.0.2',
   ],
 
   // One typed-lint project for src, apps, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
