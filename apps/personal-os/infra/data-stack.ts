@@ -49,11 +49,9 @@ export class PersonalOsDataStack extends Stack {
 
     // Third-party API keys (the seed's LLM providers, out of scope here): only the secret and its
     // rotation function, ready for a handler that is granted `secrets.grantRead`.
-    this.secrets = new SecretStore(this, 'Secrets', {
-      encryptionKey: props.keys.data,
-      rotationFunctionKey: props.keys.lambdaEnvironment,
-      alarms: this.alarms,
-    });
+    // The store's key is this stack's default customer-managed key: the Control Tower rule on the
+    // rotation function's log group accepts only a key of the same stack (no cross-stack import).
+    this.secrets = new SecretStore(this, 'Secrets', { alarms: this.alarms });
     this.secrets.addApiKeySecret(THIRD_PARTY_KEYS_SECRET, { description: 'Personal OS third-party API keys' });
   }
 }

@@ -10,7 +10,7 @@ export class PersonalOsSecurityStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
-    this.keys = new EncryptionKeys(this, 'Keys', { purposes: [KeyPurpose.DATA, KeyPurpose.LAMBDA, KeyPurpose.BACKUP] });
+    this.keys = new EncryptionKeys(this, 'Keys', { purposes: [KeyPurpose.DATA, KeyPurpose.BACKUP] });
     this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: this.stackName });
     this.firewall = new WebFirewall(this, 'Firewall', { alarms: this.alarms });
   }
