@@ -21,8 +21,8 @@ import { ddb, tableName } from './lib/clients';
 import { todayUtc, streaksOf } from './lib/dates';
 import { badRequest, conflict, notFound } from './lib/errors';
 import { created, noContent, ok } from './lib/http';
-import { newId } from './lib/ids';
 import { idempotent } from './lib/idempotency';
+import { newId } from './lib/ids';
 import { areaKey, habitLogPrefix, habitLogSk, itemSk, publicView, userPk } from './lib/keys';
 import { MetricUnit, metrics } from './lib/observability';
 import { Item, deleteAll, getItem, getOrNotFound, queryAll, queryPrefix, transact } from './lib/table';
@@ -50,7 +50,7 @@ function latestLoggableDay(): string {
 
 const logView = (item: Item) => ({ date: item.date, notes: item.notes, createdAt: item.createdAt });
 
-async function list({ caller }: ApiRequest) {
+async function listHabits({ caller }: ApiRequest) {
   return ok({ habits: (await queryPrefix(caller.userId, 'HABIT#')).map(publicView) });
 }
 
@@ -79,8 +79,8 @@ async function today({ event, caller }: ApiRequest) {
   const date = parseQuery(event, todayQuery).date ?? todayUtc();
   const habits = (await queryPrefix(caller.userId, 'HABIT#')).filter((h) => !h.archived);
   const logged = await Promise.all(habits.map((h) => getItem(caller.userId, habitLogSk(h.id, date))));
-  const list = habits.map((h, i) => ({ ...publicView(h), doneToday: logged[i] !== undefined }));
-  return ok({ date, habits: list, done: list.filter((h) => h.doneToday).length, total: list.length });
+  const todays = habits.map((h, i) => ({ ...publicView(h), doneToday: logged[i] !== undefined }));
+  return ok({ date, habits: todays, done: todays.filter((h) => h.doneToday).length, total: todays.length });
 }
 
 async function get({ event, caller }: ApiRequest) {
@@ -125,7 +125,7 @@ async function log({ event, caller }: ApiRequest) {
   if (cancelled?.[0] === 'ConditionalCheckFailed') throw notFound('Habit');
   if (cancelled) throw conflict('ALREADY_LOGGED', `The habit is already logged for ${date}`);
 
-  const days = (await queryPrefix(caller.userId, habitLogPrefix(id))).map((l) => l.date as string);
+  const days = (await queryPrefix(caller.userId, habitLogPrefix(id))).map((entry) => entry.date as string);
   const streaks = streaksOf(days, todayUtc());
   const out = await ddb().send(new UpdateCommand({
     TableName: tableName(),
@@ -139,7 +139,7 @@ async function log({ event, caller }: ApiRequest) {
   return created({ log: { date, notes: body.notes, createdAt: now }, habit: publicView(out.Attributes!) });
 }
 
-async function logs({ event, caller }: ApiRequest) {
+async function listLogs({ event, caller }: ApiRequest) {
   const { id } = parsePath(event, idPath);
   const range = parseQuery(event, rangeQuery);
   await getOrNotFound(caller.userId, itemSk('HABIT', id), 'Habit');
@@ -151,12 +151,12 @@ async function logs({ event, caller }: ApiRequest) {
 }
 
 export const handler = routeHandler('habits', {
-  'GET /habits': list,
+  'GET /habits': listHabits,
   'POST /habits': idempotent('habits.create', create),
   'GET /habits/today': today,
   'GET /habits/{id}': get,
   'PATCH /habits/{id}': update,
   'DELETE /habits/{id}': remove,
   'POST /habits/{id}/logs': log,
-  'GET /habits/{id}/logs': logs,
+  'GET /habits/{id}/logs': listLogs,
 });

@@ -21,8 +21,8 @@ import { ddb, tableName } from './lib/clients';
 import { streaksOf, todayUtc } from './lib/dates';
 import { badRequest, notFound } from './lib/errors';
 import { created, noContent, ok } from './lib/http';
-import { newId } from './lib/ids';
 import { idempotent } from './lib/idempotency';
+import { newId } from './lib/ids';
 import { areaKey, itemSk, metricLogPrefix, milestonePrefix, milestoneSk, publicView, userPk } from './lib/keys';
 import { MILESTONE_POINTS, milestonesReached } from './lib/milestones';
 import { MetricUnit, metrics } from './lib/observability';
@@ -112,7 +112,14 @@ async function log({ event, caller }: ApiRequest) {
   const now = new Date().toISOString();
   const cancelled = await transact([
     { ConditionCheck: { TableName: tableName(), Key: { pk, sk: itemSk('METRIC', id) }, ConditionExpression: 'attribute_exists(pk)' } },
-    { Put: { TableName: tableName(), Item: { pk, sk: `${metricLogPrefix(id)}${timestamp}#${logId}`, id: logId, metricId: id, value: body.value, timestamp, notes: body.notes, createdAt: now } } },
+    {
+      Put: {
+        TableName: tableName(),
+        Item: {
+          pk, sk: `${metricLogPrefix(id)}${timestamp}#${logId}`, id: logId, metricId: id, value: body.value, timestamp, notes: body.notes, createdAt: now,
+        },
+      },
+    },
   ]);
   if (cancelled) throw notFound('Metric');
   metrics.addMetric('MetricLogged', MetricUnit.Count, 1);
@@ -147,7 +154,7 @@ async function log({ event, caller }: ApiRequest) {
   return created({ log: logView({ id: logId, value: body.value, timestamp, notes: body.notes }), metric: publicView(metric), milestones: reached });
 }
 
-async function logs({ event, caller }: ApiRequest) {
+async function listLogs({ event, caller }: ApiRequest) {
   const { id } = parsePath(event, idPath);
   const range = parseQuery(event, rangeQuery);
   await getOrNotFound(caller.userId, itemSk('METRIC', id), 'Metric');
@@ -167,5 +174,5 @@ export const handler = routeHandler('metrics', {
   'PATCH /metrics/{id}': update,
   'DELETE /metrics/{id}': remove,
   'POST /metrics/{id}/logs': log,
-  'GET /metrics/{id}/logs': logs,
+  'GET /metrics/{id}/logs': listLogs,
 });

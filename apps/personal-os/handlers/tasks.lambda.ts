@@ -18,8 +18,8 @@ import { ddb, tableName } from './lib/clients';
 import { badRequest, conflict, notFound } from './lib/errors';
 import { refreshGoalProgress } from './lib/goal-progress';
 import { created, noContent, ok } from './lib/http';
-import { newId } from './lib/ids';
 import { idempotent } from './lib/idempotency';
+import { newId } from './lib/ids';
 import { INDEX, WALLET_SK, areaKey, itemSk, publicView, statusKey, userPk } from './lib/keys';
 import { MetricUnit, metrics } from './lib/observability';
 import { Item, getItem, getOrNotFound, queryAll, queryPrefix, transact } from './lib/table';
@@ -191,7 +191,7 @@ async function update({ event, caller }: ApiRequest) {
   }
 }
 
-async function remove({ event, caller }: ApiRequest) {
+async function removeTask({ event, caller }: ApiRequest) {
   const { id } = parsePath(event, idPath);
   const task = await getOrNotFound(caller.userId, itemSk('TASK', id), 'Task');
   const dependents = [...(await allTasks(caller.userId)).values()].filter((t) => t.status !== 'done' && ((t.dependsOn as string[] | undefined) ?? []).includes(id));
@@ -252,6 +252,6 @@ export const handler = routeHandler('tasks', {
   'POST /tasks': idempotent('tasks.create', create),
   'GET /tasks/{id}': get,
   'PATCH /tasks/{id}': update,
-  'DELETE /tasks/{id}': remove,
+  'DELETE /tasks/{id}': removeTask,
   'POST /tasks/{id}/complete': complete,
 });

@@ -3,8 +3,8 @@ import { Duration, Stack, StackProps, aws_route53 as route53, aws_sns as sns } f
 import { Construct } from 'constructs';
 import { PERSONAL_OS_METRICS_NAMESPACE } from './monitoring-stack';
 import { PersonalOsHandler, ROUTES } from './routes';
-import { bundledHandlerCode } from '../../kit/infra/handler-code';
 import { AlarmSet, CustomDomain, EnhancedLambdaFunction, EnvironmentConfig, SecureRestApi, SecureTable, UserDirectory } from '../../../src';
+import { bundledHandlerCode } from '../../kit/infra/handler-code';
 
 /** The API's own host name, e.g. `api.example.com`, in a Route 53 zone of the account. */
 export interface PersonalOsDomainOptions {

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { PersonalOs } from './personal-os-stage';
-import { synthesizeWithCompliance } from '../../kit/infra/compliance-synth';
 import { EnvironmentConfig } from '../../../src';
+import { synthesizeWithCompliance } from '../../kit/infra/compliance-synth';
 
 // Entry of the Personal OS app: `npx projen personal-os`. No AWS credentials needed.
 // Context: `-c personal-os:environment=dev|staging|prod` (default dev); a custom domain with

@@ -21,8 +21,10 @@ const keySchema = z.string().check(z.regex(/^[\x21-\x7e]{1,255}$/));
 
 type Runner = (scope: unknown, work: () => Promise<APIGatewayProxyResult>) => Promise<APIGatewayProxyResult>;
 
+type Write = (req: ApiRequest) => Promise<APIGatewayProxyResult>;
+
 /** `write` wrapped so that it runs at most once per user, operation and Idempotency-Key. */
-export function idempotent(operation: string, write: (req: ApiRequest) => Promise<APIGatewayProxyResult>): (req: ApiRequest) => Promise<APIGatewayProxyResult> {
+export function idempotent(operation: string, write: Write): Write {
   // Built on first use: TABLE_NAME and the endpoint are read then.
   let state: { config: IdempotencyConfig; run: Runner } | undefined;
   const init = () => {

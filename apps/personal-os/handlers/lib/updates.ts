@@ -7,7 +7,13 @@ import { Item } from './table';
  * Applies a PATCH body to one item: fields set to `null` are removed, the others set, `updatedAt`
  * refreshed; `extra` adds derived attributes (index keys). A 404 when the item is gone.
  */
-export async function patchItem(key: { pk: string; sk: string }, body: Record<string, unknown>, what: string, extra: Record<string, unknown> = {}, removeExtra: string[] = []): Promise<Item> {
+export async function patchItem(
+  key: { pk: string; sk: string },
+  body: Record<string, unknown>,
+  what: string,
+  extra: Record<string, unknown> = {},
+  removeExtra: string[] = [],
+): Promise<Item> {
   const set: Record<string, unknown> = { ...extra, updatedAt: new Date().toISOString() };
   const remove = [...removeExtra];
   for (const [name, value] of Object.entries(body)) {

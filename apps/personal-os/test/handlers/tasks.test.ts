@@ -1,6 +1,6 @@
 import '../../../kit/test/handler-env';
-import { expectError } from '../../../kit/test/api-event';
 import type { DynamoDbLocal } from '../../../kit/local/dynamodb-local';
+import { expectError } from '../../../kit/test/api-event';
 import { handler as goals } from '../../handlers/goals.lambda';
 import { handler as tasks } from '../../handlers/tasks.lambda';
 import { handler as wallet } from '../../handlers/wallet.lambda';

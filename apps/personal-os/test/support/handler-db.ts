@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { EventOptions, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
+import { EventOptions, ParsedResponse, apiEvent, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
