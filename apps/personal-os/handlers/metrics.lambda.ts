@@ -139,7 +139,8 @@ async function log({ event, caller }: ApiRequest) {
   const metric = out.Attributes!;
 
   const reached = [];
-  for (const kind of milestonesReached({ direction: metric.direction, target: metric.target, currentValue: metric.currentValue, currentStreak: metric.currentStreak })) {
+  const state = { direction: metric.direction, target: metric.target, currentValue: metric.currentValue, currentStreak: metric.currentStreak };
+  for (const kind of milestonesReached(state)) {
     const points = MILESTONE_POINTS[kind];
     const milestone = { kind, points, value: metric.currentValue, reachedAt: now };
     const failed = await transact([
