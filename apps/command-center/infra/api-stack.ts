@@ -20,6 +20,8 @@ export interface CommandCenterApiStackProps extends StackProps {
   readonly users: UserDirectory;
   readonly database: Database;
   readonly cache: Cache;
+  /** Security group the stores let in (data stack). */
+  readonly clients: ec2.ISecurityGroup;
 }
 
 /**
@@ -61,7 +63,7 @@ export class CommandCenterApiStack extends Stack {
         timeout: options.timeout ?? Duration.seconds(10),
         // Synchronous callers (API Gateway, an operator) get the error: nothing to redrive.
         deadLetterQueueEnabled: false,
-        vpc: options.vpc === false ? undefined : props.vpc,
+        ...(options.vpc === false ? {} : { vpc: props.vpc, securityGroups: [props.clients] }),
         alarms: this.alarms,
       });
 
@@ -79,13 +81,9 @@ export class CommandCenterApiStack extends Stack {
     this.commands = fn('commands', { ...database(APP_DB_USER), ...cache, WS_CALLBACK_URL: this.realtime.callbackUrl });
     this.migrate = fn('migrate', database(db.adminUsername), { timeout: Duration.minutes(5) });
 
-    for (const f of [this.commands, this.connections]) {
-      db.allowFrom(f);
-      db.grantConnect(f, APP_DB_USER);
-    }
-    db.allowFrom(this.migrate);
+    db.grantConnect(this.commands, APP_DB_USER);
+    db.grantConnect(this.connections, APP_DB_USER);
     db.grantConnect(this.migrate, db.adminUsername);
-    props.cache.allowFrom(this.commands);
     props.cache.grantConnect(this.commands);
     this.realtime.grantManageConnections(this.commands);
     this.realtime.grantManageConnections(this.connections);

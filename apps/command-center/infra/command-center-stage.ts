@@ -47,6 +47,7 @@ export class CommandCenter extends Stage {
       users: this.data.users,
       database: this.data.database,
       cache: this.data.cache,
+      clients: this.data.clients,
     });
     this.monitoring = new CommandCenterMonitoringStack(this, 'Monitoring', {
       env,

@@ -18,6 +18,12 @@ export class CommandCenterDataStack extends Stack {
   public readonly database: Database;
   public readonly cache: Cache;
   public readonly alarms: AlarmSet;
+  /**
+   * Security group of the functions that use the database and the cache: the stores let it in, it
+   * reaches them and HTTPS (AWS APIs) only. It lives here so that the ingress rules the stores need
+   * do not make this stack depend on the API stack.
+   */
+  public readonly clients: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: CommandCenterDataStackProps) {
     super(scope, id, props);
@@ -35,5 +41,13 @@ export class CommandCenterDataStack extends Stack {
     });
     this.database = new Database(this, 'Database', { vpc: props.vpc, databaseName: DATABASE_NAME, alarms: this.alarms });
     this.cache = new Cache(this, 'Cache', { vpc: props.vpc, alarms: this.alarms });
+    this.clients = new ec2.SecurityGroup(this, 'Clients', {
+      vpc: props.vpc,
+      description: 'Command center functions: the database proxy, the cache and HTTPS to AWS APIs',
+      allowAllOutbound: false,
+    });
+    this.clients.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (VPC endpoints, NAT)');
+    this.database.allowFrom(this.clients, 'Command center functions to the RDS Proxy');
+    this.cache.allowFrom(this.clients);
   }
 }
