@@ -68,6 +68,7 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
   logger.addContext(context);
   logger.appendKeys({ correlation_id: event.requestContext?.requestId ?? context.awsRequestId });
   metrics.captureColdStartMetric();
+  metrics.addMetric('Requests', MetricUnit.Count, 1);
   tracer.annotateColdStart();
   try {
     const route = ROUTES[`${event.httpMethod} ${event.resource}` as RouteKey];

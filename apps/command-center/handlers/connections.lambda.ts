@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { callerFromClaims } from './lib/auth';
 import { addConnection, removeConnection, sendTo } from './lib/fanout';
 import { HttpError } from './lib/http';
-import { logger, metrics, tracer } from './lib/observability';
+import { logger, metrics, MetricUnit, tracer } from './lib/observability';
 
 /** What API Gateway passes for $connect: the authorizer's context next to the usual fields. */
 type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
@@ -22,6 +22,7 @@ export const handler = async (event: WebSocketEvent, context: Context): Promise<
   metrics.captureColdStartMetric();
   tracer.annotateColdStart();
   const { routeKey, connectionId } = event.requestContext;
+  metrics.addMetric(routeKey === '$connect' ? 'Connects' : routeKey === '$disconnect' ? 'Disconnects' : 'Messages', MetricUnit.Count, 1);
   try {
     switch (routeKey) {
       case '$connect': {

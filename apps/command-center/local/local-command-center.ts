@@ -115,9 +115,11 @@ export async function startLocalCommandCenter(options: LocalCommandCenterOptions
       connectionIds: () => ws.connectionIds(),
       stop: () => {
         stopping ??= (async () => {
+          // Servers first, then the handlers' pool and cache client (they live in this process), then the engines.
+          const engines = stops.splice(-2);
           await stopAll(stops);
-          // The handlers' pool and cache client belong to this process: close them too.
           await Promise.all([closePool(), closeCache()]);
+          await stopAll(engines);
         })();
         return stopping;
       },

@@ -1,5 +1,6 @@
 import { Signer } from '@aws-sdk/rds-signer';
 import { Pool, PoolClient, PoolConfig } from 'pg';
+import { logger } from './observability';
 
 /**
  * How the handlers reach Postgres, from the environment:
@@ -41,7 +42,11 @@ let pool: Pool | undefined;
 
 /** The container's pool, created on first use and reused across invocations. */
 export function getPool(): Pool {
-  pool ??= new Pool(connectionConfig());
+  if (!pool) {
+    pool = new Pool(connectionConfig());
+    // An idle connection the server closed (proxy idle timeout, failover) must not crash the container.
+    pool.on('error', (err) => logger.warn('idle database connection lost', { error: String(err) }));
+  }
   return pool;
 }
 

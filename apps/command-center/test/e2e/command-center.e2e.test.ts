@@ -1,4 +1,5 @@
 import '../../../kit/test/handler-env';
+import { Pool } from 'pg';
 import { WebSocket } from 'ws';
 import { LocalCommandCenter, startLocalCommandCenter } from '../../local/local-command-center';
 
@@ -169,18 +170,17 @@ describe('real-time delivery over WebSocket', () => {
   test('a connection without a valid token is refused at $connect', async () => {
     for (const url of [local.wsUrl, `${local.wsUrl}?token=forged.token.value`]) {
       const socket = new WebSocket(url);
+      socket.on('error', () => undefined); // ws reports the refused upgrade as an error too
       const status = await new Promise<number | undefined>((resolve) => {
         socket.once('unexpected-response', (_req, res) => resolve(res.statusCode));
         socket.once('open', () => resolve(undefined));
       });
-      socket.terminate();
       expect(status).toBe(401);
     }
   });
 
   test('a connection that went away is cleaned up on the next fan-out (410 Gone)', async () => {
     const client = await connect('viewerA');
-    const { Pool } = await import('pg');
     const pool = new Pool({ host: local.env.DB_HOST, port: Number(local.env.DB_PORT), user: local.env.DB_USER, password: local.env.DB_PASSWORD, database: local.env.DB_NAME, max: 1 });
     try {
       // A stale row: a connection the database remembers but API Gateway no longer has.
