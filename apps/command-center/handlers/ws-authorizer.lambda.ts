@@ -3,12 +3,22 @@ import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { parseGroups } from './lib/auth';
 import { logger } from './lib/observability';
 
-// Created once per container: the verifier caches the pool's JWKS across invocations.
-const verifier = CognitoJwtVerifier.create({
-  userPoolId: process.env.USER_POOL_ID!,
-  tokenUse: 'id',
-  clientId: (process.env.CLIENT_IDS ?? '').split(',').filter(Boolean),
-});
+type Verifier = ReturnType<typeof createVerifier>;
+let verifier: Verifier | undefined;
+
+function createVerifier() {
+  return CognitoJwtVerifier.create({
+    userPoolId: process.env.USER_POOL_ID!,
+    tokenUse: 'id',
+    clientId: (process.env.CLIENT_IDS ?? '').split(',').filter(Boolean),
+  });
+}
+
+/** The container's verifier (created on first use from USER_POOL_ID and CLIENT_IDS); it caches the pool's JWKS across invocations. */
+export function tokenVerifier(): Verifier {
+  verifier ??= createVerifier();
+  return verifier;
+}
 
 /** The token of a $connect request: `?token=` (browsers cannot set WebSocket headers) or `Authorization`. */
 export function tokenOf(event: APIGatewayRequestAuthorizerEvent): string | undefined {
@@ -25,7 +35,7 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   const token = tokenOf(event);
   try {
     if (!token) throw new Error('no token');
-    const claims = await verifier.verify(token);
+    const claims = await tokenVerifier().verify(token);
     return {
       principalId: claims.sub,
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
