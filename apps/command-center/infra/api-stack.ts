@@ -2,10 +2,10 @@ import * as path from 'path';
 import { Duration, Stack, StackProps, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { APP_DB_USER, DATABASE_NAME, ROUTES } from './routes';
-import { bundledHandlerCode } from '../../kit/infra/handler-code';
 import {
   AlarmSet, Cache, CACHE_PORT, Database, DATABASE_PROXY_PORT, EnhancedLambdaFunction, SecureRestApi, UserDirectory, WebSocketApi,
 } from '../../../src';
+import { bundledHandlerCode } from '../../kit/infra/handler-code';
 
 const APP_DIR = path.join(__dirname, '..');
 

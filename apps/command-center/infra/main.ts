@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { CommandCenter } from './command-center-stage';
-import { synthesizeWithCompliance } from '../../kit/infra/compliance-synth';
 import { EnvironmentConfig } from '../../../src';
+import { synthesizeWithCompliance } from '../../kit/infra/compliance-synth';
 
 // Entry of the command center: `npx projen command-center`.
 // Profile: `-c command-center:environment=dev|staging|prod` (default dev). No AWS credentials needed.

@@ -35,10 +35,10 @@ export interface LocalCommandCenter {
   readonly wsUrl: string;
   /** The @connections management endpoint the handlers post to. */
   readonly callbackUrl: string;
-  /** Issues dev tokens for the APIs (`custom:tenantId`, `cognito:groups` as Cognito sets them). */
-  token(user: DevUser, options?: IssueOptions): string;
   /** The environment the handlers run with (database, cache, callback URL). */
   readonly env: Readonly<Record<string, string>>;
+  /** Issues dev tokens for the APIs (`custom:tenantId`, `cognito:groups` as Cognito sets them). */
+  token(user: DevUser, options?: IssueOptions): string;
   /** Ids of the open WebSocket connections. */
   connectionIds(): string[];
   stop(): Promise<void>;

@@ -7,9 +7,9 @@
  *
  * Run by postgres.ts: `node -r esbuild-register postgres-server.ts <port>`.
  */
-import { chownSync, mkdtempSync, rmSync } from 'fs';
 import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
+import { chownSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { DATABASE_NAME } from '../infra/routes';

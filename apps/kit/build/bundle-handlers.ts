@@ -109,7 +109,9 @@ const OPTIONAL_REQUIRES = new Set(['pg-native']);
 /** A handler may leave only Node built-ins and its own native packages out of its bundle. */
 function checkExternals(handler: string, output: Metafile['outputs'][string]): void {
   const own = new Set((HANDLER_NATIVE_PACKAGES[handler] ?? []).map((p) => p.name));
-  const stray = output.imports.filter((i) => i.external && !isBuiltin(i.path) && !own.has(i.path) && !OPTIONAL_REQUIRES.has(i.path)).map((i) => i.path);
+  const stray = output.imports
+    .filter((i) => i.external && !isBuiltin(i.path) && !own.has(i.path) && !OPTIONAL_REQUIRES.has(i.path))
+    .map((i) => i.path);
   if (stray.length > 0) {
     throw new Error(`${handler} imports ${[...new Set(stray)].join(', ')}, which its bundle leaves out and its asset does not get: ` +
       'add the handler to HANDLER_NATIVE_PACKAGES in apps/kit/build/install-native-modules.ts');

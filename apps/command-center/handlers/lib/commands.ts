@@ -49,15 +49,29 @@ export interface Command {
 }
 
 interface Row {
-  id: string; name: string; target: string; payload: Record<string, unknown>; status: CommandStatus;
-  version: number; created_by: string; created_at: Date; updated_at: Date;
+  id: string;
+  name: string;
+  target: string;
+  payload: Record<string, unknown>;
+  status: CommandStatus;
+  version: number;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
 }
 const COLUMNS = 'id, name, target, payload, status, version, created_by, created_at, updated_at';
 
 function toCommand(r: Row): Command {
   return {
-    id: r.id, name: r.name, target: r.target, payload: r.payload, status: r.status, version: r.version,
-    createdBy: r.created_by, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+    id: r.id,
+    name: r.name,
+    target: r.target,
+    payload: r.payload,
+    status: r.status,
+    version: r.version,
+    createdBy: r.created_by,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
   };
 }
 
@@ -65,7 +79,9 @@ function toCommand(r: Row): Command {
  * Creates a command (status pending) and its first event in one transaction. With an idempotency
  * key, a retry returns the command the first request created (`created: false`).
  */
-export async function createCommand(tenantId: string, userId: string, input: CreateCommandInput, idempotencyKey?: string): Promise<{ command: Command; created: boolean }> {
+export async function createCommand(
+  tenantId: string, userId: string, input: CreateCommandInput, idempotencyKey?: string,
+): Promise<{ command: Command; created: boolean }> {
   return transaction(async (db) => {
     const inserted = await db.query<Row>(
       `INSERT INTO commands (id, tenant_id, name, target, payload, created_by, idempotency_key)
@@ -122,7 +138,9 @@ export async function updateStatus(tenantId: string, userId: string, id: string,
   });
 }
 
-async function insertEvent(db: PoolClient, tenantId: string, commandId: string, from: CommandStatus | null, to: CommandStatus, actor: string): Promise<void> {
+async function insertEvent(
+  db: PoolClient, tenantId: string, commandId: string, from: CommandStatus | null, to: CommandStatus, actor: string,
+): Promise<void> {
   await db.query('INSERT INTO command_events (command_id, tenant_id, from_status, to_status, actor) VALUES ($1, $2, $3, $4, $5)',
     [commandId, tenantId, from, to, actor]);
 }

@@ -181,7 +181,8 @@ describe('real-time delivery over WebSocket', () => {
 
   test('a connection that went away is cleaned up on the next fan-out (410 Gone)', async () => {
     const client = await connect('viewerA');
-    const pool = new Pool({ host: local.env.DB_HOST, port: Number(local.env.DB_PORT), user: local.env.DB_USER, password: local.env.DB_PASSWORD, database: local.env.DB_NAME, max: 1 });
+    const { DB_HOST: host, DB_PORT: port, DB_USER: user, DB_PASSWORD: password, DB_NAME: database } = local.env;
+    const pool = new Pool({ host, port: Number(port), user, password, database, max: 1 });
     try {
       // A stale row: a connection the database remembers but API Gateway no longer has.
       await pool.query("INSERT INTO connections (connection_id, tenant_id, user_id) VALUES ('gone-connection=', 'tenant-a', 'ghost')");
