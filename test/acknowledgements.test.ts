@@ -19,6 +19,8 @@ const ROOT = join(__dirname, '..');
 const BUDGETS = [
   { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 47 },
   { name: 'CloudVault app (apps/cloudvault/)', dir: join(ROOT, 'apps', 'cloudvault'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 1 },
+  // The command center satisfies every rule it meets: no acknowledgement of its own.
+  { name: 'Command center app (apps/command-center/)', dir: join(ROOT, 'apps', 'command-center'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 0 },
 ];
 
 function sourceFiles(dir: string): string[] {
