@@ -48,6 +48,7 @@ test.each(BUDGETS)('acknowledgements in the $name go through the one helper and 
   }
   // eslint-disable-next-line no-console
   console.log(`cdk-nag acknowledgements in the ${name}: ${calls} call sites covering ${ruleIds} rule ids`);
-  expect(calls).toBeGreaterThan(0);
+  // The pattern still finds the calls (a budget of 0 has none to find).
+  if (budget > 0) expect(calls).toBeGreaterThan(0);
   expect(calls).toBeLessThanOrEqual(budget);
 });
