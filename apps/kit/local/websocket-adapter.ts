@@ -215,9 +215,9 @@ export async function startWebSocketAdapter(options: WebSocketAdapterOptions): P
         return;
       case 'GET':
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-          ConnectedAt: new Date(connection.connectedAt).toISOString(),
-          LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-          Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+          connectedAt: new Date(connection.connectedAt).toISOString(),
+          lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+          identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
         }));
         return;
       case 'DELETE':
