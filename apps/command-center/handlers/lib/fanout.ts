@@ -41,7 +41,13 @@ export async function sendTo(connectionId: string, message: unknown): Promise<bo
  * cleaned up. A failed send is logged, never fails the write that caused it.
  */
 export async function broadcast(tenantId: string, message: unknown): Promise<{ sent: number; gone: number; failed: number }> {
-  const result = await getPool().query<{ connection_id: string }>('SELECT connection_id FROM connections WHERE tenant_id = $1', [tenantId]);
+  let result;
+  try {
+    result = await getPool().query<{ connection_id: string }>('SELECT connection_id FROM connections WHERE tenant_id = $1', [tenantId]);
+  } catch (err) {
+    logger.error('fan-out skipped: connections not readable', { error: String(err) });
+    return { sent: 0, gone: 0, failed: 1 };
+  }
   const outcomes = await Promise.allSettled(result.rows.map((r) => sendTo(r.connection_id, message)));
   const sent = outcomes.filter((o) => o.status === 'fulfilled' && o.value).length;
   const gone = outcomes.filter((o) => o.status === 'fulfilled' && !o.value).length;
