@@ -55,10 +55,12 @@ const ROUTES: Record<RouteKey, Route> = {
     requireCommander(caller);
     const id = commandId(event);
     const input = parse(StatusInput, jsonBody(event.body, event.isBase64Encoded, event.headers ?? {}), 'status change');
-    const command = await updateStatus(caller.tenantId, caller.userId, id, input.status, input.expectedVersion);
-    await invalidate(caller.tenantId);
-    const delivery = await broadcast(caller.tenantId, { type: 'command.status', command });
-    logger.info('status changed', { commandId: id, status: command.status, ...delivery });
+    const { command, changed } = await updateStatus(caller.tenantId, caller.userId, id, input.status, input.expectedVersion);
+    if (changed) {
+      await invalidate(caller.tenantId);
+      const delivery = await broadcast(caller.tenantId, { type: 'command.status', command });
+      logger.info('status changed', { commandId: id, status: command.status, ...delivery });
+    }
     return json(200, command);
   },
 };

@@ -117,13 +117,19 @@ export async function listCommands(tenantId: string, query: ListQuery): Promise<
 /**
  * Moves a command to `status` in one transaction: locks the row, checks the transition (and the
  * expected version), updates it and records the event. 404 for another tenant's command, 409 for
- * a transition that is not allowed or a stale version.
+ * a transition that is not allowed or a stale version. Asking for the status the command already
+ * has changes nothing (`changed: false`): a retried request is not a conflict.
  */
-export async function updateStatus(tenantId: string, userId: string, id: string, status: CommandStatus, expectedVersion?: number): Promise<Command> {
+export async function updateStatus(
+  tenantId: string, userId: string, id: string, status: CommandStatus, expectedVersion?: number,
+): Promise<{ command: Command; changed: boolean }> {
   return transaction(async (db) => {
     const current = await db.query<Row>(`SELECT ${COLUMNS} FROM commands WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
     const row = current.rows[0];
     if (!row) throw notFound('command');
+    if (row.status === status && (expectedVersion === undefined || expectedVersion === row.version - 1)) {
+      return { command: toCommand(row), changed: false };
+    }
     if (expectedVersion !== undefined && row.version !== expectedVersion) {
       throw conflict(`the command is at version ${row.version}, not ${expectedVersion}`);
     }
@@ -134,7 +140,7 @@ export async function updateStatus(tenantId: string, userId: string, id: string,
       `UPDATE commands SET status = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
       [tenantId, id, status]);
     await insertEvent(db, tenantId, id, row.status, status, userId);
-    return toCommand(updated.rows[0]);
+    return { command: toCommand(updated.rows[0]), changed: true };
   });
 }
 

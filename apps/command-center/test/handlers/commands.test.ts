@@ -55,6 +55,10 @@ test('create and every status change write the command and its event in one tran
     { from_status: null, to_status: 'pending', actor: 'op-1' },
     { from_status: 'pending', to_status: 'running', actor: 'op-1' },
   ]);
+  // A retry of the same change (same status, with or without the version it was made from) is a no-op.
+  expect(await setStatus(id, { status: 'running' })).toMatchObject({ statusCode: 200, body: { status: 'running', version: 2 } });
+  expect(await setStatus(id, { status: 'running', expectedVersion: 1 })).toMatchObject({ statusCode: 200, body: { version: 2 } });
+  expect(await events(id)).toHaveLength(2);
   // A refused transition rolls back: no event, no change.
   expectError(await setStatus(id, { status: 'pending' }), 409, 'Conflict', /running command cannot become pending/);
   expect(await events(id)).toHaveLength(2);
