@@ -229,6 +229,13 @@ const bench = project.addTask('bench', {
   receiveArgs: true,
 });
 bench.prependSpawn(bundle); // measures apps/cloudvault/assets/handlers, so bundle first
+// Issue 16: the command center at 50 concurrent WebSocket clients plus API calls, in local mode
+// (embedded Postgres, redis-server); writes its section of docs/benchmarks.md.
+project.addTask('bench:command-center', {
+  description: 'Measure command center API and fan-out latency with 50 concurrent clients in local mode; writes docs/benchmarks.md',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/command-center-latency.ts',
+  receiveArgs: true,
+});
 
 // The coverage report (v8), left out of the default test run for speed.
 project.addTask('coverage', {

@@ -74,6 +74,9 @@ export async function startLocalCommandCenter(options: LocalCommandCenterOptions
       ...postgres.env,
       ...valkey.env,
       WS_CALLBACK_URL: ws.callbackUrl,
+      // Every concurrent invocation shares this process (and its pool), where Lambda would run
+      // each in its own container with its own two connections.
+      DB_POOL_MAX: '20',
       AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
       // The local @connections endpoint checks no signature, but the SDK signs with something.
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',

@@ -18,9 +18,10 @@ export function connectionConfig(env: NodeJS.ProcessEnv = process.env): PoolConf
     port,
     user,
     database: required(env, 'DB_NAME'),
-    // One Lambda container serves one request at a time: a second connection only for overlap
-    // (local mode runs handlers concurrently in one process). The proxy pools across containers.
-    max: 2,
+    // One Lambda container serves one request at a time: a second connection only for overlap.
+    // The proxy pools across containers. Local mode runs every invocation in one process, where
+    // Lambda would give each concurrent request its own container: it sets DB_POOL_MAX higher.
+    max: Number(env.DB_POOL_MAX ?? 2),
     idleTimeoutMillis: 60_000,
     connectionTimeoutMillis: 5_000,
   };
