@@ -73,6 +73,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@20minutes/s3rver@^4.0.4',
     // DynamoDB Local (the jar) for handler tests and local mode; runs on the machine's Java 17.
     'amplify-dynamodb-simulator@^2.9.30',
+    // Patch tracker fetchers: retry, circuit breaker and timeout policies (cockatiel); RFC 822 messages of lore mbox threads (postal-mime).
+    'cockatiel@^3.2.1', // 3.x: CommonJS build (4.x is ESM-only, which jest's CommonJS runtime cannot load)
+    'postal-mime@^4.0.0',
   ],
 
   // One typed-lint project for src, apps, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
