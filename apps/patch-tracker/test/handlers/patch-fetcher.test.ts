@@ -1,8 +1,8 @@
 import '../../../kit/test/handler-env';
 import { BrokenCircuitError } from 'cockatiel';
-import { handler, resetHttpClient } from '../../handlers/patch-fetcher.lambda';
 import { MalformedPageError } from '../../handlers/lib/patchwork';
 import { TaskCancelledError, TransientHttpError } from '../../handlers/lib/resilient-http';
+import { handler, resetHttpClient } from '../../handlers/patch-fetcher.lambda';
 import { LONE_PATCH, page, SERIES_PATCHES } from '../fixtures/patchwork';
 import { FixtureServer, startFixtureServer } from '../support/fixture-server';
 import { startTrackerTables, TrackerTables } from '../support/tables';

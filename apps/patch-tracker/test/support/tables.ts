@@ -1,8 +1,7 @@
 /** DynamoDB Local with the two patch-tracker tables (schema from infra/table-schema.ts). */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DISCUSSIONS_TABLE, PATCHES_TABLE } from '../../infra/table-schema';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
+import { DISCUSSIONS_TABLE, PATCHES_TABLE } from '../../infra/table-schema';
 
 export interface TrackerTables {
   readonly db: DynamoDbLocal;
