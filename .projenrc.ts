@@ -1,4 +1,5 @@
 import { awscdk, javascript } from 'projen';
+import { addApp } from './projenrc/apps';
 
 // Versions in one place: the library supports aws-cdk-lib >= 2.257.0 (cdk-nag 3's floor),
 // while development and tests run on the newest release so tests see what users get.
@@ -189,20 +190,18 @@ const packageJs = project.tasks.tryFind('package:js')!;
 project.packageTask.reset();
 project.packageTask.spawn(packageJs);
 
-// CloudVault handlers are bundled (one esbuild call, all entry points) into
-// apps/cloudvault/assets/handlers/<name>/index.mjs; synthesis only reads them (apps/cloudvault/infra/handler-code.ts).
-// The library's compile does not need them: only the tests (the app's stacks and integ snapshots) do.
+// Each app's handlers are bundled (one esbuild call per app, all its entry points) into
+// apps/<app>/assets/handlers/<name>/index.mjs; synthesis only reads them (apps/kit/infra/handler-code.ts).
+// The library's compile does not need them: only the tests (the apps' stacks and integ snapshots) do.
 const bundle = project.addTask('bundle:handlers', {
-  description: 'Bundle the CloudVault Lambda handlers (apps/cloudvault/handlers/*.lambda.ts) into apps/cloudvault/assets/handlers',
-  exec: 'ts-node --transpile-only --project tsconfig.dev.json apps/cloudvault/build/bundle-handlers.ts',
+  description: 'Bundle the Lambda handlers of every app (apps/<app>/handlers/*.lambda.ts) into apps/<app>/assets/handlers (app names: only those)',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json apps/kit/build/bundle-handlers.ts',
+  receiveArgs: true,
 });
 project.testTask.prependSpawn(bundle);
-// The main job: synthesize the CloudVault reference app under all five cdk-nag packs and print the
-// summary. It bundles the handlers first, so it works on a fresh clone (assets/ is not committed).
-project.addTask('cloudvault', {
-  description: 'Synthesize the CloudVault reference app (all cdk-nag packs on) and print its validation summary',
-  exec: 'node -r esbuild-register apps/cloudvault/infra/main.ts',
-}).prependSpawn(bundle);
+// The applications (apps/<name>/, ARCHITECTURE.md): `npx projen <name>` is each one's main job.
+// `npx projen cloudvault` synthesizes the reference app under all compliance gates and prints the summary.
+addApp(project, { name: 'cloudvault', title: 'CloudVault' });
 // After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
 postUpgrade.spawn(bundle);
 postUpgrade.spawn(integSnapshot);
@@ -222,18 +221,12 @@ project.addTask('coverage', {
   receiveArgs: true,
 }).prependSpawn(bundle);
 
-// Local mode (issue 5): the CloudVault API on localhost with the real handlers, DynamoDB Local and
-// an S3 emulator; `npm run local`, Ctrl-C stops it.
+// Local mode (issue 5): `npm run local` is CloudVault's local mode (cloudvault:local): the API on
+// localhost with the real handlers, DynamoDB Local and an S3 emulator; Ctrl-C stops it.
 project.addTask('local', {
   description: 'Run the CloudVault API locally (handlers from source, DynamoDB Local, S3 emulator, dev tokens)',
-  exec: 'ts-node --transpile-only --project tsconfig.dev.json apps/cloudvault/local/main.ts',
+  exec: project.tasks.tryFind('cloudvault:local')!.steps[0].exec,
   receiveArgs: true,
-});
-
-// The architecture picture in README.md / docs/architecture.md, generated from the synthesized app.
-project.addTask('cloudvault:diagram', {
-  description: 'Regenerate the CloudVault architecture diagram (README.md, docs/architecture.md) from the synthesized app',
-  exec: 'ts-node --transpile-only --project tsconfig.dev.json apps/cloudvault/build/write-architecture-diagram.ts',
 });
 
 project.synth();

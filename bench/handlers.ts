@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { BuildOptions, build } from 'esbuild';
-import { HANDLER_BUILD_OPTIONS as BUNDLER_OPTIONS } from '../apps/cloudvault/build/bundle-handlers';
+import { HANDLER_BUILD_OPTIONS as BUNDLER_OPTIONS } from '../apps/kit/build/bundle-handlers';
 
 /** The bundler's own options, without source maps: only the code is measured. */
 export const HANDLER_BUILD_OPTIONS: BuildOptions = { ...BUNDLER_OPTIONS, sourcemap: false };

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
 
 // Every cdk-nag and AWS Control Tower acknowledgement goes through one helper: core/acknowledge.ts
-// in the library, infra/acknowledge.ts in an app (apps use the library only through its entry
+// in the library, apps/kit/infra/acknowledge.ts in an app (apps use the library only through its entry
 // point). These counts may only go down: raise a budget only with a reviewed reason in the commit.
 // Library 31 -> 38: the seven Control Tower exceptions of docs/compliance.md that have no call site
 // of their own (GuardDuty Features, access-log bucket logging, CDK's notifications handler, the
@@ -18,7 +18,7 @@ import { join } from 'path';
 const ROOT = join(__dirname, '..');
 const BUDGETS = [
   { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 47 },
-  { name: 'CloudVault app (apps/cloudvault/)', dir: join(ROOT, 'apps', 'cloudvault'), helper: join('infra', 'acknowledge.ts'), budget: 1 },
+  { name: 'CloudVault app (apps/cloudvault/)', dir: join(ROOT, 'apps', 'cloudvault'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 1 },
 ];
 
 function sourceFiles(dir: string): string[] {

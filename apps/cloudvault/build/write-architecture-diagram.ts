@@ -1,14 +1,15 @@
 /**
  * Writes the architecture picture of the CloudVault reference app (dev profile), generated from the
- * synthesized stage by src/cloudvault/architecture-diagram.ts, into docs/architecture.md and between
- * the markers of README.md. Run by `npx projen cloudvault:diagram`; test/cloudvault/architecture.test.ts
+ * synthesized stage by apps/kit/infra/architecture-diagram.ts, into docs/architecture.md and between
+ * the markers of README.md. Run by `npx projen cloudvault:diagram`; apps/cloudvault/test/architecture.test.ts
  * fails when README.md is out of date.
  */
 import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { EnvironmentConfig } from '../../../src';
-import { architectureDiagram } from '../infra/architecture-diagram';
+import { replaceMarkedBlock } from '../../kit/build/architecture-block';
+import { architectureDiagram } from '../../kit/infra/architecture-diagram';
 import { CloudVault } from '../infra/cloudvault-stage';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -24,10 +25,7 @@ export function renderDiagram(): string {
 
 /** `text` with the block between the markers replaced by `block`. */
 export function replaceBlock(text: string, block: string): string {
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no "${START}" ... "${END}" block`);
-  return text.slice(0, start + START.length) + '\n' + block + text.slice(end);
+  return replaceMarkedBlock(text, START, END, block);
 }
 
 if (require.main === module) {

@@ -376,7 +376,7 @@ let sharpModule: Sharp | undefined;
 /**
  * sharp is loaded on the first image only: it is a native module (libvips) that non-image uploads
  * never need, and loading it costs cold-start time. The bundle keeps it external; the build
- * installs its linux-arm64 build into the asset (build-tools/install-native-modules.ts).
+ * installs its linux-arm64 build into the asset (apps/kit/build/install-native-modules.ts).
  */
 function loadSharp(): Sharp {
   if (!sharpModule) {

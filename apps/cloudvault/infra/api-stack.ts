@@ -1,10 +1,10 @@
 import { Duration, Stack, StackProps, aws_apigateway as apigw, aws_cognito as cognito, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledge } from './acknowledge';
 import { handlerCode } from './handler-code';
 import { CLOUDVAULT_METRICS_NAMESPACE } from './monitoring-stack';
 import { ApiHandlerName, ROUTES } from './routes';
 import { ApiAuthorization, SecureRestApi, EnhancedLambdaFunction, WorkQueue, EnvironmentConfig, AlarmSet, SecureBucket, SecureTable } from '../../../src';
+import { acknowledge } from '../../kit/infra/acknowledge';
 
 /** The public share route (no sign-in; checks share passwords). */
 export const SHARE_OPEN_PATH = '/api/shares/{token}';

@@ -1,10 +1,8 @@
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, NagPack, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 import { CloudVault } from './cloudvault-stage';
 import { CloudVaultPipelineStack } from './pipeline-stack';
-import { printValidationSummary } from './validation-summary';
-import { EnvironmentConfig, StrictValidationPlugin } from '../../../src';
+import { EnvironmentConfig } from '../../../src';
+import { synthesizeWithCompliance } from '../../kit/infra/compliance-synth';
 
 // Entry of the CloudVault reference app: `npx projen cloudvault` or `npx cdk synth`.
 // Profile: `-c cloudvault:environment=dev|staging|prod` (default dev). No AWS credentials needed.
@@ -38,13 +36,5 @@ if (connectionArn && repository) {
   pipelineNote = `Pipeline: CloudVault-Pipeline deploys ${repository} to ${pipeline.stages.map((s) => s.stageName).join(' -> ')}`;
 }
 
-const packs: NagPack[] = [
-  new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app), new PCIDSS321Checks(app), new ServerlessChecks(app),
-];
-// The AWS Control Tower proactive controls, strict so that any violation left fails synthesis.
-const controlTower = new StrictValidationPlugin(new CfnGuardValidator());
-Validations.of(app).addPlugins(...packs, controlTower);
-
-const assembly = app.synth(); // throws, with the report, on any unacknowledged finding
-printValidationSummary(assembly, stacks, packs.map((p) => p.readPackName), controlTower.name);
+synthesizeWithCompliance(app, 'CloudVault', stacks); // throws, with the report, on any unacknowledged finding
 process.stdout.write(pipelineNote + '\n');

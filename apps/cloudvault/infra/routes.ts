@@ -1,19 +1,15 @@
 /**
  * Every route of the CloudVault API and the handler that serves it: the API stack wires these into
  * the SecureRestApi, local mode (local/) serves the same table over HTTP, so the two cannot drift.
- * Handler names are the files src/cloudvault/handlers/<handler>.lambda.ts.
+ * Handler names are the files apps/cloudvault/handlers/<handler>.lambda.ts.
  */
+import type { RouteDefinition as KitRouteDefinition } from '../../kit/infra/route-definition';
+
 export type ApiHandlerName = 'health' | 'folders' | 'files' | 'shares' | 'analytics' | 'notifications' | 'backup';
 
-export interface RouteDefinition {
-  /** Construct id of the route (unique). */
-  readonly name: string;
-  /** Route template, as in `event.resource`. */
-  readonly path: string;
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** A CloudVault route (kit/infra/route-definition.ts) served by one of its API handlers. */
+export interface RouteDefinition extends KitRouteDefinition {
   readonly handler: ApiHandlerName;
-  /** Why the route is reachable without a Cognito token; absent for authenticated routes. */
-  readonly publicReason?: string;
 }
 
 export const ROUTES: readonly RouteDefinition[] = [

@@ -1,15 +1,9 @@
-/**
- * Keys and global secondary indexes of the single CloudVault table, as plain data: the data stack
- * builds the SecureTable from it and local mode / tests create the same table in DynamoDB Local,
- * so the two cannot drift. Item layout: src/cloudvault/handlers/lib/keys.ts.
- */
-export interface TableIndexSchema {
-  readonly indexName: string;
-  readonly partitionKey: string;
-  readonly sortKey?: string;
-}
+import type { TableIndexSchema, TableSchema } from '../../kit/infra/table-schema';
 
-/** Every key attribute is a string. */
+/**
+ * Keys and global secondary indexes of the single CloudVault table (kit/infra/table-schema.ts).
+ * Item layout: apps/cloudvault/handlers/lib/keys.ts.
+ */
 export const TABLE_SCHEMA = {
   partitionKey: 'pk',
   sortKey: 'sk',
@@ -21,4 +15,4 @@ export const TABLE_SCHEMA = {
     { indexName: 'FileSearch', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
     { indexName: 'ShareLinks', partitionKey: 'gsi4pk' },
   ] as readonly TableIndexSchema[],
-} as const;
+} as const satisfies TableSchema;

@@ -29,20 +29,25 @@
 import { randomUUID } from 'crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
+import * as path from 'path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { DevTokens, DevUser, IssueOptions, apiGatewayClaims } from './dev-tokens';
-import { DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
-import { apiGatewayAdapter, AccessLogEntry, GatewayError } from './http-adapter';
-import { handlerExists, invokeHandler, loadHandlerModule } from './lambda-runtime';
-import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from './s3-emulator';
-import { SesSink, startSesSink } from './ses-sink';
-import { SqsEmulator, startSqsEmulator } from './sqs-emulator';
+import { DevTokens, DevUser, IssueOptions, apiGatewayClaims } from '../../kit/local/dev-tokens';
+import { DynamoDbLocal, startDynamoDbLocal } from '../../kit/local/dynamodb-local';
+import { apiGatewayAdapter, AccessLogEntry, GatewayError } from '../../kit/local/http-adapter';
+import { LambdaRuntime } from '../../kit/local/lambda-runtime';
+import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../kit/local/s3-emulator';
+import { SesSink, startSesSink } from '../../kit/local/ses-sink';
+import { SqsEmulator, startSqsEmulator } from '../../kit/local/sqs-emulator';
 import { emailIndexPk, TENANT_OBJECT_PREFIX, userKey } from '../handlers/lib/keys';
 import { ROUTES } from '../infra/routes';
+import { TABLE_SCHEMA } from '../infra/table-schema';
 
 /** Scheduled jobs `POST /local/jobs/<name>` can run, with the input their schedule sends (events-stack.ts). */
+/** CloudVault's handlers, run from source in this process. */
+export const CLOUDVAULT_HANDLERS = new LambdaRuntime(path.resolve(__dirname, '..', 'handlers'), 'cloudvault-local');
+
 export const LOCAL_JOBS: Readonly<Record<string, unknown>> = {
   'analytics-aggregator': {},
   'cleanup': {},
@@ -182,7 +187,7 @@ export async function startLocalCloudVault(options: LocalCloudVaultOptions = {})
       sesEndpoint: ses.endpoint,
       verbose,
     });
-    await dynamoDb.createTable(tableName);
+    await dynamoDb.createTable(TABLE_SCHEMA, tableName);
     const documentClient = DynamoDBDocumentClient.from(dynamoDb.client, { marshallOptions: { removeUndefinedValues: true } });
     const bucket = await s3.createBucket(process.env.FILES_BUCKET);
     const tokens = new DevTokens({ secret: options.secret });
@@ -211,21 +216,21 @@ export async function startLocalCloudVault(options: LocalCloudVaultOptions = {})
     let warnedNoProcessor = false;
     s3.onObjectCreated((eventBucket, key, size) => {
       if (eventBucket !== bucket || !key.startsWith(TENANT_OBJECT_PREFIX) || stopped) return;
-      if (!handlerExists('file-processor')) {
+      if (!CLOUDVAULT_HANDLERS.exists('file-processor')) {
         if (!warnedNoProcessor) log('[local] src/cloudvault/handlers/file-processor.lambda.ts does not exist yet: uploads stay unprocessed');
         warnedNoProcessor = true;
         return;
       }
       background(`fileProcessor ${key}`, async () => {
         const objectSize = size ?? (await s3.client.send(new HeadObjectCommand({ Bucket: eventBucket, Key: key }))).ContentLength ?? 0;
-        const { objectCreatedEvent } = loadHandlerModule('file-processor') as { objectCreatedEvent: (input: { bucket: string; key: string; size: number }) => unknown };
-        return invokeHandler('file-processor', objectCreatedEvent({ bucket: eventBucket, key, size: objectSize }), { timeoutMs: 300_000, memoryMb: 2048 });
+        const { objectCreatedEvent } = CLOUDVAULT_HANDLERS.load('file-processor') as { objectCreatedEvent: (input: { bucket: string; key: string; size: number }) => unknown };
+        return CLOUDVAULT_HANDLERS.invoke('file-processor', objectCreatedEvent({ bucket: eventBucket, key, size: objectSize }), { timeoutMs: 300_000, memoryMb: 2048 });
       });
     });
 
     // SQS event source -> notification worker (ReportBatchItemFailures); the emulator redelivers failures.
     sqs.subscribe(notificationQueueUrl, (event) => {
-      const delivery = invokeHandler('notification-worker', event, { timeoutMs: 30_000 }) as Promise<SQSBatchResponse | undefined>;
+      const delivery = CLOUDVAULT_HANDLERS.invoke('notification-worker', event, { timeoutMs: 30_000 }) as Promise<SQSBatchResponse | undefined>;
       inFlight.add(delivery);
       void delivery.catch(() => undefined).finally(() => inFlight.delete(delivery));
       return delivery;
@@ -254,12 +259,12 @@ export async function startLocalCloudVault(options: LocalCloudVaultOptions = {})
       if (!Object.prototype.hasOwnProperty.call(LOCAL_JOBS, name)) {
         throw new Error(`Unknown job "${name}"; local jobs: ${Object.keys(LOCAL_JOBS).join(', ')}`);
       }
-      return invokeHandler(name, input ?? LOCAL_JOBS[name], { timeoutMs: 300_000 });
+      return CLOUDVAULT_HANDLERS.invoke(name, input ?? LOCAL_JOBS[name], { timeoutMs: 300_000 });
     };
 
     const api = apiGatewayAdapter({
       routes: ROUTES,
-      invoke: (route, event) => invokeHandler(route.handler, event, { timeoutMs: 29_000 }),
+      invoke: (route, event) => CLOUDVAULT_HANDLERS.invoke(route.handler, event, { timeoutMs: 29_000 }),
       authorize: (token) => {
         const result = tokens.verify(token);
         return result.ok ? { ok: true, claims: apiGatewayClaims(result.claims) } : { ok: false, expired: result.reason === 'expired' };

@@ -7,8 +7,8 @@
  * Prints the URL, a dev token for each demo user and a few curl examples; Ctrl-C (SIGINT) or
  * SIGTERM stops the API, DynamoDB Local and the S3 emulator, then exits 0.
  */
-import { DevUser } from './dev-tokens';
 import { LOCAL_JOBS, LocalCloudVault, startLocalCloudVault } from './local-cloudvault';
+import { DevUser } from '../../kit/local/dev-tokens';
 
 /** The demo users: one admin in tenant-a, one member in tenant-b. */
 export const DEMO_USERS: ReadonlyArray<{ readonly name: string; readonly user: DevUser }> = [

@@ -9,10 +9,9 @@
 import { createHash } from 'crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DevUser } from '../../../kit/local/dev-tokens';
 import { ROUTES, RouteDefinition } from '../../infra/routes';
-import { DevUser } from '../../local/dev-tokens';
-import { handlerExists } from '../../local/lambda-runtime';
-import { LocalCloudVault, startLocalCloudVault } from '../../local/local-cloudvault';
+import { CLOUDVAULT_HANDLERS, LocalCloudVault, startLocalCloudVault } from '../../local/local-cloudvault';
 
 const ALICE: DevUser = { sub: 'alice', email: 'alice@tenant-a.example', tenantId: 'tenant-a', groups: ['admin'] };
 const CAROL: DevUser = { sub: 'carol', email: 'carol@tenant-a.example', tenantId: 'tenant-a', groups: ['member'] };
@@ -35,7 +34,7 @@ afterAll(async () => {
 });
 
 /** Runs only when the handler exists (helpers are writing them); see the report for skipped ones. */
-const describeWith = (handler: string) => (handlerExists(handler) ? describe : describe.skip);
+const describeWith = (handler: string) => (CLOUDVAULT_HANDLERS.exists(handler) ? describe : describe.skip);
 
 // ---------------------------------------------------------------------------------------------
 // HTTP helpers
@@ -721,8 +720,8 @@ describeWith('files')('files', () => {
       a.file = big.id;
       const pending = await alice.post('/api/files', { name: 'in-flight.zip', size: 9 * MiB, contentType: 'application/zip' });
       a.pendingFile = pending.body.file.id;
-      if (handlerExists('shares')) a.shareToken = (await alice.post('/api/shares', { fileId: a.file })).body.token;
-      if (handlerExists('backup')) a.backup = (await alice.post('/api/backup')).body.backupId;
+      if (CLOUDVAULT_HANDLERS.exists('shares')) a.shareToken = (await alice.post('/api/shares', { fileId: a.file })).body.token;
+      if (CLOUDVAULT_HANDLERS.exists('backup')) a.backup = (await alice.post('/api/backup')).body.backupId;
       await alice.post('/api/notifications', { channels: ['in-app'], template: 'generic', data: { subject: 'for alice', message: 'only' } });
       await local.idle();
     });
@@ -782,7 +781,7 @@ describeWith('files')('files', () => {
       for (const attack of spec.tries) {
         expect(matchesRoute(route, attack)).toBe(true);
         const res = await bob.call(attack.method, attack.path, { json: attack.json });
-        if (!handlerExists(route.handler)) {
+        if (!CLOUDVAULT_HANDLERS.exists(route.handler)) {
           expect(res.status).toBe(501);
           continue;
         }

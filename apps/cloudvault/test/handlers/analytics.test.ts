@@ -1,11 +1,12 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { randomUUID } from 'crypto';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { handler } from '../../handlers/analytics.lambda';
 import { addDays, dayOf } from '../../handlers/lib/analytics';
 import { activeTenantKey, dailyKey, tenantPk } from '../../handlers/lib/keys';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../support/api-event';
+import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a1' };
 const A2: Identity = { tenantId: 'tenant-a', sub: 'user-a2' };
@@ -17,7 +18,7 @@ let doc: DynamoDBDocumentClient;
 beforeAll(async () => {
   db = await startDynamoDbLocal();
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.TABLE_NAME = await db.createTable();
+  process.env.TABLE_NAME = await db.createTable(TABLE_SCHEMA);
   doc = DynamoDBDocumentClient.from(db.client);
 }, 30_000);
 afterAll(async () => db?.stop());

@@ -1,16 +1,17 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { createHash } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
+import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../kit/local/s3-emulator';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { ScheduledBackupResult, handler, timeOrderedUuid, verifyExport } from '../../handlers/backup.lambda';
 import { backupObjectKey, fileKey, folderKey, scheduledBackupKey, shareKey, tenantKey } from '../../handlers/lib/keys';
 import { metrics } from '../../handlers/lib/observability';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../local/s3-emulator';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../support/api-event';
+import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 const ADMIN_A: Identity = { tenantId: 'tenant-a', sub: 'admin-a' };
 const MEMBER_A: Identity = { tenantId: 'tenant-a', sub: 'member-a' };
@@ -83,7 +84,7 @@ beforeAll(async () => {
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
   process.env.S3_ENDPOINT = s3.endpoint;
   process.env.BACKUP_ENDPOINT = stub.endpoint;
-  process.env.TABLE_NAME = await db.createTable('cloudvault'); // the table TABLE_ARN names
+  process.env.TABLE_NAME = await db.createTable(TABLE_SCHEMA, 'cloudvault'); // the table TABLE_ARN names
   bucket = await s3.createBucket();
   process.env.FILES_BUCKET = bucket;
   process.env.BACKUP_VAULT_NAME = VAULT;

@@ -1,4 +1,4 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -8,10 +8,10 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { S3Emulator } from '../../../kit/local/s3-emulator';
+import { lambdaContext } from '../../../kit/test/api-event';
 import { CleanupResult, STALE_UPLOAD_HOURS, handler } from '../../handlers/cleanup.lambda';
 import { activeTenantKey, fileKey, nameGuardKey, objectKey, shareKey, tenantPk, versionKey } from '../../handlers/lib/keys';
-import { S3Emulator } from '../../local/s3-emulator';
-import { lambdaContext } from '../support/api-event';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const FILE_1 = 'aaaaaaaa-0000-4000-8000-000000000001';

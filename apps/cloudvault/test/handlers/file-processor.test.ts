@@ -1,9 +1,11 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { createHash, randomUUID } from 'crypto';
 import { crc32 } from 'zlib';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
+import { S3Emulator } from '../../../kit/local/s3-emulator';
+import { lambdaContext } from '../../../kit/test/api-event';
 import {
   FileProcessorEvent,
   InvalidEventError,
@@ -15,8 +17,6 @@ import {
 import { ddb, tableName } from '../../handlers/lib/clients';
 import { fileKey, objectKey, quarantineKey, tenantKey, thumbnailKey, versionKey } from '../../handlers/lib/keys';
 import { metrics } from '../../handlers/lib/observability';
-import { S3Emulator } from '../../local/s3-emulator';
-import { lambdaContext } from '../support/api-event';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const A = 'tenant-a';

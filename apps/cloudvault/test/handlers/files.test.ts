@@ -1,13 +1,14 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { createHash, randomBytes, randomUUID } from 'crypto';
 import { CompleteMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
+import { S3Emulator, startS3Emulator } from '../../../kit/local/s3-emulator';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { handler } from '../../handlers/files.lambda';
 import { handler as foldersHandler } from '../../handlers/folders.lambda';
 import * as keys from '../../handlers/lib/keys';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { S3Emulator, startS3Emulator } from '../../local/s3-emulator';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../support/api-event';
+import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 const FILES = '/api/files';
 const FILE = '/api/files/{id}';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   [db, emu] = await Promise.all([startDynamoDbLocal(), startS3Emulator()]);
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
   process.env.S3_ENDPOINT = emu.endpoint;
-  table = await db.createTable();
+  table = await db.createTable(TABLE_SCHEMA);
   bucket = await emu.createBucket();
   process.env.TABLE_NAME = table;
   process.env.FILES_BUCKET = bucket;

@@ -1,12 +1,13 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
+import { S3Emulator, startS3Emulator } from '../../../kit/local/s3-emulator';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { handler as filesHandler } from '../../handlers/files.lambda';
 import { handler } from '../../handlers/folders.lambda';
 import * as keys from '../../handlers/lib/keys';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { S3Emulator, startS3Emulator } from '../../local/s3-emulator';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../support/api-event';
+import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a' };
 const B: Identity = { tenantId: 'tenant-b', sub: 'user-b' };
@@ -17,7 +18,7 @@ let db: DynamoDbLocal;
 beforeAll(async () => {
   db = await startDynamoDbLocal();
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.TABLE_NAME = await db.createTable();
+  process.env.TABLE_NAME = await db.createTable(TABLE_SCHEMA);
 }, 30_000);
 afterAll(async () => db?.stop());
 

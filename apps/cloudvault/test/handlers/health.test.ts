@@ -1,6 +1,6 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
+import { apiEvent, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { handler } from '../../handlers/health.lambda';
-import { apiEvent, lambdaContext, parseResponse } from '../support/api-event';
 
 test('GET /api/health answers anonymous callers with status and version', async () => {
   const res = parseResponse(await handler(apiEvent({ method: 'GET', resource: '/api/health' }), lambdaContext('health')));

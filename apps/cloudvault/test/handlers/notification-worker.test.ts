@@ -1,17 +1,18 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { createHash, randomUUID } from 'crypto';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
+import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
+import { SesSink, startSesSink } from '../../../kit/local/ses-sink';
+import { SqsEmulator, startSqsEmulator } from '../../../kit/local/sqs-emulator';
+import { Identity, apiEvent, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { tenantPk } from '../../handlers/lib/keys';
 import { TEMPLATE_VARIABLES } from '../../handlers/lib/notifications';
 import { handler } from '../../handlers/notification-worker.lambda';
 import { handler as api } from '../../handlers/notifications.lambda';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { SesSink, startSesSink } from '../../local/ses-sink';
-import { SqsEmulator, startSqsEmulator } from '../../local/sqs-emulator';
-import { Identity, apiEvent, lambdaContext, parseResponse } from '../support/api-event';
+import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 const PREFIX = 'cv-test-';
 const FROM = 'no-reply@vault.example';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
   process.env.SQS_ENDPOINT = sqs.endpoint;
   process.env.SES_ENDPOINT = ses.endpoint;
-  process.env.TABLE_NAME = await db.createTable();
+  process.env.TABLE_NAME = await db.createTable(TABLE_SCHEMA);
   process.env.SES_FROM_ADDRESS = FROM;
   process.env.SES_TEMPLATE_PREFIX = PREFIX;
   dlqUrl = sqs.createQueue('notifications-dlq');

@@ -1,9 +1,9 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { SqsEmulator } from '../../../kit/local/sqs-emulator';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { emailIndexPk, notificationSk, tenantPk, userKey } from '../../handlers/lib/keys';
 import { NOTIFICATIONS_PER_USER_PER_HOUR, handler } from '../../handlers/notifications.lambda';
-import { SqsEmulator } from '../../local/sqs-emulator';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../support/api-event';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a', email: 'alice@a.example' };

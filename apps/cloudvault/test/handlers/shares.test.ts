@@ -1,13 +1,13 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { randomUUID } from 'crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { S3Emulator } from '../../../kit/local/s3-emulator';
+import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { GSI, fileKey, objectKey, shareKey, tenantPk, versionKey } from '../../handlers/lib/keys';
 import * as sharePassword from '../../handlers/lib/share-password';
 import { MAX_PASSWORD_FAILURES, handler } from '../../handlers/shares.lambda';
-import { S3Emulator } from '../../local/s3-emulator';
-import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../support/api-event';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 

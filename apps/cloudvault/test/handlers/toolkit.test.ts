@@ -1,10 +1,10 @@
-import '../support/handler-env'; // before the handler modules: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler modules: Powertools reads it at module load
+import { apiEvent, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { callerOf } from '../../handlers/lib/auth';
 import { ConflictError, UnauthorizedError } from '../../handlers/lib/errors';
 import { ok } from '../../handlers/lib/http';
 import { nameGuardKey } from '../../handlers/lib/keys';
 import { withApiHandler } from '../../handlers/lib/observability';
-import { apiEvent, lambdaContext, parseResponse } from '../support/api-event';
 
 const event = (claims?: Record<string, string>, extra: Partial<{ body: string }> = {}) => {
   const e = apiEvent({ method: 'POST', resource: '/api/x', ...extra });

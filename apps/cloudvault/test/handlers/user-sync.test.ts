@@ -1,13 +1,13 @@
-import '../support/handler-env'; // before the handler: Powertools reads it at module load
+import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { AddressInfo, Server, Socket, createServer } from 'net';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
+import { SqsEmulator } from '../../../kit/local/sqs-emulator';
+import { apiEvent, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { GSI, emailIndexPk, userKey } from '../../handlers/lib/keys';
 import { logger } from '../../handlers/lib/observability';
 import { handler as notificationsHandler } from '../../handlers/notifications.lambda';
 import { SYNC_TIMEOUT_MS, handler } from '../../handlers/user-sync.lambda';
-import { SqsEmulator } from '../../local/sqs-emulator';
-import { apiEvent, lambdaContext, parseResponse } from '../support/api-event';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

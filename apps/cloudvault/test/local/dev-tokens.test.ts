@@ -1,7 +1,7 @@
 import { createHmac } from 'crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { DEV_TOKEN_ISSUER, DevTokens, SECRET_ENV, apiGatewayClaims, javaDateString } from '../../../kit/local/dev-tokens';
 import { callerOf } from '../../handlers/lib/auth';
-import { DEV_TOKEN_ISSUER, DevTokens, SECRET_ENV, apiGatewayClaims, javaDateString } from '../../local/dev-tokens';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
 const ALICE = { sub: 'alice', email: 'alice@tenant-a.example', tenantId: 'tenant-a', groups: ['admin', 'member'] };

@@ -1,9 +1,9 @@
 import { createServer, request, Server } from 'http';
 import { AddressInfo } from 'net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { DevTokens, apiGatewayClaims } from '../../../kit/local/dev-tokens';
+import { GatewayError, MAX_REQUEST_BYTES, apiGatewayAdapter, isTextContentType, matchRoute, tokenOf } from '../../../kit/local/http-adapter';
 import { ROUTES, RouteDefinition } from '../../infra/routes';
-import { DevTokens, apiGatewayClaims } from '../../local/dev-tokens';
-import { GatewayError, MAX_REQUEST_BYTES, apiGatewayAdapter, isTextContentType, matchRoute, tokenOf } from '../../local/http-adapter';
 
 // A real node:http server with the adapter in front of a fake handler that records its events
 // and answers what the test tells it to.
@@ -19,7 +19,7 @@ let url: string;
 beforeAll(async () => {
   server = createServer(apiGatewayAdapter({
     routes: ROUTES,
-    invoke: async (_route: RouteDefinition, event) => {
+    invoke: async (_route, event) => {
       events.push(event);
       return answer(event);
     },

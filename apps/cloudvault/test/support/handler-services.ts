@@ -6,9 +6,10 @@
  * first handler call creates its clients; `stop()` in afterAll.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { S3Emulator, S3EmulatorOptions, S3_EMULATOR_CREDENTIALS, startS3Emulator } from '../../local/s3-emulator';
-import { SqsEmulator, startSqsEmulator } from '../../local/sqs-emulator';
+import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
+import { S3Emulator, S3EmulatorOptions, S3_EMULATOR_CREDENTIALS, startS3Emulator } from '../../../kit/local/s3-emulator';
+import { SqsEmulator, startSqsEmulator } from '../../../kit/local/sqs-emulator';
+import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 export interface HandlerServicesOptions {
   /** Start the S3 emulator (with these options) and create the files bucket. */
@@ -44,7 +45,7 @@ export async function startHandlerServices(options: HandlerServicesOptions = {})
     options.sqs ? startSqsEmulator() : undefined,
   ]);
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  const table = await db.createTable(options.tableName);
+  const table = await db.createTable(TABLE_SCHEMA, options.tableName);
   process.env.TABLE_NAME = table;
   let bucket: string | undefined;
   if (s3) {

@@ -1,22 +1,21 @@
 /**
- * Bundles every CloudVault handler (apps/cloudvault/handlers/*.lambda.ts) into
- * apps/cloudvault/assets/handlers/<name>/index.mjs with ONE esbuild call (all entry points share the work), so
- * synthesizing the app never runs esbuild (infra/handler-code.ts reads the result).
+ * Bundles the handlers of every app (apps/<app>/handlers/*.lambda.ts) into
+ * apps/<app>/assets/handlers/<name>/index.mjs with ONE esbuild call per app (its entry points share
+ * the work), so synthesizing an app never runs esbuild (infra/handler-code.ts reads the result).
  * Native packages (sharp) stay external and are then installed, for linux-arm64, into the asset of
  * the handler that uses them (build/install-native-modules.ts).
  *
- * Run by `npx projen bundle:handlers` (spawned by test, bench and coverage).
+ * Run by `npx projen bundle:handlers` (spawned by test, bench, coverage and each app's synth task);
+ * app names as arguments bundle only those apps.
  */
-import { readdirSync, rmSync, statSync } from 'fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'fs';
 import { isBuiltin } from 'module';
 import * as path from 'path';
 import { BuildOptions, Metafile, build } from 'esbuild';
 import { HANDLER_NATIVE_PACKAGES, NATIVE_PACKAGES, installNativePackages } from './install-native-modules';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const APP_DIR = path.resolve(__dirname, '..');
-const HANDLERS_DIR = path.join(APP_DIR, 'handlers');
-const OUT_DIR = path.join(APP_DIR, 'assets', 'handlers');
+const APPS_DIR = path.join(ROOT, 'apps');
 const SUFFIX = '.lambda.ts';
 
 /** The esbuild options of every handler bundle; bench/handlers.ts measures with the same ones. */
@@ -48,17 +47,30 @@ export const HANDLER_BUILD_OPTIONS = {
   legalComments: 'none',
 } satisfies BuildOptions;
 
-async function main(): Promise<void> {
+/** The apps that have handlers (apps/<app>/handlers/*.lambda.ts). */
+export function appsWithHandlers(): string[] {
+  return readdirSync(APPS_DIR).filter((app) => handlerNames(app).length > 0).sort();
+}
+
+function handlerNames(app: string): string[] {
+  const dir = path.join(APPS_DIR, app, 'handlers');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length)).sort();
+}
+
+async function bundleApp(app: string): Promise<void> {
   const started = Date.now();
-  const names = readdirSync(HANDLERS_DIR).filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length)).sort();
-  if (names.length === 0) throw new Error(`no *${SUFFIX} handlers in ${HANDLERS_DIR}`);
+  const handlersDir = path.join(APPS_DIR, app, 'handlers');
+  const outDir = path.join(APPS_DIR, app, 'assets', 'handlers');
+  const names = handlerNames(app);
+  if (names.length === 0) throw new Error(`no *${SUFFIX} handlers in ${handlersDir}`);
 
   // Start clean so a removed handler does not leave a stale bundle that synth would still pick up.
-  rmSync(OUT_DIR, { recursive: true, force: true });
+  rmSync(outDir, { recursive: true, force: true });
 
   const result = await build({
-    entryPoints: Object.fromEntries(names.map((n) => [`${n}/index`, path.join(HANDLERS_DIR, `${n}${SUFFIX}`)])),
-    outdir: OUT_DIR,
+    entryPoints: Object.fromEntries(names.map((n) => [`${n}/index`, path.join(handlersDir, `${n}${SUFFIX}`)])),
+    outdir: outDir,
     ...HANDLER_BUILD_OPTIONS,
   });
 
@@ -66,7 +78,7 @@ async function main(): Promise<void> {
     .filter(([file]) => file.endsWith('.mjs'))
     .map(([file, output]) => {
       const abs = path.resolve(ROOT, file);
-      const handler = path.basename(path.dirname(abs));
+      const handler = `${app}/${path.basename(path.dirname(abs))}`;
       checkExternals(handler, output);
       const natives = installNativePackages(ROOT, handler, path.dirname(abs));
       return { handler, kib: statSync(abs).size / 1024, natives };
@@ -74,9 +86,16 @@ async function main(): Promise<void> {
   for (const row of rows) {
     const natives = row.natives.map((n) =>
       ` + node_modules ${(n.bytes / 1024 / 1024).toFixed(1)} MiB (${n.packageName}@${n.version} linux-arm64, ${n.binaries.length} AArch64 binaries${n.fromCache ? ', cached' : ''})`);
-    console.log(`${row.handler.padEnd(24)} ${row.kib.toFixed(1).padStart(8)} KiB${natives.join('')}`);
+    console.log(`${row.handler.padEnd(36)} ${row.kib.toFixed(1).padStart(8)} KiB${natives.join('')}`);
   }
-  console.log(`bundled ${rows.length} handler(s) into ${path.relative(ROOT, OUT_DIR)} in ${Date.now() - started} ms`);
+  console.log(`bundled ${rows.length} handler(s) into ${path.relative(ROOT, outDir)} in ${Date.now() - started} ms`);
+}
+
+async function main(apps: string[]): Promise<void> {
+  const known = appsWithHandlers();
+  const unknown = apps.filter((a) => !known.includes(a));
+  if (unknown.length > 0) throw new Error(`no app with handlers named ${unknown.join(', ')} (apps with handlers: ${known.join(', ')})`);
+  for (const app of apps.length > 0 ? apps : known) await bundleApp(app);
 }
 
 /** A handler may leave only Node built-ins and its own native packages out of its bundle. */
@@ -85,13 +104,13 @@ function checkExternals(handler: string, output: Metafile['outputs'][string]): v
   const stray = output.imports.filter((i) => i.external && !isBuiltin(i.path) && !own.has(i.path)).map((i) => i.path);
   if (stray.length > 0) {
     throw new Error(`${handler} imports ${[...new Set(stray)].join(', ')}, which its bundle leaves out and its asset does not get: ` +
-      'add the handler to HANDLER_NATIVE_PACKAGES in apps/cloudvault/build/install-native-modules.ts');
+      'add the handler to HANDLER_NATIVE_PACKAGES in apps/kit/build/install-native-modules.ts');
   }
 }
 
 // Bundle only when run as a script, so the bench can import the options.
 if (require.main === module) {
-  main().catch((err) => {
+  main(process.argv.slice(2)).catch((err) => {
     console.error(err);
     process.exit(1);
   });

@@ -10,15 +10,15 @@ import { existsSync, readdirSync, statSync } from 'fs';
 import { AddressInfo, createServer } from 'net';
 import * as path from 'path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { TABLE_SCHEMA } from '../infra/table-schema';
+import type { TableSchema } from '../infra/table-schema';
 
 export interface DynamoDbLocal {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   /** A client for test setup and assertions. */
   readonly client: DynamoDBClient;
-  /** Creates a CloudVault table (keys and GSIs as in data-stack.ts) and returns its name. */
-  createTable(name?: string): Promise<string>;
+  /** Creates a table with the keys and GSIs of `schema` (the app's data stack builds from the same) and returns its name. */
+  createTable(schema: TableSchema, name?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -103,20 +103,19 @@ export async function startDynamoDbLocal(timeoutMs = 90_000): Promise<DynamoDbLo
     endpoint,
     client,
     stop,
-    async createTable(name = `cloudvault-${++tables}`) {
-      // The same keys and GSIs as the SecureTable of src/cloudvault/data-stack.ts (one definition).
+    async createTable(schema: TableSchema, name = `table-${++tables}`) {
       const key = (pk: string, sk?: string) => [
         { AttributeName: pk, KeyType: 'HASH' as const },
         ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
       ];
-      const indexes = TABLE_SCHEMA.globalSecondaryIndexes;
-      const attributes = new Set<string>([TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey]);
+      const indexes = schema.globalSecondaryIndexes;
+      const attributes = new Set<string>([schema.partitionKey, ...(schema.sortKey ? [schema.sortKey] : [])]);
       for (const gsi of indexes) [gsi.partitionKey, gsi.sortKey].forEach((a) => a && attributes.add(a));
       await client.send(new CreateTableCommand({
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' as const })),
-        KeySchema: key(TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey),
+        KeySchema: key(schema.partitionKey, schema.sortKey),
         GlobalSecondaryIndexes: indexes.map((gsi) => ({
           IndexName: gsi.indexName,
           KeySchema: key(gsi.partitionKey, gsi.sortKey),

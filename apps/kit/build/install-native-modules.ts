@@ -33,10 +33,10 @@ export interface NativePackage {
   readonly platformPackages: readonly string[];
 }
 
-/** Per handler: the native packages its bundle keeps external and its asset gets installed. */
+/** Per handler (`<app>/<handler>`): the native packages its bundle keeps external and its asset gets installed. */
 export const HANDLER_NATIVE_PACKAGES: Readonly<Record<string, readonly NativePackage[]>> = {
   // sharp's JavaScript, its addon, and libvips (one shared library, about 18 MB).
-  'file-processor': [{ name: 'sharp', platformPackages: ['@img/sharp-linux-arm64', '@img/sharp-libvips-linux-arm64'] }],
+  'cloudvault/file-processor': [{ name: 'sharp', platformPackages: ['@img/sharp-linux-arm64', '@img/sharp-libvips-linux-arm64'] }],
 };
 
 /** Every native package (esbuild's `external` list). */

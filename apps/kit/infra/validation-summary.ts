@@ -6,7 +6,9 @@ import { IConstruct } from 'constructs';
  * rules (`controlTowerPlugin`, the plugin's name), findings, acknowledgements of each. Synthesis has
  * already failed on any unacknowledged finding, so the findings printed are 0.
  */
-export function printValidationSummary(assembly: cxapi.CloudAssembly, stacks: Stack[], packNames: string[], controlTowerPlugin: string): void {
+export function printValidationSummary(
+  title: string, assembly: cxapi.CloudAssembly, stacks: Stack[], packNames: string[], controlTowerPlugin: string,
+): void {
   const rows = stacks.map((stack) => {
     // Stacks of a stage sit in the stage's nested assembly (cached by the app's synth).
     const template = Stage.of(stack)!.synth().getStackArtifact(stack.artifactId).template;
@@ -18,7 +20,7 @@ export function printValidationSummary(assembly: cxapi.CloudAssembly, stacks: St
     return { stack: stack.node.path, resources: Object.keys(template.Resources ?? {}).length, nag: ids.length - controlTower, controlTower };
   });
   const lines = [
-    `CloudVault synthesized to ${assembly.directory}`,
+    `${title} synthesized to ${assembly.directory}`,
     `cdk-nag packs: ${packNames.join(', ')}; AWS Control Tower proactive controls (${controlTowerPlugin})`,
     ...rows.map((r) => `  ${r.stack}: ${r.resources} resources, 0 unacknowledged nag findings (${r.nag} acknowledged), ` +
       `0 Control Tower failures (${r.controlTower} acknowledged)`),

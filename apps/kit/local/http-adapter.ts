@@ -38,7 +38,7 @@ import { createHash, randomBytes, randomUUID } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { readBody } from './read-body';
-import type { RouteDefinition } from '../infra/routes';
+import type { RouteDefinition } from '../infra/route-definition';
 
 /** API Gateway's payload limit. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;

@@ -1,9 +1,9 @@
 /**
- * Environment for running CloudVault handlers in tests. Import it BEFORE any handler module:
+ * Environment for running an app's handlers in tests. Import it BEFORE any handler module:
  * Powertools reads these when the handler module creates its logger, metrics and tracer.
  */
-process.env.POWERTOOLS_SERVICE_NAME ??= 'cloudvault-test';
-process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'CloudVaultTest';
+process.env.POWERTOOLS_SERVICE_NAME ??= 'app-test';
+process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'AppTest';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT'; // set to DEBUG to see the handlers' logs
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // no EMF lines on stdout
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false'; // no X-Ray daemon here

@@ -1,11 +1,11 @@
 import { CfnResource, Stack, Stage } from 'aws-cdk-lib';
 
 /**
- * The architecture picture of a synthesized CloudVault stage, as a Mermaid flowchart (GitHub and
+ * The architecture picture of a synthesized app stage, as a Mermaid flowchart (GitHub and
  * most Markdown viewers draw it). Generated, not drawn: nodes are the top-level constructs of each
  * stack that own a notable resource, edges are the references between them in the synthesized
- * templates (IAM grants, integrations, targets, cross-stack imports). `npx projen cloudvault:diagram`
- * writes it into README.md and docs/architecture.md; a test fails when they are out of date.
+ * templates (IAM grants, integrations, targets, cross-stack imports). `npx projen <app>:diagram`
+ * writes it into README.md and docs/; a test fails when they are out of date.
  */
 
 // What a node is, by the first of these resource types found in its construct subtree.

@@ -1,6 +1,6 @@
 /**
  * API Gateway (REST, Cognito user pool authorizer) events and Lambda contexts for calling
- * CloudVault handlers directly in tests.
+ * an app's handlers directly in tests.
  */
 import { randomUUID } from 'crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -88,7 +88,7 @@ export function parseResponse(res: APIGatewayProxyResult): ParsedResponse {
 }
 
 /**
- * Asserts the one error shape of every CloudVault route: the status, the code, optionally the
+ * Asserts the one error shape of every route of the apps: the status, the code, optionally the
  * message, and nothing else in the body (no stack traces, internals or password hashes).
  */
 export function expectError(res: ParsedResponse, status: number, code: string, message?: RegExp): void {
