@@ -202,6 +202,7 @@ project.testTask.prependSpawn(bundle);
 // The applications (apps/<name>/, ARCHITECTURE.md): `npx projen <name>` is each one's main job.
 // `npx projen cloudvault` synthesizes the reference app under all compliance gates and prints the summary.
 addApp(project, { name: 'cloudvault', title: 'CloudVault' });
+addApp(project, { name: 'patch-tracker', title: 'Patch tracker' });
 // After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
 postUpgrade.spawn(bundle);
 postUpgrade.spawn(integSnapshot);

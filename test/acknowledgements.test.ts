@@ -19,6 +19,8 @@ const ROOT = join(__dirname, '..');
 const BUDGETS = [
   { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 47 },
   { name: 'CloudVault app (apps/cloudvault/)', dir: join(ROOT, 'apps', 'cloudvault'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 1 },
+  // Everything it needs the library satisfies or acknowledges itself.
+  { name: 'Patch tracker app (apps/patch-tracker/)', dir: join(ROOT, 'apps', 'patch-tracker'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 0 },
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -46,6 +48,7 @@ test.each(BUDGETS)('acknowledgements in the $name go through the one helper and 
   }
   // eslint-disable-next-line no-console
   console.log(`cdk-nag acknowledgements in the ${name}: ${calls} call sites covering ${ruleIds} rule ids`);
-  expect(calls).toBeGreaterThan(0);
+  // Some call sites found (the scan works), except where the budget is none at all.
+  if (budget > 0) expect(calls).toBeGreaterThan(0);
   expect(calls).toBeLessThanOrEqual(budget);
 });
