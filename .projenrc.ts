@@ -1,5 +1,6 @@
 import { awscdk, javascript } from 'projen';
 import { addApp } from './projenrc/apps';
+import { addPatchTrackerWorkflow } from './projenrc/patch-tracker-workflow';
 
 // Versions in one place: the library supports aws-cdk-lib >= 2.257.0 (cdk-nag 3's floor),
 // while development and tests run on the newest release so tests see what users get.
@@ -203,6 +204,7 @@ project.testTask.prependSpawn(bundle);
 // `npx projen cloudvault` synthesizes the reference app under all compliance gates and prints the summary.
 addApp(project, { name: 'cloudvault', title: 'CloudVault' });
 addApp(project, { name: 'patch-tracker', title: 'Patch tracker' });
+addPatchTrackerWorkflow(project);
 // After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
 postUpgrade.spawn(bundle);
 postUpgrade.spawn(integSnapshot);

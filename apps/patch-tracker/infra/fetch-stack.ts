@@ -38,13 +38,12 @@ export class PatchTrackerFetchStack extends Stack {
     const profile = EnvironmentConfig.of(this);
     const schedules = fetchSchedules(profile.environment);
     this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: this.stackName, topic: props.alarmTopic });
-    const tables = { PATCHES_TABLE: props.patches.tableName, DISCUSSIONS_TABLE: props.discussions.tableName };
 
     this.patchFetcher = new EnhancedLambdaFunction(this, 'PatchFetcher', {
       code: bundledHandlerCode(APP_DIR, 'patch-fetcher'),
       environment: {
         ...handlerEnvironment('patch-fetcher'),
-        ...tables,
+        PATCHES_TABLE: props.patches.tableName,
         PATCHWORK_URL: props.patchworkUrl ?? 'https://patchwork.kernel.org',
         PATCHWORK_PROJECTS: (props.projects ?? ['netdevbpf', 'linux-arm-kernel']).join(','),
         RECENT_WINDOW_HOURS: '2',
@@ -63,7 +62,8 @@ export class PatchTrackerFetchStack extends Stack {
       code: bundledHandlerCode(APP_DIR, 'discussion-fetcher'),
       environment: {
         ...handlerEnvironment('discussion-fetcher'),
-        ...tables,
+        PATCHES_TABLE: props.patches.tableName,
+        DISCUSSIONS_TABLE: props.discussions.tableName,
         LORE_URL: props.loreUrl ?? 'https://lore.kernel.org',
         DISCUSSION_WINDOW_DAYS: '14',
         MAX_THREADS: profile.isProduction ? '500' : '50',
