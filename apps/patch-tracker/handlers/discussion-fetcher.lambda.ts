@@ -69,7 +69,9 @@ export const handler = async (event: unknown, context?: Context): Promise<Discus
     const request = discussionRequest.parse(event);
     metrics.addDimension('mode', request.mode);
     const since = new Date(started - numberEnv('DISCUSSION_WINDOW_DAYS', 14) * 86_400_000).toISOString();
-    const patches = await activePatches(request.states ?? ACTIVE_STATES, since, numberEnv('MAX_THREADS', 100) * 10);
+    const maxThreads = numberEnv('MAX_THREADS', 100);
+    // A series has a handful of patches: reading ten per thread is enough to fill MAX_THREADS threads.
+    const patches = await activePatches(request.states ?? ACTIVE_STATES, since, maxThreads * 10);
 
     // One thread per series (a lone patch is its own thread); every patch of it helps the matching.
     const threads = new Map<string, KnownPatch[]>();
@@ -77,7 +79,7 @@ export const handler = async (event: unknown, context?: Context): Promise<Discus
       const key = p.seriesId ? `series:${p.seriesId}` : `patch:${p.id}`;
       threads.set(key, [...(threads.get(key) ?? []), p]);
     }
-    const selected = [...threads.values()].slice(0, numberEnv('MAX_THREADS', 100));
+    const selected = [...threads.values()].slice(0, maxThreads);
 
     // Fetch and parse every thread first: nothing is written unless all of them were good.
     const loreUrl = requiredEnv('LORE_URL');
@@ -90,7 +92,7 @@ export const handler = async (event: unknown, context?: Context): Promise<Discus
       for (const m of thread ?? []) messages.set(`${m.id}|${m.timestamp}`, m);
     }
     const items = [...messages.values()];
-    const resent = await batchPut(discussionsTable(), items as unknown as Record<string, unknown>[]);
+    const resent = await batchPut(discussionsTable(), items);
     const matched = items.filter((m) => m.patchId).length;
 
     metrics.addMetric('ThreadsFetched', MetricUnit.Count, selected.length - missing);

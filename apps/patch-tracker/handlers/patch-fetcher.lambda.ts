@@ -67,7 +67,7 @@ export const handler = async (event: unknown, context?: Context): Promise<FetchR
       for (const patch of result.patches) byId.set(patch.id, patch);
     }
     const items = [...byId.values()].map(patchItem);
-    const resent = await batchPut(patchesTable(), items as unknown as Record<string, unknown>[]);
+    const resent = await batchPut(patchesTable(), items);
 
     metrics.addMetric('PagesFetched', MetricUnit.Count, pages);
     metrics.addMetric('PatchesWritten', MetricUnit.Count, items.length);

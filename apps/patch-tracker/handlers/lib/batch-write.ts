@@ -23,12 +23,12 @@ export interface BatchWriteOptions {
 }
 
 /** Writes `items` to `table`; returns how many requests were resent. */
-export async function batchPut(table: string, items: readonly Record<string, unknown>[], options: BatchWriteOptions = {}): Promise<number> {
+export async function batchPut(table: string, items: readonly object[], options: BatchWriteOptions = {}): Promise<number> {
   const maxAttempts = options.maxAttempts ?? 8;
   const initialDelay = options.initialDelayMs ?? 50;
   let resent = 0;
   for (let i = 0; i < items.length; i += BATCH_SIZE) {
-    let requests: WriteRequests = items.slice(i, i + BATCH_SIZE).map((Item) => ({ PutRequest: { Item } }));
+    let requests: WriteRequests = items.slice(i, i + BATCH_SIZE).map((item) => ({ PutRequest: { Item: item as Record<string, unknown> } }));
     for (let attempt = 1; requests.length > 0; attempt++) {
       if (attempt > maxAttempts) throw new UnprocessedItemsError(table, requests.length);
       if (attempt > 1) {

@@ -70,8 +70,8 @@ export interface HttpResponse {
   readonly body: Buffer;
 }
 
-const isTransient = (err: Error): boolean =>
-  err instanceof TransientHttpError || err instanceof TaskCancelledError || (err instanceof TypeError && !(err instanceof BrokenCircuitError));
+// fetch rejects with a TypeError ("fetch failed") on network errors: connection refused or reset, DNS.
+const isTransient = (err: Error): boolean => err instanceof TransientHttpError || err instanceof TaskCancelledError || err instanceof TypeError;
 
 /**
  * One archive's HTTP client. Keep one per container and archive: the breaker's state must outlive a
