@@ -1,4 +1,4 @@
-import { Duration, Stack, StackProps, aws_cognito as cognito, aws_sns as sns } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps, aws_cognito as cognito, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { APP_DIR, handlerEnvironment, pascalCase } from './app-settings';
 import { ApiHandlerName, ROUTES } from './routes';
@@ -60,5 +60,9 @@ export class PatchTrackerApiStack extends Stack {
         publicReason: route.publicReason,
       });
     }
+    // What a client needs to sign in and call the API.
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the read API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.users.userPool.userPoolId, description: 'Cognito user pool of the readers' });
+    new CfnOutput(this, 'WebClientId', { value: this.webClient.userPoolClientId, description: 'App client for SRP sign-in' });
   }
 }

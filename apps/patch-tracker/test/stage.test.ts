@@ -107,6 +107,15 @@ describe.each([
     api.hasResourceProperties('AWS::Cognito::UserPool', { MfaConfiguration: name === 'prod' ? 'ON' : 'OPTIONAL', AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } });
   });
 
+  test('every alarm notifies the security stack\'s topic; the API stack outputs what a client needs', () => {
+    for (const stack of [stage.data, stage.fetch, stage.api]) {
+      for (const alarm of Object.values(t(stack).findResources('AWS::CloudWatch::Alarm'))) {
+        expect(JSON.stringify(alarm.Properties.AlarmActions)).toMatch(/Security/);
+      }
+    }
+    expect(Object.keys(t(stage.api).toJSON().Outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'UserPoolId', 'WebClientId']));
+  });
+
   test('the dashboard shows the fetch metrics', () => {
     const body = JSON.stringify(Object.values(t(stage.monitoring).findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
     for (const metric of ['FetchSucceeded', 'FetchFailed', 'CircuitOpen', 'PatchesWritten', 'DiscussionsWritten', 'PagesFetched', 'FetchDuration']) {
