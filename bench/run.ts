@@ -9,10 +9,11 @@
  * --quick skips the jest timings; --all-variants builds every variant for every handler (by default
  * only the SDK variant is, the others for three representative handlers).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
+import { commandCenterSection } from './command-center-section';
 import { BundleInfo, handlerBundles } from './handlers';
 import { HAS_TIME, mdTable, median, runChild, textTable } from './measure';
 import { PROBES, ProbeBundle, buildProbes, zodDifferences } from './probes';
@@ -21,6 +22,7 @@ import { jestStartup, jestSuite } from './tests';
 import { VariantBundle, buildVariants, variants } from './variants';
 
 const ROOT = path.resolve(__dirname, '..');
+const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: number): number => {
   const i = args.indexOf(name);
@@ -387,7 +389,8 @@ ${mdTable(variantHead, variantRows)}
 
 ${mdTable(probeHead, probeRows)}
 
-${scaleSection(scale, SCALE_RUNS, cloudVaultStacks)}${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
+${scaleSection(scale, SCALE_RUNS, cloudVaultStacks)}
+${commandCenterSection(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
 ## Decisions
 
 ${decisions.join('\n')}
@@ -396,7 +399,7 @@ ${decisions.join('\n')}
 
 ${verdicts.join('\n')}
 `;
-  writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), doc);
+  writeFileSync(DOC, doc);
   log('wrote docs/benchmarks.md');
 }
 

@@ -19,6 +19,12 @@ const ROOT = join(__dirname, '..');
 const BUDGETS = [
   { name: 'library (src/)', dir: join(ROOT, 'src'), helper: join('core', 'acknowledge.ts'), budget: 47 },
   { name: 'CloudVault app (apps/cloudvault/)', dir: join(ROOT, 'apps', 'cloudvault'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 1 },
+  // Personal OS acknowledges nothing: every finding is satisfied by the library's constructs.
+  { name: 'Personal OS app (apps/personal-os/)', dir: join(ROOT, 'apps', 'personal-os'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 0 },
+  // The command center satisfies every rule it meets: no acknowledgement of its own.
+  { name: 'Command center app (apps/command-center/)', dir: join(ROOT, 'apps', 'command-center'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 0 },
+  // Everything it needs the library satisfies or acknowledges itself.
+  { name: 'Patch tracker app (apps/patch-tracker/)', dir: join(ROOT, 'apps', 'patch-tracker'), helper: join('kit', 'infra', 'acknowledge.ts'), budget: 0 },
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -46,6 +52,7 @@ test.each(BUDGETS)('acknowledgements in the $name go through the one helper and 
   }
   // eslint-disable-next-line no-console
   console.log(`cdk-nag acknowledgements in the ${name}: ${calls} call sites covering ${ruleIds} rule ids`);
-  expect(calls).toBeGreaterThan(0);
+  // A budget above 0 must find its call sites (the pattern still matches them); 0 means none at all.
+  if (budget > 0) expect(calls).toBeGreaterThan(0);
   expect(calls).toBeLessThanOrEqual(budget);
 });

@@ -11,6 +11,7 @@ import { CfnResource, Stack, Stage } from 'aws-cdk-lib';
 // What a node is, by the first of these resource types found in its construct subtree.
 const KINDS: ReadonlyArray<{ type: string; shape: (label: string) => string }> = [
   { type: 'AWS::ApiGateway::RestApi', shape: (l) => `[["${l}"]]` },
+  { type: 'AWS::ApiGatewayV2::Api', shape: (l) => `[["${l}"]]` },
   { type: 'AWS::Cognito::UserPool', shape: (l) => `[/"${l}"/]` },
   { type: 'AWS::WAFv2::WebACL', shape: (l) => `{{"${l}"}}` },
   { type: 'AWS::Events::Rule', shape: (l) => `{{"${l}"}}` },
@@ -19,6 +20,9 @@ const KINDS: ReadonlyArray<{ type: string; shape: (label: string) => string }> =
   { type: 'AWS::Lambda::Function', shape: (l) => `("${l}")` },
   { type: 'AWS::DynamoDB::GlobalTable', shape: (l) => `[("${l}")]` },
   { type: 'AWS::S3::Bucket', shape: (l) => `[("${l}")]` },
+  { type: 'AWS::RDS::DBCluster', shape: (l) => `[("${l}")]` },
+  { type: 'AWS::ElastiCache::ServerlessCache', shape: (l) => `[("${l}")]` },
+  { type: 'AWS::ElastiCache::ReplicationGroup', shape: (l) => `[("${l}")]` },
   { type: 'AWS::Backup::BackupPlan', shape: (l) => `["${l}"]` },
   { type: 'AWS::CloudTrail::Trail', shape: (l) => `["${l}"]` },
   { type: 'AWS::GuardDuty::Detector', shape: (l) => `["${l}"]` },

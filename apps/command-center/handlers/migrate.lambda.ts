@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import type { Context } from 'aws-lambda';
+import { Client } from 'pg';
+import { connectionConfig } from './lib/db';
+import { logger } from './lib/observability';
+// The versioned migration files, bundled as text (esbuild's text loader for .sql).
+import commands from '../migrations/1733390000000_commands.sql';
+import appUser from '../migrations/1733390000001_app_user.sql';
+
+/** The migrations in order, by file name (node-pg-migrate orders and records them by name). */
+const MIGRATIONS: Record<string, string> = {
+  '1733390000000_commands.sql': commands,
+  '1733390000001_app_user.sql': appUser,
+};
+
+/**
+ * Runs the pending schema migrations with node-pg-migrate as the administrative user (IAM token
+ * through the proxy), under its advisory lock so that two runs cannot overlap. Invoked after each
+ * deployment (README: "Deploy"); returns the migrations it applied.
+ */
+export const handler = async (_event: unknown, context: Context): Promise<{ applied: string[] }> => {
+  logger.addContext(context);
+  const dir = path.join(tmpdir(), 'migrations');
+  mkdirSync(dir, { recursive: true });
+  for (const [name, sql] of Object.entries(MIGRATIONS)) writeFileSync(path.join(dir, name), sql);
+  // node-pg-migrate is an ES module; the bundle inlines it.
+  const { runner } = await import('node-pg-migrate');
+  const client = new Client(connectionConfig());
+  await client.connect();
+  try {
+    const applied = await runner({ dbClient: client, dir, direction: 'up', migrationsTable: 'pgmigrations', log: (m) => logger.info(m) });
+    logger.info('migrations applied', { applied: applied.map((m) => m.name) });
+    return { applied: applied.map((m) => m.name) };
+  } finally {
+    await client.end();
+  }
+};
