@@ -16,10 +16,10 @@ import { readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import WebSocket from 'ws';
+import { END, START } from './command-center-section';
+import { startLocalCommandCenter } from '../apps/command-center/local/local-command-center';
 import { replaceMarkedBlock } from '../apps/kit/build/architecture-block';
 import { DevUser } from '../apps/kit/local/dev-tokens';
-import { startLocalCommandCenter } from '../apps/command-center/local/local-command-center';
-import { END, START } from './command-center-section';
 
 const CLIENTS = 50;
 const OPERATORS = 10;
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       const res = await fetch(`${local.apiUrl}${url}`, {
         method,
-        headers: { 'authorization': `Bearer ${client.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${client.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     const f = (v: number) => v.toFixed(1);
     const doc = [
       `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}, ` +
-        `in local mode (embedded Postgres, redis-server, the kit's REST and WebSocket adapters, handlers in one process).`,
+        'in local mode (embedded Postgres, redis-server, the kit\'s REST and WebSocket adapters, handlers in one process).',
       '',
       `${CLIENTS} clients of one tenant, all connected over WebSocket for the whole run: ${OPERATORS} operators each create ${ROUNDS} commands ` +
         `and move each through running and succeeded; ${CLIENTS - OPERATORS} viewers each list and read ${ROUNDS} times. All clients run at once ` +
