@@ -1,18 +1,18 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { START, renderDiagram, replaceBlock } from '../build/write-architecture-diagram';
+import { DIAGRAM } from '../build/write-architecture-diagram';
 
 const readme = readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
 
 describe('patch tracker architecture picture', () => {
   let diagram: string;
   beforeAll(() => {
-    diagram = renderDiagram();
+    diagram = DIAGRAM.render();
   });
 
   test('README.md shows the picture of the app as it is synthesized now (npx projen patch-tracker:diagram)', () => {
-    expect(readme).toContain(START);
-    expect(replaceBlock(readme, diagram)).toBe(readme);
+    expect(readme).toContain(DIAGRAM.start);
+    expect(DIAGRAM.replace(readme, diagram)).toBe(readme);
   });
 
   test('shows every stack, the schedules driving the fetchers and who touches which table', () => {
