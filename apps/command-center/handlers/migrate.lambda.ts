@@ -3,8 +3,8 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import type { Context } from 'aws-lambda';
 import { Client } from 'pg';
-import { connectionConfig } from './lib/db';
 import { logger } from './lib/observability';
+import { connectionConfig } from '../../kit/handlers/postgres-connection';
 // The versioned migration files, bundled as text (esbuild's text loader for .sql).
 import commands from '../migrations/1733390000000_commands.sql';
 import appUser from '../migrations/1733390000001_app_user.sql';
