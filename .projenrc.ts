@@ -95,6 +95,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Patch tracker fetchers: retry, circuit breaker and timeout policies (cockatiel); RFC 822 messages of lore mbox threads (postal-mime).
     'cockatiel@^3.2.1', // 3.x: CommonJS build (4.x is ESM-only, which jest's CommonJS runtime cannot load)
     'postal-mime@^4.0.0',
+    // PersonalPod search: the maintained OpenSearch client, signed with SigV4 (AwsSigv4Signer).
+    '@opensearch-project/opensearch@^3.9.0',
   ],
 
   // One typed-lint project for src, apps, tests, integ apps and benchmarks (tsconfig.dev.json covers them all).
@@ -223,6 +225,7 @@ addApp(project, { name: 'cloudvault', title: 'CloudVault' });
 addApp(project, { name: 'personal-os', title: 'Personal OS' });
 addApp(project, { name: 'command-center', title: 'Command center' });
 addApp(project, { name: 'patch-tracker', title: 'Patch tracker' });
+addApp(project, { name: 'personal-pod', title: 'PersonalPod' });
 addPatchTrackerWorkflow(project);
 // After `npx projen upgrade`: bundles from the new dependencies, then snapshots that hold their hashes.
 postUpgrade.spawn(bundle);

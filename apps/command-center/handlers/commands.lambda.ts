@@ -5,8 +5,8 @@ import { Caller, callerFromClaims, requireCommander } from './lib/auth';
 import { cachedCommand, cachedList, invalidate } from './lib/command-cache';
 import { CreateCommandInput, ListQuery, StatusInput, createCommand, getCommand, listCommands, updateStatus } from './lib/commands';
 import { broadcast } from './lib/fanout';
-import { HttpError, errorResponse, json, jsonBody, notFound, parse } from './lib/http';
 import { logger, metrics, MetricUnit, tracer } from './lib/observability';
+import { HttpError, errorResponse, json, jsonBody, notFound, parse } from '../../kit/handlers/http';
 
 const CommandId = z.uuid();
 const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_-]{8,128}$/);

@@ -2,8 +2,8 @@ import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2, Context } 
 import { z } from 'zod';
 import { callerFromClaims } from './lib/auth';
 import { addConnection, removeConnection, sendTo } from './lib/fanout';
-import { HttpError } from './lib/http';
 import { logger, metrics, MetricUnit, tracer } from './lib/observability';
+import { HttpError } from '../../kit/handlers/http';
 
 /** What API Gateway passes for $connect: the authorizer's context next to the usual fields. */
 type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {

@@ -1,10 +1,10 @@
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import type { Context } from 'aws-lambda';
 import { Client } from 'pg';
-import { connectionConfig } from './lib/db';
 import { logger } from './lib/observability';
+import { connectionConfig } from '../../kit/handlers/postgres-connection';
 // The versioned migration files, bundled as text (esbuild's text loader for .sql).
 import commands from '../migrations/1733390000000_commands.sql';
 import appUser from '../migrations/1733390000001_app_user.sql';
@@ -22,8 +22,9 @@ const MIGRATIONS: Record<string, string> = {
  */
 export const handler = async (_event: unknown, context: Context): Promise<{ applied: string[] }> => {
   logger.addContext(context);
-  const dir = path.join(tmpdir(), 'migrations');
-  mkdirSync(dir, { recursive: true });
+  // A folder of its own: node-pg-migrate applies every file in it, and /tmp is shared (another
+  // app's migrate run on the same machine, a warm container).
+  const dir = mkdtempSync(path.join(tmpdir(), 'command-center-migrations-'));
   for (const [name, sql] of Object.entries(MIGRATIONS)) writeFileSync(path.join(dir, name), sql);
   // node-pg-migrate is an ES module; the bundle inlines it.
   const { runner } = await import('node-pg-migrate');

@@ -7,15 +7,15 @@
 import { createServer, Server } from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
-import { startPostgres } from './postgres';
 import { startValkey } from './valkey';
 import { DevTokens, DevUser, IssueOptions, apiGatewayClaims } from '../../kit/local/dev-tokens';
 import { apiGatewayAdapter } from '../../kit/local/http-adapter';
 import { LambdaRuntime } from '../../kit/local/lambda-runtime';
+import { startPostgres } from '../../kit/local/postgres';
 import { startWebSocketAdapter } from '../../kit/local/websocket-adapter';
 import { closeCache } from '../handlers/lib/cache';
 import { closePool } from '../handlers/lib/db';
-import { ROUTES } from '../infra/routes';
+import { DATABASE_NAME, ROUTES } from '../infra/routes';
 
 export interface LocalCommandCenterOptions {
   /** Port of the REST API (default: a free one). */
@@ -44,11 +44,14 @@ export interface LocalCommandCenter {
   stop(): Promise<void>;
 }
 
+/** The command center's database and its migrations (apps/command-center/migrations). */
+export const POSTGRES = { databaseName: DATABASE_NAME, migrationsDir: path.resolve(__dirname, '..', 'migrations') };
+
 const HANDLERS = new LambdaRuntime(path.resolve(__dirname, '..', 'handlers'), 'command-center-local');
 
 /** Starts Postgres, Valkey, the WebSocket adapter and the REST adapter; resolves when all are ready. */
 export async function startLocalCommandCenter(options: LocalCommandCenterOptions = {}): Promise<LocalCommandCenter> {
-  const [postgres, valkey] = await Promise.all([startPostgres(), startValkey()]);
+  const [postgres, valkey] = await Promise.all([startPostgres(POSTGRES), startValkey()]);
   const stops: Array<() => Promise<void>> = [() => postgres.stop(), () => valkey.stop()];
   try {
     const tokens = new DevTokens({ secret: options.secret });

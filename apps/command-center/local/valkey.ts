@@ -1,5 +1,5 @@
 import { spawn } from 'child_process';
-import { freePort } from './ports';
+import { freePort } from '../../kit/local/ports';
 
 /** A running local Valkey/Redis (the machine's redis-server: `apt-get install redis-server`). */
 export interface LocalValkey {

@@ -23,6 +23,7 @@ const KINDS: ReadonlyArray<{ type: string; shape: (label: string) => string }> =
   { type: 'AWS::RDS::DBCluster', shape: (l) => `[("${l}")]` },
   { type: 'AWS::ElastiCache::ServerlessCache', shape: (l) => `[("${l}")]` },
   { type: 'AWS::ElastiCache::ReplicationGroup', shape: (l) => `[("${l}")]` },
+  { type: 'AWS::OpenSearchService::Domain', shape: (l) => `[("${l}")]` },
   { type: 'AWS::Backup::BackupPlan', shape: (l) => `["${l}"]` },
   { type: 'AWS::CloudTrail::Trail', shape: (l) => `["${l}"]` },
   { type: 'AWS::GuardDuty::Detector', shape: (l) => `["${l}"]` },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpError, forbidden } from './http';
+import { HttpError, forbidden } from '../../../kit/handlers/http';
 
 /** Roles in order of power; a user's role is the most powerful of their groups. */
 export const ROLE_ORDER = ['viewer', 'operator', 'admin'] as const;

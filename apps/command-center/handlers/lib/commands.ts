@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import type { PoolClient } from 'pg';
 import { z } from 'zod';
 import { getPool, transaction } from './db';
-import { conflict, notFound } from './http';
+import { conflict, notFound } from '../../../kit/handlers/http';
 
 export const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type CommandStatus = (typeof STATUSES)[number];

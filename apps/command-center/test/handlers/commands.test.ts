@@ -2,11 +2,12 @@ import '../../../kit/test/handler-env';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import Valkey from 'iovalkey';
 import { Pool } from 'pg';
+import { LocalPostgres, startPostgres } from '../../../kit/local/postgres';
 import { EventOptions, apiEvent, expectError, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { handler } from '../../handlers/commands.lambda';
 import { closeCache } from '../../handlers/lib/cache';
 import { closePool } from '../../handlers/lib/db';
-import { LocalPostgres, startPostgres } from '../../local/postgres';
+import { POSTGRES } from '../../local/local-command-center';
 import { LocalValkey, startValkey } from '../../local/valkey';
 
 // The commands handler against real Postgres (migrated by node-pg-migrate) and a real
@@ -18,7 +19,7 @@ let db: Pool;
 let cache: Valkey;
 
 beforeAll(async () => {
-  [postgres, valkey] = await Promise.all([startPostgres(), startValkey()]);
+  [postgres, valkey] = await Promise.all([startPostgres(POSTGRES), startValkey()]);
   Object.assign(process.env, postgres.env, valkey.env);
   db = new Pool({ host: '127.0.0.1', port: postgres.port, user: postgres.env.DB_USER, password: postgres.env.DB_PASSWORD, database: postgres.env.DB_NAME, max: 1 });
   cache = new Valkey(valkey.url);

@@ -1,6 +1,6 @@
 import '../../../kit/test/handler-env';
+import { connectionConfig } from '../../../kit/handlers/postgres-connection';
 import { cacheOptions, elastiCacheAuthToken } from '../../handlers/lib/cache';
-import { connectionConfig } from '../../handlers/lib/db';
 
 // Local engines emulate neither RDS Proxy's IAM auth nor ElastiCache's: the seam is configuration,
 // tested here. Tokens are presigned locally (no network) with the test environment's credentials.

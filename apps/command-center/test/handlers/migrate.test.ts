@@ -5,7 +5,8 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { promisify } from 'util';
 import { Pool } from 'pg';
-import { LocalPostgres, startPostgres } from '../../local/postgres';
+import { LocalPostgres, startPostgres } from '../../../kit/local/postgres';
+import { POSTGRES } from '../../local/local-command-center';
 
 // The migrate function as deployed: its bundle (migrations inlined as text, node-pg-migrate
 // bundled) run by Node against a fresh database, twice.
@@ -15,7 +16,7 @@ let admin: Pool;
 
 beforeAll(async () => {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npx projen bundle:handlers`);
-  postgres = await startPostgres();
+  postgres = await startPostgres(POSTGRES);
   admin = new Pool({ host: '127.0.0.1', port: postgres.port, user: 'postgres', password: postgres.env.DB_PASSWORD, database: 'postgres', max: 1 });
   await admin.query('CREATE DATABASE fresh');
 }, 180_000);

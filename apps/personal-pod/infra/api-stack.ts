@@ -1,0 +1,130 @@
+import * as path from 'path';
+import { Aws, Duration, Stack, StackProps, Token, aws_ec2 as ec2, aws_iam as iam, aws_opensearchservice as opensearch, aws_sns as sns } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { APP_DB_USER, ApiHandlerName, DATABASE_NAME, ROUTES, SEARCH_INDEX } from './routes';
+import {
+  AlarmSet, Database, DATABASE_PROXY_PORT, EnhancedLambdaFunction, SearchDomain, SecureRestApi, UserDirectory, WebSocketApi, WorkQueue,
+} from '../../../src';
+import { acknowledge } from '../../kit/infra/acknowledge';
+import { bundledHandlerCode } from '../../kit/infra/handler-code';
+
+const APP_DIR = path.join(__dirname, '..');
+
+/** Namespace of the handlers' Powertools metrics. */
+export const METRICS_NAMESPACE = 'PersonalPod';
+
+/** Properties of the API stack. */
+export interface PersonalPodApiStackProps extends StackProps {
+  readonly vpc: ec2.IVpc;
+  readonly alarmTopic: sns.ITopic;
+  readonly webAclArn: string;
+  readonly users: UserDirectory;
+  readonly database: Database;
+  readonly search: SearchDomain;
+  /** Security group the stores let in (data stack). */
+  readonly clients: ec2.ISecurityGroup;
+}
+
+/**
+ * The code: the REST API (entries, categories, tags, search), the WebSocket API (real-time
+ * sync), the search indexing queue and its consumer, and the migration function. Changes with
+ * every feature.
+ */
+export class PersonalPodApiStack extends Stack {
+  public readonly api: SecureRestApi;
+  public readonly realtime: WebSocketApi;
+  public readonly indexQueue: WorkQueue;
+  public readonly routeHandlers: Record<ApiHandlerName, EnhancedLambdaFunction>;
+  public readonly indexer: EnhancedLambdaFunction;
+  public readonly connections: EnhancedLambdaFunction;
+  public readonly authorizer: EnhancedLambdaFunction;
+  public readonly migrate: EnhancedLambdaFunction;
+  public readonly alarms: AlarmSet;
+
+  constructor(scope: Construct, id: string, props: PersonalPodApiStackProps) {
+    super(scope, id, props);
+    this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: this.stackName, topic: props.alarmTopic });
+    const db = props.database;
+    const database = (user: string) => ({
+      DB_HOST: db.proxyEndpoint,
+      DB_PORT: String(DATABASE_PROXY_PORT),
+      DB_NAME: DATABASE_NAME,
+      DB_USER: user,
+      DB_IAM_AUTH: 'true',
+    });
+    const search = { SEARCH_ENDPOINT: `https://${props.search.domainEndpoint}`, SEARCH_INDEX };
+    const fn = (name: string, environment: Record<string, string>, options: { vpc?: boolean; timeout?: Duration; deadLetterQueue?: boolean } = {}) =>
+      new EnhancedLambdaFunction(this, name.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join(''), {
+        code: bundledHandlerCode(APP_DIR, name),
+        environment: { POWERTOOLS_SERVICE_NAME: name, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, ...environment },
+        memorySize: 512,
+        timeout: options.timeout ?? Duration.seconds(10),
+        // Synchronous callers (API Gateway, an operator) get the error; the queue has its own DLQ.
+        deadLetterQueueEnabled: options.deadLetterQueue ?? false,
+        ...(options.vpc === false ? {} : { vpc: props.vpc, securityGroups: [props.clients] }),
+        alarms: this.alarms,
+      });
+
+    // $connect authorizer: verifies the Cognito ID token against the pool's JWKS (needs no VPC).
+    this.authorizer = fn('ws-authorizer', WebSocketApi.authorizerEnvironmentFor(props.users), { vpc: false });
+    this.connections = fn('connections', database(APP_DB_USER));
+    this.realtime = new WebSocketApi(this, 'Realtime', {
+      userDirectory: props.users,
+      authorizerFunction: this.authorizer.invocationTarget,
+      connectHandler: this.connections.invocationTarget,
+      disconnectHandler: this.connections.invocationTarget,
+      defaultHandler: this.connections.invocationTarget,
+      alarms: this.alarms,
+    });
+
+    // Entries are indexed asynchronously: the entries function queues a job per change, the
+    // indexer reads the entry as committed and writes (or deletes) its search document.
+    this.indexer = fn('indexer', { ...database(APP_DB_USER), ...search }, { timeout: Duration.seconds(30) });
+    this.indexQueue = new WorkQueue(this, 'IndexQueue', { consumer: this.indexer, batchSize: 10 });
+
+    this.routeHandlers = {
+      entries: fn('entries', { ...database(APP_DB_USER), WS_CALLBACK_URL: this.realtime.callbackUrl, INDEX_QUEUE_URL: this.indexQueue.queue.queueUrl }),
+      categories: fn('categories', database(APP_DB_USER)),
+      tags: fn('tags', database(APP_DB_USER)),
+      search: fn('search', search),
+    };
+    this.migrate = fn('migrate', database(db.adminUsername), { timeout: Duration.minutes(5) });
+
+    for (const f of [this.routeHandlers.entries, this.routeHandlers.categories, this.routeHandlers.tags, this.connections, this.indexer]) {
+      db.grantConnect(f, APP_DB_USER);
+    }
+    db.grantConnect(this.migrate, db.adminUsername);
+    // The search functions reach the entries index only (not the domain's other indexes or its
+    // cluster APIs): narrower than SearchDomain.grantRead/grantReadWrite, which cover every path.
+    this.grantIndex(this.indexer, props.search, ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpPost', 'es:ESHttpDelete']);
+    this.grantIndex(this.routeHandlers.search, props.search, ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost']);
+    this.indexQueue.grantSendMessages(this.routeHandlers.entries);
+    this.realtime.grantManageConnections(this.routeHandlers.entries);
+    this.realtime.grantManageConnections(this.connections);
+
+    this.api = new SecureRestApi(this, 'Api', { authorizer: props.users.authorizer(), webAclArn: props.webAclArn, alarms: this.alarms });
+    for (const route of ROUTES) {
+      this.api.addRoute(route.name, { path: route.path, method: route.method, handler: this.routeHandlers[route.handler] });
+    }
+  }
+
+  /**
+   * Lets `fn` send `actions` to the entries index and its documents (`domain/<name>/entries[/*]`).
+   * The ARN is built from the domain's name (a plain string at synthesis), so the finding on the
+   * wildcard can be acknowledged for exactly this resource.
+   */
+  private grantIndex(fn: EnhancedLambdaFunction, search: SearchDomain, actions: string[]): void {
+    const domainName = (search.domain.node.defaultChild as opensearch.CfnDomain).domainName!;
+    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+    const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
+    const index = `arn:${Aws.PARTITION}:es:${this.region}:${this.account}:domain/${domainName}/${SEARCH_INDEX}`;
+    iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [index, `${index}/*`] });
+    acknowledge(fn, [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:es:${region}:${account}:domain/${domainName}/${SEARCH_INDEX}/*]`],
+      `${SEARCH_INDEX}/* are the documents and APIs (_doc, _search) of the one index the function uses; document ids are generated, so no list can name them`);
+  }
+
+  /** Every function of the stack. */
+  public get functions(): EnhancedLambdaFunction[] {
+    return [...Object.values(this.routeHandlers), this.indexer, this.connections, this.authorizer, this.migrate];
+  }
+}
