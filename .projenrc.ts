@@ -206,6 +206,10 @@ integDeploy.spawn(integSnapshot);
 // toolchain packages (PyPI, Maven Central, NuGet, the Go module proxy), which offline machines cannot
 // reach, and Go needs the Go toolchain. The release workflow packages those targets in their own jobs
 // (package:python, package:java, package:dotnet, package:go).
+// jsii warnings fail the build. projen's default silences reserved-word warnings (`public`, `default`, ...
+// as member names break Java, C# and Python callers); the library has none, and this keeps it so.
+project.compileTask.reset('jsii --fail-on-warnings');
+project.watchTask.reset('jsii -w');
 const packageJs = project.tasks.tryFind('package:js')!;
 project.packageTask.reset();
 project.packageTask.spawn(packageJs);

@@ -13,7 +13,7 @@ const importer = new EnhancedLambdaFunction(stack, 'Importer', {
   code: lambda.Code.fromInline('exports.handler = async (event) => { console.log(JSON.stringify({ importedKey: event.detail.object.key })); return {}; };'),
   serviceName: 'importer',
 });
-const csvImports = new BucketEventRule(stack, 'CsvImports', { bucket: uploads, target: importer, prefix: 'incoming/', suffix: '.csv' });
+const csvImports = new BucketEventRule(stack, 'CsvImports', { bucket: uploads.bucket, handler: importer, prefix: 'incoming/', suffix: '.csv' });
 
 const integ = new IntegTest(app, 'BucketEventRuleIntegTest', { testCases: [stack] });
 const Bucket = uploads.bucketName;

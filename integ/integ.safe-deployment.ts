@@ -10,7 +10,7 @@ const fn = new EnhancedLambdaFunction(stack, 'Orders', {
   code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
   liveAliasEnabled: true,
 });
-const deployment = new SafeDeployment(stack, 'Deploy', { lambdaFunction: fn });
+const deployment = new SafeDeployment(stack, 'Deploy', { handler: fn });
 
 const integ = new IntegTest(app, 'SafeDeploymentIntegTest', { testCases: [stack] });
 

@@ -13,7 +13,7 @@ const refresh = new EnhancedLambdaFunction(stack, 'Refresh', {
 });
 
 const job = new ScheduledJob(stack, 'Feeds', {
-  function: refresh,
+  handler: refresh,
   schedules: [
     // Fires every minute so the run can see an invocation; the others show the cron forms.
     { name: 'every-minute', rate: Duration.minutes(1), input: { mode: 'recent', marker: 'scheduled-job-integ' } },

@@ -18,8 +18,8 @@ api.addRoute('Health', {
   path: '/health',
   method: 'GET',
   handler,
-  public: true,
-  publicReason: 'Uptime probes call the health check without credentials; it returns a constant body and no data.',
+  authorizationExempt: true,
+  authorizationExemptReason: 'Uptime probes call the health check without credentials; it returns a constant body and no data.',
 });
 api.addRoute('ListFiles', { path: '/files', method: 'GET', handler });
 

@@ -21,7 +21,7 @@ const consumer = new EnhancedLambdaFunction(stack, 'Worker', {
 });
 
 const work = new WorkQueue(stack, 'Jobs', {
-  consumer,
+  handler: consumer,
   maxReceiveCount: 1, // the poison message reaches the DLQ after its first failed receive
   maxBatchingWindow: Duration.seconds(5),
   fanOutTopic: true,

@@ -2,7 +2,7 @@ import { Stack, aws_apigateway as apigw, aws_cloudwatch as cloudwatch, aws_lambd
 import { Construct, IConstruct } from 'constructs';
 import { ISecureRestApi } from './i-secure-rest-api';
 import { validateThrottling } from './throttling';
-import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
+import { IHandlerFunction } from '../compute/i-handler-function';
 import { acknowledge } from '../core/acknowledge';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
@@ -22,7 +22,7 @@ export interface ApiRouteOptions {
   /** HTTP method: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY. */
   readonly method: string;
   /** Function that serves the route (Lambda proxy integration on its `invocationTarget`: the live alias when it has one). */
-  readonly handler: EnhancedLambdaFunction;
+  readonly handler: IHandlerFunction;
   /**
    * JSON schema the request body must match; API Gateway rejects other bodies with 400.
    * @default - no body model (parameters are still validated)
@@ -45,15 +45,15 @@ export interface ApiRouteOptions {
    */
   readonly quota?: ApiRouteQuota;
   /**
-   * Serve the route without the API's authorizer (e.g. a health check). Needs `publicReason`.
+   * Serve the route without the API's authorizer (e.g. a health check). Needs `authorizationExemptReason`.
    * @default false
    */
-  readonly public?: boolean;
+  readonly authorizationExempt?: boolean;
   /**
    * Why the route needs no caller identity; recorded with the acknowledged APIG4 / COG4 findings.
-   * @default - none (required when `public` is true)
+   * @default - none (required when `authorizationExempt` is true)
    */
-  readonly publicReason?: string;
+  readonly authorizationExemptReason?: string;
   /**
    * OAuth scopes a Cognito access token must carry (Cognito authorizer only).
    * @default - any valid ID or access token of the pools
@@ -71,9 +71,9 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'AN
 const SEGMENT = /^([A-Za-z0-9._-]+|\{[A-Za-z0-9._-]+\}|\{[A-Za-z0-9._-]+\+\})$/;
 
 /**
- * A path and HTTP method of a SecureRestApi served by an EnhancedLambdaFunction: Lambda proxy
+ * A path and HTTP method of a SecureRestApi served by an IHandlerFunction: Lambda proxy
  * integration on the function's `invocationTarget`, the API's authorizer unless the route is
- * explicitly public, gateway-side validation of parameters and (optionally) a JSON-schema body,
+ * explicitly exempt from authorization, gateway-side validation of parameters and (optionally) a JSON-schema body,
  * per-method throttling and detailed metrics, an optional API key with a usage-plan quota, and
  * 5xx / 4xx / p99 latency alarms of the method in the API's AlarmSet.
  */
@@ -102,7 +102,7 @@ export class ApiRoute extends Construct {
     args.required('api', props.api, 'object', 'an ISecureRestApi (a SecureRestApi)');
     args.required('path', props.path, 'string', 'a resource path such as /files/{id}');
     args.required('method', props.method, 'string', 'an HTTP method such as GET');
-    args.required('handler', props.handler, 'object', 'an EnhancedLambdaFunction');
+    args.required('handler', props.handler, 'object', 'an IHandlerFunction (EnhancedLambdaFunction or HandlerFunction.fromFunction)');
     const api = props.api;
     const httpMethod = props.method.toUpperCase();
     validate(this, props, httpMethod);
@@ -111,7 +111,7 @@ export class ApiRoute extends Construct {
     this.httpMethod = httpMethod;
 
     const pathParams = [...props.path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => `method.request.path.${m[1]}`);
-    const authorizer = props.public ? undefined : api._authorizer();
+    const authorizer = props.authorizationExempt ? undefined : api._authorizer();
     const requestParameters: Record<string, boolean> = {};
     for (const p of pathParams) requestParameters[p] = true;
     // With the stage cache on, only GET answers are cached (a method override would cache writes too).
@@ -198,7 +198,7 @@ export class ApiRoute extends Construct {
 
   private acknowledgeChoices(props: ApiRouteProps, api: ISecureRestApi): void {
     const cfnMethod = this.method.node.defaultChild!;
-    const unauthenticatedReason = props.public ? props.publicReason : api.authorization.reason;
+    const unauthenticatedReason = props.authorizationExempt ? props.authorizationExemptReason : api.authorization.reason;
     if (unauthenticatedReason) {
       acknowledge(cfnMethod, ['AwsSolutions-APIG4', 'AwsSolutions-COG4'], `Unauthenticated by design: ${unauthenticatedReason}`);
     } else if (api.authorization.tokenFunction) {
@@ -230,9 +230,9 @@ function validate(construct: IConstruct, props: ApiRouteProps, httpMethod: strin
     '"/" or a path starting with "/" whose segments are letters, digits, ".", "_", "-", {param}, or a final {proxy+}');
   v.check(METHODS.includes(httpMethod), 'method', props.method, `one of ${METHODS.join(', ')}`);
   validateThrottling(v, 'throttling', props.throttling);
-  v.check(props.public !== true || (props.publicReason ?? '').trim().length >= 20, 'publicReason', props.publicReason,
-    'a sentence (20+ characters) saying why the route needs no caller identity when public is true');
-  v.check(props.public === true || props.publicReason === undefined, 'publicReason', props.publicReason, 'given only with public: true');
+  v.check(props.authorizationExempt !== true || (props.authorizationExemptReason ?? '').trim().length >= 20, 'authorizationExemptReason', props.authorizationExemptReason,
+    'a sentence (20+ characters) saying why the route needs no caller identity when authorizationExempt is true');
+  v.check(props.authorizationExempt === true || props.authorizationExemptReason === undefined, 'authorizationExemptReason', props.authorizationExemptReason, 'given only with authorizationExempt: true');
   v.check(props.quota === undefined || props.apiKeyRequired === true, 'quota', 'a quota', 'given only with apiKeyRequired: true');
   if (props.quota) {
     v.check(Number.isInteger(props.quota.limit) && props.quota.limit >= 1, 'quota.limit', props.quota.limit, 'an integer >= 1');

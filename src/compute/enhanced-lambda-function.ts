@@ -12,6 +12,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { IHandlerFunction } from './i-handler-function';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
 import { allowCloudWatchLogs } from '../core/key-policies';
@@ -174,7 +175,7 @@ const RESERVED_ENV = /^(AWS_|_HANDLER$|_X_AMZN_TRACE_ID$|LAMBDA_TASK_ROOT$|LAMBD
  * sits in one customer-managed policy, an encrypted dead-letter queue, a `live` alias when enabled,
  * Powertools environment, and alarms (errors, throttles, p99 duration, DLQ depth).
  */
-export class EnhancedLambdaFunction extends Construct implements iam.IGrantable, ec2.IConnectable {
+export class EnhancedLambdaFunction extends Construct implements IHandlerFunction, ec2.IConnectable {
   /** The underlying function. */
   public readonly function: lambda.Function;
   /** Alias that points at the current version, when `liveAliasEnabled`. */
@@ -184,6 +185,8 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
    * function. The library's integrations (routes, queues, rules, schedules) use it.
    */
   public readonly invocationTarget: lambda.IFunction;
+  /** The function's timeout. */
+  public readonly timeout: Duration;
   /** Execution role. */
   public readonly role: iam.Role;
   /** Customer-managed policy holding every permission of the role. */
@@ -270,11 +273,12 @@ export class EnhancedLambdaFunction extends Construct implements iam.IGrantable,
       POWERTOOLS_LOG_LEVEL: logLevel,
       ...props.environment,
     };
+    this.timeout = props.timeout ?? Duration.seconds(30);
     const common: lambda.FunctionOptions = {
       description: props.description,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(30),
+      timeout: this.timeout,
       environment,
       environmentEncryption: this.encryptionKey,
       role,

@@ -1,1 +1,3 @@
+export * from './i-handler-function';
+export * from './handler-function';
 export * from './enhanced-lambda-function';

@@ -6,7 +6,7 @@ import {
   aws_lambda as lambda,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
+import { IHandlerFunction } from '../compute/i-handler-function';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { PropsValidator } from '../core/validation';
 import { EnvironmentConfig, EnvironmentName } from '../governance/environment-config';
@@ -31,8 +31,8 @@ export interface TrafficShift {
 
 /** Properties of a SafeDeployment. */
 export interface SafeDeploymentProps {
-  /** The function whose live alias CodeDeploy shifts (an EnhancedLambdaFunction with `liveAliasEnabled`). */
-  readonly lambdaFunction: EnhancedLambdaFunction;
+  /** The function whose live alias CodeDeploy shifts (an EnhancedLambdaFunction with `liveAliasEnabled`, or `HandlerFunction.fromFunction` with an alias). */
+  readonly handler: IHandlerFunction;
   /**
    * A predefined or custom CodeDeploy config (excludes `trafficShift`).
    * @default - per EnvironmentConfig: ALL_AT_ONCE in dev, LINEAR_10PERCENT_EVERY_1MINUTE in staging,
@@ -79,7 +79,7 @@ const PROFILE_CONFIGS: Record<EnvironmentName, codedeploy.ILambdaDeploymentConfi
 const MAX_ALARMS = 10;
 
 /**
- * Gradual, alarm-guarded deployments of an EnhancedLambdaFunction: a CodeDeploy deployment
+ * Gradual, alarm-guarded deployments of an IHandlerFunction: a CodeDeploy deployment
  * group on its live alias shifts traffic to each new version (canary in prod, linear in staging,
  * all at once in dev, or a config you choose) and rolls back automatically when the deployment
  * fails, is stopped, or any of the function's alarms fires. Optional pre/post traffic hooks.
@@ -108,15 +108,15 @@ export class SafeDeployment extends Construct {
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
     const args = new PropsValidator('SafeDeployment', this);
     args.required('props', props, 'object', 'SafeDeploymentProps (an object)');
-    args.required('lambdaFunction', props.lambdaFunction, 'object', 'an EnhancedLambdaFunction');
-    const alarms = props.alarms ?? props.lambdaFunction.alarms.alarms;
-    validate(this, props, alarms);
-    const fn = props.lambdaFunction;
+    args.required('handler', props.handler, 'object', 'an IHandlerFunction (EnhancedLambdaFunction or HandlerFunction.fromFunction)');
+    const fn = props.handler;
     const liveAlias = fn.liveAlias;
     if (liveAlias === undefined) {
-      throw new Error(`SafeDeployment "${id}" (${this.node.path}): lambdaFunction must have a live alias to shift traffic on `
+      throw new Error(`SafeDeployment "${id}" (${this.node.path}): handler must have a live alias to shift traffic on `
         + `(EnhancedLambdaFunction liveAliasEnabled: true), got ${fn.node.path} without one`);
     }
+    const alarms = props.alarms ?? props.handler.alarms.alarms;
+    validate(this, props, alarms);
 
     const role = new ManagedPolicyRole(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com'),
@@ -129,7 +129,7 @@ export class SafeDeployment extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ShiftLiveAliasTraffic',
       actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:GetProvisionedConcurrencyConfig'],
-      resources: [fn.function.functionArn, liveAlias.functionArn],
+      resources: [liveAlias.version.lambda.functionArn, liveAlias.functionArn],
     }));
     this.describeAlarms = new iam.PolicyStatement({ sid: 'ReadRollbackAlarms', actions: ['cloudwatch:DescribeAlarms'] });
     role.addToPrincipalPolicy(this.describeAlarms);

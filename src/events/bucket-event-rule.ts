@@ -7,11 +7,12 @@ import {
   aws_events_targets as targets,
   aws_iam as iam,
   aws_kms as kms,
+  aws_s3 as s3,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { createDeadLetterQueue, DeadLetterSource } from './dead-letter-queue';
-import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
+import { IHandlerFunction } from '../compute/i-handler-function';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { AlarmSet } from '../monitoring/alarm-set';
@@ -33,10 +34,13 @@ export enum BucketEventType {
 
 /** Properties of a BucketEventRule. */
 export interface BucketEventRuleProps {
-  /** The bucket; it must have `eventBridgeEnabled: true`. */
-  readonly bucket: SecureBucket;
+  /**
+   * The bucket (a SecureBucket's `bucket`, or any bucket); S3 must send its events to EventBridge
+   * (SecureBucket `eventBridgeEnabled`, the default; s3.Bucket `eventBridgeEnabled: true`).
+   */
+  readonly bucket: s3.IBucket;
   /** The function that receives the events, through its `invocationTarget` (the live alias when it has one). Grant it read access to the bucket yourself if it reads the objects. */
-  readonly target: EnhancedLambdaFunction;
+  readonly handler: IHandlerFunction;
   /**
    * Only keys starting with this prefix, e.g. `uploads/`.
    * @default - any key
@@ -70,12 +74,12 @@ export interface BucketEventRuleProps {
   readonly deadLetterQueue?: sqs.IQueue;
   /**
    * Customer-managed key for the dead-letter queue the rule creates.
-   * @default - the target function's encryption key
+   * @default - the handler's encryption key
    */
   readonly encryptionKey?: kms.IKey;
   /**
    * AlarmSet that receives the dead-letter queue alarm.
-   * @default - the target function's AlarmSet
+   * @default - the handler's AlarmSet
    */
   readonly alarms?: AlarmSet;
   /**
@@ -86,7 +90,7 @@ export interface BucketEventRuleProps {
 }
 
 /**
- * Delivers S3 events of a SecureBucket (object created by default) to an EnhancedLambdaFunction's
+ * Delivers S3 events of a bucket (object created by default) to an IHandlerFunction's
  * `invocationTarget` through an EventBridge rule on the default bus, filtered by key prefix and/or suffix.
  * Delivery is retried within a maximum age and then parked in an encrypted, TLS-only dead-letter
  * queue whose depth is alarmed on. EventBridge instead of S3 notifications keeps the bucket's
@@ -105,10 +109,10 @@ export class BucketEventRule extends Construct {
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
     const args = new PropsValidator('BucketEventRule', this);
     args.required('props', props, 'object', 'BucketEventRuleProps (an object)');
-    args.required('bucket', props.bucket, 'object', 'a SecureBucket');
-    args.required('target', props.target, 'object', 'an EnhancedLambdaFunction');
+    args.required('bucket', props.bucket, 'object', 'an s3.IBucket');
+    args.required('handler', props.handler, 'object', 'an IHandlerFunction (EnhancedLambdaFunction or HandlerFunction.fromFunction)');
     validate(this, props);
-    const key = props.encryptionKey ?? props.target.encryptionKey;
+    const key = props.encryptionKey ?? props.handler.encryptionKey;
 
     const eventTypes = props.eventTypes ?? [BucketEventType.OBJECT_CREATED];
     const detail: Record<string, any> = { bucket: { name: [props.bucket.bucketName] } };
@@ -120,7 +124,7 @@ export class BucketEventRule extends Construct {
     const ruleName = uniqueName(this, 64);
     this.rule = new events.Rule(this, 'Rule', {
       ruleName,
-      description: props.description ?? `${eventTypes.join(', ')} events of ${props.bucket.node.path}${filters ? ` with ${filters}` : ''}`,
+      description: props.description ?? `${eventTypes.join(', ')} events of ${bucketPath(props.bucket)}${filters ? ` with ${filters}` : ''}`,
       eventPattern: { source: ['aws.s3'], detailType: eventTypes, detail },
     });
 
@@ -141,15 +145,21 @@ export class BucketEventRule extends Construct {
       }
     }
 
-    this.rule.addTarget(new targets.LambdaFunction(props.target.invocationTarget, {
+    this.rule.addTarget(new targets.LambdaFunction(props.handler.invocationTarget, {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: props.retryAttempts ?? 10,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
     }));
 
-    this.alarms = props.alarms ?? props.target.alarms;
+    this.alarms = props.alarms ?? props.handler.alarms;
     this.alarms.addSqsAlarms(`${stackRelativeName(this, 64, '')}DeadLetters`, this.deadLetterQueue, { maxVisibleMessages: 1 });
   }
+}
+
+/** The path a reader knows the bucket by: its SecureBucket's, else its own. */
+function bucketPath(bucket: s3.IBucket): string {
+  const owner = bucket.node.scope;
+  return owner instanceof SecureBucket ? owner.node.path : bucket.node.path;
 }
 
 /** The key filter: prefix AND suffix need one wildcard pattern (`uploads/*.csv`), as filters on one field are ORed. */
@@ -167,8 +177,10 @@ function escapeWildcard(text: string): string {
 
 function validate(construct: IConstruct, props: BucketEventRuleProps): void {
   const v = new PropsValidator('BucketEventRule', construct);
-  v.check(props.bucket.eventBridgeEnabled, 'bucket', props.bucket.node.path,
-    'a SecureBucket created with eventBridgeEnabled: true (S3 sends no events to EventBridge otherwise)');
+  // A SecureBucket says whether it sends events; other buckets are the caller's to configure.
+  const owner = props.bucket.node.scope;
+  v.check(!(owner instanceof SecureBucket) || owner.eventBridgeEnabled, 'bucket', bucketPath(props.bucket),
+    'a bucket whose SecureBucket has eventBridgeEnabled: true (S3 sends no events to EventBridge otherwise)');
   for (const [prop, value] of [['prefix', props.prefix], ['suffix', props.suffix]] as const) {
     if (value === undefined || Token.isUnresolved(value)) continue;
     v.check(value.length >= 1 && value.length <= 1024, prop, value, '1-1024 characters (an S3 key is at most 1024 bytes)');

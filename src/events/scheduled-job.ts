@@ -13,7 +13,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { createDeadLetterQueue, DeadLetterSource } from './dead-letter-queue';
 import { cronError, isTimeZone, normalizeCron } from './schedule-expression';
-import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
+import { IHandlerFunction } from '../compute/i-handler-function';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
@@ -68,7 +68,7 @@ export interface ScheduleDefinition {
 /** Properties of a ScheduledJob. */
 export interface ScheduledJobProps {
   /** The function the schedules invoke, through its `invocationTarget` (the live alias when it has one). */
-  readonly function: EnhancedLambdaFunction;
+  readonly handler: IHandlerFunction;
   /** The schedules (at least one), e.g. hourly, daily at 03:00 and weekly on Sunday, each with its own input. */
   readonly schedules: ScheduleDefinition[];
   /**
@@ -111,7 +111,7 @@ const MAX_INPUT_LENGTH = 8192;
 
 /**
  * EventBridge Scheduler schedules (cron in a time zone, or rate, with an optional flexible window
- * and a JSON input each) that invoke an EnhancedLambdaFunction's `invocationTarget`. Schedules sit in a
+ * and a JSON input each) that invoke an IHandlerFunction's `invocationTarget`. Schedules sit in a
  * schedule group of their own, their input is encrypted with a customer-managed key, Scheduler
  * assumes a role that may only invoke that alias and write to the dead-letter queue (trust limited
  * to this account and group), failed deliveries are retried within a maximum age and then parked
@@ -132,22 +132,22 @@ export class ScheduledJob extends Construct {
   /** The AlarmSet holding the job's alarms. */
   public readonly alarms: AlarmSet;
   /** The function the schedules invoke. */
-  public readonly function: EnhancedLambdaFunction;
+  public readonly handler: IHandlerFunction;
 
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
     const args = new PropsValidator('ScheduledJob', this);
     args.required('props', props, 'object', 'ScheduledJobProps (an object)');
-    args.required('function', props.function, 'object', 'an EnhancedLambdaFunction');
+    args.required('handler', props.handler, 'object', 'an IHandlerFunction (EnhancedLambdaFunction or HandlerFunction.fromFunction)');
     args.required('schedules', props.schedules, 'array', 'an array of ScheduleDefinition');
     props.schedules.forEach((s, i) => {
       args.required(`schedules[${i}]`, s, 'object', 'a ScheduleDefinition (an object with name and cron or rate)');
       args.required(`schedules[${i}].name`, s.name, 'string', 'a schedule name');
     });
     validate(this, props);
-    this.function = props.function;
-    this.encryptionKey = props.encryptionKey ?? props.function.encryptionKey;
+    this.handler = props.handler;
+    this.encryptionKey = props.encryptionKey ?? props.handler.encryptionKey;
 
     // Schedules are configuration, not data: they go with the stack in every profile.
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'Group', {
@@ -184,7 +184,7 @@ export class ScheduledJob extends Construct {
 
     // The target's own grants would add `<function>:*` (every version) for a function without an
     // alias; the role gets exactly the invocation target and the DLQ instead.
-    const target = props.function.invocationTarget;
+    const target = props.handler.invocationTarget;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'InvokeTarget', actions: ['lambda:InvokeFunction'], resources: [target.functionArn] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SendDeadLetters', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
 
@@ -212,7 +212,7 @@ export class ScheduledJob extends Construct {
       return schedule;
     });
 
-    this.alarms = props.alarms ?? props.function.alarms;
+    this.alarms = props.alarms ?? props.handler.alarms;
     const prefix = stackRelativeName(this, 64, '');
     this.alarms.addSqsAlarms(`${prefix}DeadLetters`, this.deadLetterQueue, { maxVisibleMessages: 1 });
     // A run that cannot even be parked (e.g. the DLQ's key refuses) is lost: alarm on the first one.

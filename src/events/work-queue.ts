@@ -10,7 +10,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { createDeadLetterQueue, DeadLetterSource } from './dead-letter-queue';
-import { EnhancedLambdaFunction } from '../compute/enhanced-lambda-function';
+import { IHandlerFunction } from '../compute/i-handler-function';
 import { acknowledge } from '../core/acknowledge';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
@@ -20,7 +20,7 @@ import { AlarmSet } from '../monitoring/alarm-set';
 /** Properties of a WorkQueue. */
 export interface WorkQueueProps {
   /** The function that consumes the queue, through its `invocationTarget` (the live alias when it has one). */
-  readonly consumer: EnhancedLambdaFunction;
+  readonly handler: IHandlerFunction;
   /**
    * Receives after which a message moves to the dead-letter queue (1-1000).
    * @default 5
@@ -33,10 +33,10 @@ export interface WorkQueueProps {
    */
   readonly retentionPeriod?: Duration;
   /**
-   * Visibility timeout of the queue: at least the consumer's timeout, at most 12 hours. AWS
+   * Visibility timeout of the queue: at least the handler's timeout, at most 12 hours. AWS
    * recommends six times the function timeout plus the batching window, so that throttled
    * retries of a batch do not make its messages visible again while they are processed.
-   * @default - 6 x the consumer's timeout + maxBatchingWindow
+   * @default - 6 x the handler's timeout + maxBatchingWindow
    */
   readonly visibilityTimeout?: Duration;
   /**
@@ -62,7 +62,7 @@ export interface WorkQueueProps {
   readonly fanOutTopic?: boolean;
   /**
    * Customer-managed key for the queue, its dead-letter queue and the topic.
-   * @default - the consumer's encryption key
+   * @default - the handler's encryption key
    */
   readonly encryptionKey?: kms.IKey;
   /**
@@ -72,18 +72,18 @@ export interface WorkQueueProps {
   readonly maxMessageAge?: Duration;
   /**
    * AlarmSet that receives the queue's alarms.
-   * @default - the consumer's AlarmSet, so the queue's alarms sit with the consumer's
+   * @default - the handler's AlarmSet, so the queue's alarms sit with the handler's
    */
   readonly alarms?: AlarmSet;
 }
 
 /**
- * An SQS work queue consumed by an EnhancedLambdaFunction: KMS-encrypted (customer-managed key),
+ * An SQS work queue consumed by an IHandlerFunction: KMS-encrypted (customer-managed key),
  * TLS-only, with a dead-letter queue after `maxReceiveCount` receives, a visibility timeout derived
- * from the consumer's timeout, and an event source mapping on the consumer's `invocationTarget` that
+ * from the handler's timeout, and an event source mapping on the handler's `invocationTarget` that
  * reports partial batch failures (`ReportBatchItemFailures`), so only the failed messages of a
  * batch are retried. Optional SNS fan-out topic in front. Alarms on dead-letter queue depth and
- * the age of the oldest message join the consumer's AlarmSet.
+ * the age of the oldest message join the handler's AlarmSet.
  *
  * Redrive: after fixing the cause, move the dead letters back with SQS's message move task, e.g.
  * `aws sqs start-message-move-task --source-arn <deadLetterQueue ARN> --destination-arn <queue ARN>`
@@ -96,27 +96,27 @@ export class WorkQueue extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   /** The fan-out topic, when `fanOutTopic` is true. */
   public readonly topic?: sns.Topic;
-  /** The event source mapping that feeds the consumer's `invocationTarget`. */
+  /** The event source mapping that feeds the handler's `invocationTarget`. */
   public readonly eventSourceMapping: lambda.EventSourceMapping;
   /** The key encrypting the queues and the topic. */
   public readonly encryptionKey: kms.IKey;
   /** The AlarmSet holding the queue's alarms. */
   public readonly alarms: AlarmSet;
-  /** The consumer. */
-  public readonly consumer: EnhancedLambdaFunction;
+  /** The function that consumes the queue. */
+  public readonly handler: IHandlerFunction;
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
     // Required arguments, checked at run time for JavaScript callers (no TypeError further in).
     const args = new PropsValidator('WorkQueue', this);
     args.required('props', props, 'object', 'WorkQueueProps (an object)');
-    args.required('consumer', props.consumer, 'object', 'an EnhancedLambdaFunction');
-    const consumerTimeout = props.consumer.function.timeout ?? Duration.seconds(3);
-    validate(this, props, consumerTimeout);
+    args.required('handler', props.handler, 'object', 'an IHandlerFunction (EnhancedLambdaFunction or HandlerFunction.fromFunction)');
+    const handlerTimeout = props.handler.timeout;
+    validate(this, props, handlerTimeout);
     const batchingWindowSeconds = Math.ceil((props.maxBatchingWindow?.toMilliseconds() ?? 0) / 1000);
-    const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(6 * consumerTimeout.toSeconds() + batchingWindowSeconds);
-    this.consumer = props.consumer;
-    this.encryptionKey = props.encryptionKey ?? props.consumer.encryptionKey;
+    const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(6 * handlerTimeout.toSeconds() + batchingWindowSeconds);
+    this.handler = props.handler;
+    this.encryptionKey = props.encryptionKey ?? props.handler.encryptionKey;
 
     this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue', this.encryptionKey, DeadLetterSource.QUEUE);
     this.queue = new sqs.Queue(this, 'Queue', {
@@ -130,7 +130,7 @@ export class WorkQueue extends Construct {
     });
 
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSource', {
-      target: props.consumer.invocationTarget,
+      target: props.handler.invocationTarget,
       eventSourceArn: this.queue.queueArn,
       batchSize: props.batchSize ?? 10,
       maxBatchingWindow: props.maxBatchingWindow,
@@ -138,7 +138,7 @@ export class WorkQueue extends Construct {
       reportBatchItemFailures: true,
     });
     // Lambda checks the role's permissions when it creates the mapping.
-    this.queue.grantConsumeMessages(props.consumer).applyBefore(this.eventSourceMapping);
+    this.queue.grantConsumeMessages(props.handler).applyBefore(this.eventSourceMapping);
     acknowledge(this.eventSourceMapping, ['Serverless-LambdaEventSourceMappingDestination'],
       'SQS event source mappings do not support on-failure destinations (only stream and Kafka sources do): messages that keep failing move to the queue\'s own dead-letter queue after maxReceiveCount receives, which is alarmed on.');
 
@@ -146,7 +146,7 @@ export class WorkQueue extends Construct {
       this.topic = this.createFanOutTopic();
     }
 
-    this.alarms = props.alarms ?? props.consumer.alarms;
+    this.alarms = props.alarms ?? props.handler.alarms;
     const prefix = stackRelativeName(this, 64, '');
     this.alarms.addSqsAlarms(`${prefix}DeadLetters`, this.deadLetterQueue, { maxVisibleMessages: 1 });
     const maxAge = props.maxMessageAge ?? Duration.seconds(Math.max(300, visibilityTimeout.toSeconds()));
@@ -233,7 +233,7 @@ export class WorkQueue extends Construct {
   }
 }
 
-function validate(scope: Construct, props: WorkQueueProps, consumerTimeout: Duration): void {
+function validate(scope: Construct, props: WorkQueueProps, handlerTimeout: Duration): void {
   const v = new PropsValidator('WorkQueue', scope);
   v.range('maxReceiveCount', props.maxReceiveCount, 1, 1000);
   v.durationRange('retentionPeriod', props.retentionPeriod, 60, 14 * 24 * 3600);
@@ -246,14 +246,14 @@ function validate(scope: Construct, props: WorkQueueProps, consumerTimeout: Dura
   v.range('maxConcurrency', props.maxConcurrency, 2, 1000);
   v.durationRange('maxMessageAge', props.maxMessageAge, 60, 14 * 24 * 3600);
   const visibility = props.visibilityTimeout;
-  if (visibility !== undefined && !visibility.isUnresolved() && !consumerTimeout.isUnresolved()) {
+  if (visibility !== undefined && !visibility.isUnresolved() && !handlerTimeout.isUnresolved()) {
     const seconds = visibility.toMilliseconds() / 1000;
-    const timeout = consumerTimeout.toSeconds();
+    const timeout = handlerTimeout.toSeconds();
     v.check(seconds >= timeout && seconds <= 43200, 'visibilityTimeout', `${seconds} seconds`,
-      `at least the consumer's timeout (${timeout} seconds) and at most 43200 seconds`);
+      `at least the handler's timeout (${timeout} seconds) and at most 43200 seconds`);
     if (seconds < 6 * timeout) {
       Annotations.of(scope).addWarningV2('cloudvault:workQueueVisibilityTimeout',
-        `visibilityTimeout ${seconds} s is below 6 x the consumer's timeout (${6 * timeout} s) that AWS recommends: messages of throttled batches may be processed twice`);
+        `visibilityTimeout ${seconds} s is below 6 x the handler's timeout (${6 * timeout} s) that AWS recommends: messages of throttled batches may be processed twice`);
     }
   }
 }

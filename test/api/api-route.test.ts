@@ -44,7 +44,7 @@ describe('ApiRoute', () => {
       apiKeyRequired: true,
       quota: { limit: 1000, period: apigw.Period.DAY },
     });
-    health = api.addRoute('Health', { path: '/health', method: 'GET', handler: fn, public: true, publicReason: HEALTH_REASON });
+    health = api.addRoute('Health', { path: '/health', method: 'GET', handler: fn, authorizationExempt: true, authorizationExemptReason: HEALTH_REASON });
     proxy = api.addRoute('Proxy', { path: '/legacy/{proxy+}', method: 'ANY', handler: fn });
     findings = nagFindings(stack);
     template = Template.fromStack(stack);
@@ -211,11 +211,11 @@ describe('ApiRoute prop validation', () => {
       'quota must be given only with apiKeyRequired: true, got "a quota"');
   });
 
-  test('rejects a public route without a reason, and a reason without public', () => {
-    expect(route({ public: true })).toThrow(
-      `ApiRoute "Bad${n + 1}" (Invalid/Bad${n + 1}): publicReason must be a sentence (20+ characters) saying why the route needs no caller identity when public is true, got undefined`);
-    expect(route({ public: true, publicReason: 'health' })).toThrow('got "health"');
-    expect(route({ publicReason: HEALTH_REASON })).toThrow('publicReason must be given only with public: true');
+  test('rejects an authorization-exempt route without a reason, and a reason without the exemption', () => {
+    expect(route({ authorizationExempt: true })).toThrow(
+      `ApiRoute "Bad${n + 1}" (Invalid/Bad${n + 1}): authorizationExemptReason must be a sentence (20+ characters) saying why the route needs no caller identity when authorizationExempt is true, got undefined`);
+    expect(route({ authorizationExempt: true, authorizationExemptReason: 'health' })).toThrow('got "health"');
+    expect(route({ authorizationExemptReason: HEALTH_REASON })).toThrow('authorizationExemptReason must be given only with authorizationExempt: true');
   });
 
   test('rejects authorization scopes without a Cognito authorizer', () => {

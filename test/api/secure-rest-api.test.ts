@@ -214,7 +214,7 @@ describe('SecureRestApi with a rich configuration', () => {
       quota: { limit: 1000, period: apigw.Period.DAY },
       throttling: { rateLimit: 5, burstLimit: 10 },
     });
-    api.addRoute('Health', { path: '/health', method: 'GET', handler: fn, public: true, publicReason: HEALTH_REASON });
+    api.addRoute('Health', { path: '/health', method: 'GET', handler: fn, authorizationExempt: true, authorizationExemptReason: HEALTH_REASON });
     findings = nagFindings(stack);
     template = Template.fromStack(stack);
   });

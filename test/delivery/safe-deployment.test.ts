@@ -26,7 +26,7 @@ describe('SafeDeployment with default props (prod profile)', () => {
   beforeAll(() => {
     stack = testStack();
     fn = new EnhancedLambdaFunction(stack, 'Orders', { code, liveAliasEnabled: true });
-    deployment = new SafeDeployment(stack, 'Deploy', { lambdaFunction: fn });
+    deployment = new SafeDeployment(stack, 'Deploy', { handler: fn });
     template = Template.fromStack(stack);
   });
 
@@ -94,7 +94,7 @@ describe('SafeDeployment with a rich configuration', () => {
     pre = new EnhancedLambdaFunction(stack, 'PreTraffic', { code });
     post = new EnhancedLambdaFunction(stack, 'PostTraffic', { code });
     deployment = new SafeDeployment(stack, 'Deploy', {
-      lambdaFunction: fn,
+      handler: fn,
       trafficShift: { kind: TrafficShiftKind.LINEAR, percentage: 20, intervalMinutes: 3 },
       alarms: fn.alarms.alarms.slice(0, 2),
       preHook: pre.function,
@@ -156,7 +156,7 @@ describe('SafeDeployment picks the deployment config from the EnvironmentConfig'
   ])('%s', (_name, config, expected) => {
     const stack = testStack();
     config.applyTo(stack);
-    new SafeDeployment(stack, 'Deploy', { lambdaFunction: new EnhancedLambdaFunction(stack, 'Fn', { code, liveAliasEnabled: true }) });
+    new SafeDeployment(stack, 'Deploy', { handler: new EnhancedLambdaFunction(stack, 'Fn', { code, liveAliasEnabled: true }) });
     Template.fromStack(stack).hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentConfigName: expected });
   });
 
@@ -164,7 +164,7 @@ describe('SafeDeployment picks the deployment config from the EnvironmentConfig'
     const stack = testStack();
     EnvironmentConfig.dev().applyTo(stack);
     new SafeDeployment(stack, 'Deploy', {
-      lambdaFunction: new EnhancedLambdaFunction(stack, 'Fn', { code, liveAliasEnabled: true }),
+      handler: new EnhancedLambdaFunction(stack, 'Fn', { code, liveAliasEnabled: true }),
       deploymentConfig: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_30MINUTES,
     });
     Template.fromStack(stack).hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent30Minutes' });
@@ -173,7 +173,7 @@ describe('SafeDeployment picks the deployment config from the EnvironmentConfig'
   test('a custom canary becomes a TimeBasedCanary config', () => {
     const stack = testStack();
     new SafeDeployment(stack, 'Deploy', {
-      lambdaFunction: new EnhancedLambdaFunction(stack, 'Fn', { code, liveAliasEnabled: true }),
+      handler: new EnhancedLambdaFunction(stack, 'Fn', { code, liveAliasEnabled: true }),
       trafficShift: { kind: TrafficShiftKind.CANARY, percentage: 5, intervalMinutes: 2880 },
     });
     Template.fromStack(stack).hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
@@ -212,20 +212,20 @@ describe('SafeDeployment rejects invalid props', () => {
   test.each(cases)('%s', (_name, props, message) => {
     const stack = testStack(testApp());
     const fn = new EnhancedLambdaFunction(stack, 'Fn', { code, liveAliasEnabled: true });
-    expect(() => new SafeDeployment(stack, 'Deploy', { lambdaFunction: fn, ...props(stack) })).toThrow(message);
+    expect(() => new SafeDeployment(stack, 'Deploy', { handler: fn, ...props(stack) })).toThrow(message);
   });
 
   test('a function without a live alias', () => {
     const stack = testStack(testApp());
     const fn = new EnhancedLambdaFunction(stack, 'Fn', { code });
-    expect(() => new SafeDeployment(stack, 'Deploy', { lambdaFunction: fn })).toThrow(
-      'SafeDeployment "Deploy" (Test/Deploy): lambdaFunction must have a live alias to shift traffic on (EnhancedLambdaFunction liveAliasEnabled: true), got Test/Fn without one');
+    expect(() => new SafeDeployment(stack, 'Deploy', { handler: fn })).toThrow(
+      'SafeDeployment "Deploy" (Test/Deploy): handler must have a live alias to shift traffic on (EnhancedLambdaFunction liveAliasEnabled: true), got Test/Fn without one');
   });
 
   test('an eleventh alarm through addAlarm', () => {
     const stack = testStack(testApp());
     const fn = new EnhancedLambdaFunction(stack, 'Fn', { code, liveAliasEnabled: true });
-    const deployment = new SafeDeployment(stack, 'Deploy', { lambdaFunction: fn, alarms: Array.from({ length: 10 }, (_, i) => alarm(stack, `A${i}`)) });
+    const deployment = new SafeDeployment(stack, 'Deploy', { handler: fn, alarms: Array.from({ length: 10 }, (_, i) => alarm(stack, `A${i}`)) });
     expect(() => deployment.addAlarm(alarm(stack, 'Eleventh'))).toThrow(
       'SafeDeployment "Deploy" (Test/Deploy): alarms must be at most 10 (CodeDeploy\'s limit): pass the function\'s own alarms through the alarms prop, got "11 alarms"');
   });

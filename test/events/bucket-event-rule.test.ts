@@ -25,12 +25,12 @@ describe('BucketEventRule', () => {
     stack = testStack();
     bucket = new SecureBucket(stack, 'Uploads', { eventBridgeEnabled: true });
     ingest = new EnhancedLambdaFunction(stack, 'Ingest', { code });
-    plain = new BucketEventRule(stack, 'AnyObject', { bucket, target: ingest });
+    plain = new BucketEventRule(stack, 'AnyObject', { bucket: bucket.bucket, handler: ingest });
     const audit = new EnhancedLambdaFunction(stack, 'Audit', { code });
     alarms = new AlarmSet(stack, 'Ops');
     csv = new BucketEventRule(stack, 'CsvImports', {
-      bucket,
-      target: audit,
+      bucket: bucket.bucket,
+      handler: audit,
       prefix: 'imports/*raw/',
       suffix: '.csv',
       eventTypes: [BucketEventType.OBJECT_CREATED, BucketEventType.OBJECT_DELETED],
@@ -139,15 +139,15 @@ describe('BucketEventRule', () => {
 describe('BucketEventRule validation', () => {
   const stack = testStack();
   const bucket = new SecureBucket(stack, 'Events', { eventBridgeEnabled: true });
-  const target = new EnhancedLambdaFunction(stack, 'Fn', { code });
+  const handler = new EnhancedLambdaFunction(stack, 'Fn', { code });
   let n = 0;
-  const make = (props: Partial<BucketEventRuleProps>) => () => new BucketEventRule(stack, `Rule${n++}`, { bucket, target, ...props });
+  const make = (props: Partial<BucketEventRuleProps>) => () => new BucketEventRule(stack, `Rule${n++}`, { bucket: bucket.bucket, handler, ...props });
   const id = () => `Rule${n}`;
 
   test('needs a bucket that sends its events to EventBridge', () => {
     const quiet = new SecureBucket(stack, 'Quiet', { eventBridgeEnabled: false });
-    expect(make({ bucket: quiet })).toThrow(
-      `BucketEventRule "${id()}" (Test/${id()}): bucket must be a SecureBucket created with eventBridgeEnabled: true (S3 sends no events to EventBridge otherwise), got "Test/Quiet"`);
+    expect(make({ bucket: quiet.bucket })).toThrow(
+      `BucketEventRule "${id()}" (Test/${id()}): bucket must be a bucket whose SecureBucket has eventBridgeEnabled: true (S3 sends no events to EventBridge otherwise), got "Test/Quiet"`);
   });
 
   test.each(([

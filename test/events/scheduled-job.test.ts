@@ -24,7 +24,7 @@ describe('ScheduledJob with default props', () => {
   beforeAll(() => {
     stack = testStack();
     fn = new EnhancedLambdaFunction(stack, 'Refresh', { code });
-    job = new ScheduledJob(stack, 'Job', { function: fn, schedules: [{ name: 'hourly', rate: Duration.hours(1) }] });
+    job = new ScheduledJob(stack, 'Job', { handler: fn, schedules: [{ name: 'hourly', rate: Duration.hours(1) }] });
     template = Template.fromStack(stack);
   });
 
@@ -125,7 +125,7 @@ describe('ScheduledJob with several schedules and a rich configuration', () => {
     const key = testKey(stack, 'JobKey', { enableKeyRotation: true });
     alarms = new AlarmSet(stack, 'Ops');
     job = new ScheduledJob(stack, 'Refresh', {
-      function: fn,
+      handler: fn,
       schedules: [
         { name: 'hourly-recent', rate: Duration.hours(1), input: { mode: 'recent', lookbackHours: 2 } },
         { name: 'daily-full', cron: '0 3 * * ? *', input: { mode: 'full' }, description: 'Full refresh at 03:00 UTC' },
@@ -200,7 +200,7 @@ describe('ScheduledJob validation', () => {
   const fn = new EnhancedLambdaFunction(stack, 'Fn', { code });
   let n = 0;
   const make = (props: Partial<ScheduledJobProps>) => () => new ScheduledJob(stack, `Job${n++}`, {
-    function: fn, schedules: [{ name: 'daily', cron: '0 3 * * ? *' }], ...props,
+    handler: fn, schedules: [{ name: 'daily', cron: '0 3 * * ? *' }], ...props,
   });
   const id = () => `Job${n}`;
 

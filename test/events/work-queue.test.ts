@@ -21,7 +21,7 @@ describe('WorkQueue with default props', () => {
   beforeAll(() => {
     stack = testStack();
     consumer = new EnhancedLambdaFunction(stack, 'Indexer', { code }); // 30 s timeout
-    work = new WorkQueue(stack, 'Work', { consumer });
+    work = new WorkQueue(stack, 'Work', { handler: consumer });
     template = Template.fromStack(stack);
   });
 
@@ -119,7 +119,7 @@ describe('WorkQueue with a fan-out topic and a rich configuration', () => {
     const key = testKey(stack, 'QueueKey', { enableKeyRotation: true });
     alarms = new AlarmSet(stack, 'Ops');
     work = new WorkQueue(stack, 'Jobs', {
-      consumer,
+      handler: consumer,
       maxReceiveCount: 3,
       retentionPeriod: Duration.days(7),
       batchSize: 100,
@@ -231,7 +231,7 @@ describe('WorkQueue validation', () => {
   const stack = testStack();
   const consumer = new EnhancedLambdaFunction(stack, 'Fn', { code, timeout: Duration.seconds(60) });
   let n = 0;
-  const make = (props: Partial<WorkQueueProps>) => () => new WorkQueue(stack, `Queue${n++}`, { consumer, ...props });
+  const make = (props: Partial<WorkQueueProps>) => () => new WorkQueue(stack, `Queue${n++}`, { handler: consumer, ...props });
   const id = () => `Queue${n}`;
 
   test.each(([
@@ -244,8 +244,8 @@ describe('WorkQueue validation', () => {
     [{ batchSize: 50, maxBatchingWindow: Duration.seconds(0) }, 'batchSize must be at most 10 unless maxBatchingWindow is at least 1 second, got 50'],
     [{ maxBatchingWindow: Duration.minutes(6) }, 'maxBatchingWindow must be 0-300 seconds, got "360 seconds"'],
     [{ maxConcurrency: 1 }, 'maxConcurrency must be an integer 2-1000, got 1'],
-    [{ visibilityTimeout: Duration.seconds(59) }, 'visibilityTimeout must be at least the consumer\'s timeout (60 seconds) and at most 43200 seconds, got "59 seconds"'],
-    [{ visibilityTimeout: Duration.hours(13) }, 'visibilityTimeout must be at least the consumer\'s timeout (60 seconds) and at most 43200 seconds, got "46800 seconds"'],
+    [{ visibilityTimeout: Duration.seconds(59) }, 'visibilityTimeout must be at least the handler\'s timeout (60 seconds) and at most 43200 seconds, got "59 seconds"'],
+    [{ visibilityTimeout: Duration.hours(13) }, 'visibilityTimeout must be at least the handler\'s timeout (60 seconds) and at most 43200 seconds, got "46800 seconds"'],
     [{ maxMessageAge: Duration.seconds(30) }, 'maxMessageAge must be 60-1209600 seconds, got "30 seconds"'],
   ] as Array<[Partial<WorkQueueProps>, string]>).map(([props, message]) => [message, props]))('fails: %s', (message, props) => {
     expect(make(props as Partial<WorkQueueProps>)).toThrow(`WorkQueue "${id()}" (Test/${id()}): ${message}`);
@@ -258,6 +258,6 @@ describe('WorkQueue validation', () => {
 
   test('an explicit visibility timeout below 6 x the consumer timeout is accepted with a warning', () => {
     const work = make({ visibilityTimeout: Duration.seconds(120) })();
-    Annotations.fromStack(stack).hasWarning(`/${work.node.path}`, Match.stringLikeRegexp('visibilityTimeout 120 s is below 6 x the consumer\'s timeout \\(360 s\\)'));
+    Annotations.fromStack(stack).hasWarning(`/${work.node.path}`, Match.stringLikeRegexp('visibilityTimeout 120 s is below 6 x the handler\'s timeout \\(360 s\\)'));
   });
 });

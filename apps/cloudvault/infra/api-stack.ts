@@ -146,8 +146,8 @@ export class CloudVaultApiStack extends Stack {
         path: route.path,
         method: route.method,
         handler: this.functions[route.handler],
-        public: route.publicReason !== undefined,
-        publicReason: route.publicReason,
+        authorizationExempt: route.publicReason !== undefined,
+        authorizationExemptReason: route.publicReason,
       });
     }
     this.throttlePublicShareRoute();

@@ -72,8 +72,8 @@ export class CloudVaultEventsStack extends Stack {
     props.files.grantPut(this.fileProcessor, 'thumbnails/*');
     props.files.grantPut(this.fileProcessor, 'quarantine/*');
     this.uploads = new BucketEventRule(this, 'Uploads', {
-      bucket: props.files,
-      target: this.fileProcessor,
+      bucket: props.files.bucket,
+      handler: this.fileProcessor,
       prefix: 'tenants/',
       eventTypes: [BucketEventType.OBJECT_CREATED],
       alarms: this.alarms,
@@ -99,7 +99,7 @@ export class CloudVaultEventsStack extends Stack {
       conditions: { StringEquals: { 'ses:FromAddress': `no-reply@${props.senderDomain}` } },
     }));
     this.notifications = new WorkQueue(this, 'Notifications', {
-      consumer: this.notificationWorker,
+      handler: this.notificationWorker,
       maxReceiveCount: 5,
       batchSize: 10,
       alarms: this.alarms,
@@ -109,7 +109,7 @@ export class CloudVaultEventsStack extends Stack {
     this.analyticsAggregator = fn('analytics-aggregator', { timeout: Duration.minutes(5) });
     props.table.grantReadWriteData(this.analyticsAggregator);
     this.aggregation = new ScheduledJob(this, 'AggregationJob', {
-      function: this.analyticsAggregator,
+      handler: this.analyticsAggregator,
       schedules: [{ name: 'daily-aggregation', cron: '15 1 * * ? *', description: 'Aggregate yesterday\'s analytics events per tenant' }],
       alarms: this.alarms,
     });
@@ -127,7 +127,7 @@ export class CloudVaultEventsStack extends Stack {
       resources: [props.files.bucket.bucketArn],
     }));
     this.cleanupJob = new ScheduledJob(this, 'CleanupJob', {
-      function: this.cleanup,
+      handler: this.cleanup,
       schedules: [{ name: 'daily-cleanup', cron: '0 3 * * ? *', input: {}, description: 'Remove expired shares and abort stale multipart uploads' }],
       alarms: this.alarms,
     });

@@ -83,7 +83,7 @@ export class CloudVaultRecoveryStack extends Stack {
       conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
     }));
     this.backupJob = new ScheduledJob(this, 'BackupJob', {
-      function: this.scheduledBackup,
+      handler: this.scheduledBackup,
       schedules: [{ name: 'daily-backup', cron: '30 2 * * ? *', input: { action: 'scheduled-backup' }, description: 'On-demand table backup and check of the previous one' }],
       alarms: this.alarms,
     });

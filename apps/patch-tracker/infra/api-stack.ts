@@ -56,8 +56,8 @@ export class PatchTrackerApiStack extends Stack {
         path: route.path,
         method: route.method,
         handler: this.functions[route.handler],
-        public: route.publicReason !== undefined,
-        publicReason: route.publicReason,
+        authorizationExempt: route.publicReason !== undefined,
+        authorizationExemptReason: route.publicReason,
       });
     }
     // What a client needs to sign in and call the API.

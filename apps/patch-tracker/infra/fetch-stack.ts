@@ -76,8 +76,8 @@ export class PatchTrackerFetchStack extends Stack {
     props.patches.grantReadData(this.discussionFetcher);
     props.discussions.grantWriteData(this.discussionFetcher);
 
-    this.patchJob = new ScheduledJob(this, 'PatchJob', { function: this.patchFetcher, schedules: schedules.patches });
-    this.discussionJob = new ScheduledJob(this, 'DiscussionJob', { function: this.discussionFetcher, schedules: schedules.discussions });
+    this.patchJob = new ScheduledJob(this, 'PatchJob', { handler: this.patchFetcher, schedules: schedules.patches });
+    this.discussionJob = new ScheduledJob(this, 'DiscussionJob', { handler: this.discussionFetcher, schedules: schedules.discussions });
   }
 
   public get functions(): EnhancedLambdaFunction[] {

@@ -83,8 +83,8 @@ export class PersonalOsApiStack extends Stack {
         path: route.path,
         method: route.method,
         handler: this.functions[route.handler],
-        public: route.publicReason !== undefined,
-        publicReason: route.publicReason,
+        authorizationExempt: route.publicReason !== undefined,
+        authorizationExemptReason: route.publicReason,
       });
     }
 

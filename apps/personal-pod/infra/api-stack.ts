@@ -80,7 +80,7 @@ export class PersonalPodApiStack extends Stack {
     // Entries are indexed asynchronously: the entries function queues a job per change, the
     // indexer reads the entry as committed and writes (or deletes) its search document.
     this.indexer = fn('indexer', { ...database(APP_DB_USER), ...search }, { timeout: Duration.seconds(30) });
-    this.indexQueue = new WorkQueue(this, 'IndexQueue', { consumer: this.indexer, batchSize: 10 });
+    this.indexQueue = new WorkQueue(this, 'IndexQueue', { handler: this.indexer, batchSize: 10 });
 
     this.routeHandlers = {
       entries: fn('entries', { ...database(APP_DB_USER), WS_CALLBACK_URL: this.realtime.callbackUrl, INDEX_QUEUE_URL: this.indexQueue.queue.queueUrl }),
