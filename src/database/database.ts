@@ -20,7 +20,7 @@ import { defaultKey } from '../governance/default-key';
 import { EnvironmentConfig, EnvironmentName } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
 import { alarmSetFor } from '../monitoring/alarm-set-for';
-import { BackupPlan } from '../recovery/backup-plan';
+import { IBackupPlan } from '../recovery/i-backup-plan';
 
 /** Properties of a Database. */
 export interface DatabaseProps {
@@ -92,7 +92,7 @@ export interface DatabaseProps {
    * A BackupPlan that also backs up the cluster (with its own schedule, vault and copies).
    * @default - automated Aurora backups only
    */
-  readonly backupPlan?: BackupPlan;
+  readonly backupPlan?: IBackupPlan;
   /**
    * Enhanced monitoring interval: 1, 5, 10, 15, 30 or 60 seconds.
    * @default Duration.seconds(60)

@@ -10,6 +10,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ArnShape, KMS_KEY_ARN, checkArn } from './arns';
+import { IBackupPlan } from './i-backup-plan';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge } from '../core/acknowledge';
 import { stackRelativeName, uniqueName } from '../core/names';
@@ -155,7 +156,7 @@ const S3_POLICIES = ['AWSBackupServiceRolePolicyForS3Backup', 'AWSBackupServiceR
  * region, selection by resource (`addTable`, `addBucket`, `addSelection`) or by tag, and alarms on
  * failed backup and copy jobs.
  */
-export class BackupPlan extends Construct {
+export class BackupPlan extends Construct implements IBackupPlan {
   /** The underlying backup plan. */
   public readonly plan: backup.BackupPlan;
   /** The vault that holds the recovery points. */

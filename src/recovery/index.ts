@@ -1,3 +1,4 @@
+export * from './i-backup-plan';
 export * from './backup-plan';
 export * from './failover-route';
 export * from './replicated-bucket';
