@@ -47,6 +47,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/cloudformation-diff@^2.187.5',
     'esbuild@^0.28.2',
+    // Offline IAM policy evaluation of the synthesized CloudVault roles and tenant sessions (issue 17).
+    '@cloud-copilot/iam-simulate@^0.1.173',
     // Transpile-only loader for the reference app (esbuild): synth runs ~1 s faster than under ts-node (docs/benchmarks.md).
     'esbuild-register@^3.6.0',
     // The CDK CLI for `npx cdk synth/deploy` of the reference app; 2.1148.x reads cloud assembly schema 55

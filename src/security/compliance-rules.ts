@@ -131,6 +131,14 @@ export interface ComplianceRulesProps {
    */
   readonly remediationEnabled?: boolean;
   /**
+   * Bucket names the S3 remediations may change (encryption, versioning, bucket policy, public
+   * access block), as an S3 ARN pattern: e.g. `myapp-prod-*` for the buckets of an app whose stacks
+   * are named `MyApp-prod-...` (CloudFormation derives generated bucket names from the stack name).
+   * Lower-case letters, digits, ".", "-" and "*".
+   * @default '*' - every bucket of the account
+   */
+  readonly remediationBucketNamePattern?: string;
+  /**
    * Whether AWS Config runs the remediations by itself when a resource becomes non-compliant.
    * Off by default: a remediation changes resources outside their CloudFormation stacks (drift),
    * so switching it on is a deliberate choice per account.
@@ -223,7 +231,7 @@ export class ComplianceRules extends Construct {
     const remediable = this.selectedRules.filter((r) => RULE_CATALOG[r].remediation);
     this.remediations = [];
     if ((props.remediationEnabled ?? true) && remediable.length > 0) {
-      const role = this.createRemediationRole(remediable);
+      const role = this.createRemediationRole(remediable, props.remediationBucketNamePattern);
       this.remediationRole = role;
       this.remediationPolicy = role.policy;
       for (const rule of remediable) {
@@ -302,8 +310,12 @@ export class ComplianceRules extends Construct {
    * resource-level permissions. ssm:StartAutomationExecution and ssm:GetAutomationExecution,
    * listed by some runbook pages, are left out: these runbooks start no nested automations.
    */
-  private createRemediationRole(rules: ComplianceRule[]): ManagedPolicyRole {
+  private createRemediationRole(rules: ComplianceRule[], bucketNamePattern: string | undefined): ManagedPolicyRole {
     const stack = Stack.of(this);
+    // S3 grants (the only ones limited by aws:ResourceAccount) narrowed to the given bucket names.
+    const resourceOf = (grant: RemediationGrant) => (grant.accountCondition && bucketNamePattern !== undefined
+      ? stack.formatArn({ service: 's3', region: '', account: '', resource: bucketNamePattern })
+      : grant.resource(stack));
     const role = new ManagedPolicyRole(this, 'RemediationRole', {
       assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
         conditions: {
@@ -316,7 +328,7 @@ export class ComplianceRules extends Construct {
     const grouped = new Map<string, { grant: RemediationGrant; actions: Set<string> }>();
     for (const rule of rules) {
       for (const grant of RULE_CATALOG[rule].remediation!.grants) {
-        const key = nagResourceId(stack, grant.resource(stack));
+        const key = nagResourceId(stack, resourceOf(grant));
         const entry = grouped.get(key) ?? { grant, actions: new Set<string>() };
         grant.actions.forEach((a) => entry.actions.add(a));
         grouped.set(key, entry);
@@ -327,7 +339,7 @@ export class ComplianceRules extends Construct {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: `${resourceId === '*' ? 'Describe' : 'Remediate'}${service.charAt(0).toUpperCase()}${service.slice(1)}`,
         actions: [...actions].sort(),
-        resources: [grant.resource(stack)],
+        resources: [resourceOf(grant)],
         conditions: grant.accountCondition ? { StringEquals: { 'aws:ResourceAccount': stack.account } } : undefined,
       }));
     }
@@ -392,6 +404,7 @@ function validate(construct: IConstruct, props: ComplianceRulesProps): Complianc
   const frequencies = Object.values(config.MaximumExecutionFrequency) as string[];
   v.check(props.snapshotDeliveryFrequency === undefined || frequencies.includes(props.snapshotDeliveryFrequency),
     'snapshotDeliveryFrequency', props.snapshotDeliveryFrequency, `one of ${frequencies.join(', ')}`);
+  v.matches('remediationBucketNamePattern', props.remediationBucketNamePattern, /^[a-z0-9.*-]{1,63}$/, '1-63 lower-case letters, digits, ".", "-" or "*"');
   v.matches('ruleNamePrefix', props.ruleNamePrefix, /^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, "_", "." or "-"');
   v.check(props.automaticRemediation !== true || props.remediationEnabled !== false, 'automaticRemediation', props.automaticRemediation,
     'false when remediationEnabled is false');

@@ -227,8 +227,16 @@ export class SecureBucket extends Construct {
    * decrypting with the bucket key.
    */
   public grantRead(grantee: iam.IGrantable, objectsKeyPattern: string = '*'): iam.Grant {
+    return this.grantGet(grantee, objectsKeyPattern).combine(this.grantBucket(grantee, ['s3:ListBucket']));
+  }
+
+  /**
+   * Lets `grantee` read objects (and their versions) matching `objectsKeyPattern`, decrypting with
+   * the bucket key, without listing the bucket: for principals that only read keys they already know
+   * (S3 then answers a missing key with 403 instead of 404).
+   */
+  public grantGet(grantee: iam.IGrantable, objectsKeyPattern: string = '*'): iam.Grant {
     return this.grantObjects(grantee, READ_ACTIONS, objectsKeyPattern)
-      .combine(this.grantBucket(grantee, ['s3:ListBucket']))
       .combine(this.encryptionKey.grant(grantee, 'kms:Decrypt'));
   }
 
@@ -258,6 +266,14 @@ export class SecureBucket extends Construct {
    */
   public grantDelete(grantee: iam.IGrantable, objectsKeyPattern: string = '*'): iam.Grant {
     return this.grantObjects(grantee, ['s3:DeleteObject'], objectsKeyPattern);
+  }
+
+  /**
+   * Lets `grantee` abort multipart uploads to keys matching `objectsKeyPattern` (freeing their
+   * stored parts), without uploading, reading or deleting objects.
+   */
+  public grantAbortMultipartUpload(grantee: iam.IGrantable, objectsKeyPattern: string = '*'): iam.Grant {
+    return this.grantObjects(grantee, ['s3:AbortMultipartUpload'], objectsKeyPattern);
   }
 
   // Explicit actions instead of the L2 grants, whose wildcards (s3:DeleteObject*, s3:List*,

@@ -294,6 +294,7 @@ describe('ComplianceRules next to an existing recorder, with automatic remediati
       automaticRemediation: true,
       maximumAutomaticAttempts: 3,
       retryInterval: Duration.minutes(5),
+      remediationBucketNamePattern: 'myapp-prod-*',
     });
     template = Template.fromStack(stack);
   });
@@ -333,6 +334,12 @@ describe('ComplianceRules next to an existing recorder, with automatic remediati
       ['RemediateS3', 's3:PutBucketVersioning'],
       ['RemediateKms', ['kms:EnableKeyRotation', 'kms:GetKeyRotationStatus']],
     ]);
+  });
+
+  test('the S3 remediation may change only the buckets named by remediationBucketNamePattern', () => {
+    const statements = template.toJSON().Resources[logicalId(stack, rules.remediationPolicy!)].Properties.PolicyDocument.Statement;
+    expect(statements[0].Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::myapp-prod-*']] });
+    expect(statements[0].Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': '123456789012' } });
   });
 });
 
@@ -387,6 +394,10 @@ describe('ComplianceRules validation', () => {
 
   test('ruleNamePrefix', () => {
     expect(make({ ruleNamePrefix: 'my rules' })).toThrow(`${prefix}ruleNamePrefix must be 1-64 letters, digits, "_", "." or "-", got "my rules"`);
+  });
+
+  test('remediationBucketNamePattern', () => {
+    expect(make({ remediationBucketNamePattern: 'MyApp/*' })).toThrow(`${prefix}remediationBucketNamePattern must be 1-63 lower-case letters, digits, ".", "-" or "*", got "MyApp/*"`);
   });
 
   test('automatic remediation without remediations', () => {

@@ -266,7 +266,7 @@ describe('SecureBucket grants', () => {
   beforeAll(() => {
     stack = testStack();
     secure = new SecureBucket(stack, 'Blobs');
-    for (const name of ['Reader', 'Writer', 'ReaderWriter', 'Putter', 'Deleter', 'Scoped']) {
+    for (const name of ['Reader', 'Getter', 'Writer', 'ReaderWriter', 'Putter', 'Deleter', 'Aborter', 'Scoped']) {
       roles[name] = new iam.Role(stack, name, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     }
     secure.grantRead(roles.Reader);
@@ -274,6 +274,8 @@ describe('SecureBucket grants', () => {
     secure.grantReadWrite(roles.ReaderWriter);
     secure.grantPut(roles.Putter);
     secure.grantDelete(roles.Deleter);
+    secure.grantGet(roles.Getter);
+    secure.grantAbortMultipartUpload(roles.Aborter);
     secure.grantRead(roles.Scoped, 'tenant-a/*');
     template = Template.fromStack(stack);
   });
@@ -287,6 +289,14 @@ describe('SecureBucket grants', () => {
 
   test('grantRead lists the bucket, reads objects and versions, decrypts', () => {
     expect(actionsOf('Reader')).toEqual(['kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+  });
+
+  test('grantGet reads objects and versions and decrypts, without listing the bucket', () => {
+    expect(actionsOf('Getter')).toEqual(['kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion']);
+  });
+
+  test('grantAbortMultipartUpload aborts uploads only: no put, read or delete, no key use', () => {
+    expect(actionsOf('Aborter')).toEqual(['s3:AbortMultipartUpload']);
   });
 
   test('grantPut uploads (single and multipart) and encrypts, nothing else', () => {

@@ -1,6 +1,7 @@
 import { Duration, Stack, StackProps, aws_apigateway as apigw, aws_cognito as cognito, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { handlerCode } from './handler-code';
+import { HANDLER_PERMISSIONS, grantHandlerPermissions } from './handler-permissions';
 import { CLOUDVAULT_METRICS_NAMESPACE } from './monitoring-stack';
 import { ApiHandlerName, ROUTES } from './routes';
 import { ApiAuthorization, SecureRestApi, EnhancedLambdaFunction, WorkQueue, EnvironmentConfig, AlarmSet, SecureBucket, SecureTable } from '../../../src';
@@ -27,38 +28,24 @@ export interface CloudVaultApiStackProps extends StackProps {
   readonly notificationQueue: WorkQueue;
 }
 
-type BucketGrant = (bucket: SecureBucket, fn: EnhancedLambdaFunction) => void;
-
-/** What one API function needs: table access, bucket grants by key prefix, queue, size. */
+/** What one API function needs besides its table and bucket grants (HANDLER_PERMISSIONS): queue, size. */
 interface ApiFunctionSpec {
-  readonly table?: 'read' | 'readWrite';
-  readonly files?: readonly BucketGrant[];
   readonly notifications?: boolean;
   readonly memorySize?: number;
   readonly timeout?: Duration;
 }
 
-// Object key layout: src/cloudvault/handlers/lib/keys.ts (tenants/, thumbnails/, quarantine/, backups/).
+// Table and bucket grants per function: handler-permissions.ts (exactly what each handler calls).
 const API_FUNCTIONS: Record<ApiHandlerName, ApiFunctionSpec> = {
-  health: { memorySize: 256, timeout: Duration.seconds(5) },
-  // Recursive folder deletes remove the files inside, their objects and thumbnails.
-  folders: {
-    table: 'readWrite',
-    files: [(b, fn) => b.grantDelete(fn, 'tenants/*'), (b, fn) => b.grantDelete(fn, 'thumbnails/*')],
-  },
-  // Presigned uploads (single and multipart) and downloads, restores by copy, deletes.
-  files: {
-    table: 'readWrite',
-    files: [(b, fn) => b.grantReadWrite(fn, 'tenants/*'), (b, fn) => b.grantRead(fn, 'thumbnails/*'), (b, fn) => b.grantDelete(fn, 'tenants/*'), (b, fn) => b.grantDelete(fn, 'thumbnails/*')],
-  },
-  // Share links redirect to presigned downloads of the current version.
-  // scrypt password checks are CPU-bound: more memory, more CPU.
-  shares: { table: 'readWrite', files: [(b, fn) => b.grantRead(fn, 'tenants/*')], memorySize: 1024 },
-  analytics: { table: 'readWrite' },
-  // Writes its per-user rate counter (RATE#NOTIFY#...) before queueing.
-  notifications: { table: 'readWrite', notifications: true },
-  // On-demand exports of a tenant's items, verified by reading them back.
-  backup: { table: 'readWrite', files: [(b, fn) => b.grantReadWrite(fn, 'backups/*')], timeout: Duration.seconds(29), memorySize: 1024 },
+  'health': { memorySize: 256, timeout: Duration.seconds(5) },
+  'folders': {},
+  'files': {},
+  // scrypt password hashing (create) and checks (open) are CPU-bound: more memory, more CPU.
+  'shares': { memorySize: 1024 },
+  'share-open': { memorySize: 1024 },
+  'analytics': {},
+  'notifications': { notifications: true },
+  'backup': { timeout: Duration.seconds(29), memorySize: 1024 },
 };
 
 /** `file-processor` -> `FileProcessor` (construct ids). */
@@ -161,7 +148,7 @@ export class CloudVaultApiStack extends Stack {
       vpc: props.vpc,
       alarms: this.alarms,
     });
-    props.table.grantWriteData(this.userSync);
+    grantHandlerPermissions(this.userSync, HANDLER_PERMISSIONS['user-sync'], props.table);
     this.userPool.addTrigger(cognito.UserPoolOperation.POST_AUTHENTICATION, this.userSync.invocationTarget);
     this.health = this.functions.health;
     this.folders = this.functions.folders;
@@ -194,12 +181,14 @@ export class CloudVaultApiStack extends Stack {
   /** The function of one API handler with the memory, environment and least-privilege grants it needs. */
   private apiFunction(name: ApiHandlerName, props: CloudVaultApiStackProps): EnhancedLambdaFunction {
     const spec = API_FUNCTIONS[name];
+    const permissions = HANDLER_PERMISSIONS[name];
+    const usesTable = (permissions.table ?? []).length > 0 || (permissions.indexes ?? []).length > 0;
     const fn = new EnhancedLambdaFunction(this, pascalCase(name), {
       code: handlerCode(name),
       environment: {
         ...handlerEnvironment(name),
-        ...(spec.table ? { TABLE_NAME: props.table.tableName } : {}),
-        ...(spec.files ? { FILES_BUCKET: props.files.bucket.bucketName } : {}),
+        ...(usesTable ? { TABLE_NAME: props.table.tableName } : {}),
+        ...(permissions.files ? { FILES_BUCKET: props.files.bucket.bucketName } : {}),
         ...(spec.notifications ? { NOTIFICATIONS_QUEUE_URL: props.notificationQueue.queue.queueUrl } : {}),
       },
       memorySize: spec.memorySize ?? 512,
@@ -209,9 +198,7 @@ export class CloudVaultApiStack extends Stack {
       vpc: props.vpc,
       alarms: this.alarms,
     });
-    if (spec.table === 'read') props.table.grantReadData(fn);
-    if (spec.table === 'readWrite') props.table.grantReadWriteData(fn);
-    for (const grant of spec.files ?? []) grant(props.files, fn);
+    grantHandlerPermissions(fn, permissions, props.table, props.files);
     if (spec.notifications) props.notificationQueue.grantSendMessages(fn);
     return fn;
   }

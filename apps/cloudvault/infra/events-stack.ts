@@ -2,6 +2,7 @@ import { Duration, Stack, StackProps, aws_ec2 as ec2, aws_iam as iam, aws_ses as
 import { Construct } from 'constructs';
 import { handlerEnvironment, pascalCase } from './api-stack';
 import { handlerCode } from './handler-code';
+import { HANDLER_PERMISSIONS, grantHandlerPermissions } from './handler-permissions';
 import { EnhancedLambdaFunction, BucketEventRule, BucketEventType, ScheduledJob, WorkQueue, AlarmSet, SecureBucket, SecureTable } from '../../../src';
 
 /** Properties of the CloudVault events stack. */
@@ -66,11 +67,7 @@ export class CloudVaultEventsStack extends Stack {
       timeout: Duration.minutes(5),
       environment: { FILES_BUCKET: props.files.bucket.bucketName },
     });
-    props.table.grantReadWriteData(this.fileProcessor);
-    props.files.grantRead(this.fileProcessor, 'tenants/*');
-    props.files.grantDelete(this.fileProcessor, 'tenants/*');
-    props.files.grantPut(this.fileProcessor, 'thumbnails/*');
-    props.files.grantPut(this.fileProcessor, 'quarantine/*');
+    grantHandlerPermissions(this.fileProcessor, HANDLER_PERMISSIONS['file-processor'], props.table, props.files);
     this.uploads = new BucketEventRule(this, 'Uploads', {
       bucket: props.files.bucket,
       handler: this.fileProcessor,
@@ -88,7 +85,7 @@ export class CloudVaultEventsStack extends Stack {
       timeout: Duration.seconds(30),
       environment: { SES_FROM_ADDRESS: `no-reply@${props.senderDomain}`, SES_TEMPLATE_PREFIX: templatePrefix },
     });
-    props.table.grantReadWriteData(this.notificationWorker);
+    grantHandlerPermissions(this.notificationWorker, HANDLER_PERMISSIONS['notification-worker'], props.table);
     this.notificationWorker.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ses:SendEmail'],
       resources: [
@@ -107,7 +104,7 @@ export class CloudVaultEventsStack extends Stack {
 
     // analyticsService: daily aggregation of the previous day's events (01:15 UTC).
     this.analyticsAggregator = fn('analytics-aggregator', { timeout: Duration.minutes(5) });
-    props.table.grantReadWriteData(this.analyticsAggregator);
+    grantHandlerPermissions(this.analyticsAggregator, HANDLER_PERMISSIONS['analytics-aggregator'], props.table);
     this.aggregation = new ScheduledJob(this, 'AggregationJob', {
       handler: this.analyticsAggregator,
       schedules: [{ name: 'daily-aggregation', cron: '15 1 * * ? *', description: 'Aggregate yesterday\'s analytics events per tenant' }],
@@ -116,12 +113,8 @@ export class CloudVaultEventsStack extends Stack {
 
     // Cleanup: expired share links that TTL has not removed yet, stale multipart uploads (03:00 UTC).
     this.cleanup = fn('cleanup', { timeout: Duration.minutes(5), environment: { FILES_BUCKET: props.files.bucket.bucketName } });
-    props.table.grantReadWriteData(this.cleanup);
-    // Stale uploads: list them, abort them (s3:AbortMultipartUpload comes with the put grant), and
-    // delete what an abandoned new file left behind.
-    props.files.grantPut(this.cleanup, 'tenants/*');
-    props.files.grantDelete(this.cleanup, 'tenants/*');
-    props.files.grantDelete(this.cleanup, 'thumbnails/*');
+    // Stale uploads: list them (below), abort them, and delete what an abandoned new file left behind.
+    grantHandlerPermissions(this.cleanup, HANDLER_PERMISSIONS.cleanup, props.table, props.files);
     this.cleanup.addToRolePolicy(new iam.PolicyStatement({
       actions: ['s3:ListBucketMultipartUploads'],
       resources: [props.files.bucket.bucketArn],

@@ -2,6 +2,7 @@ import { Duration, Stack, StackProps, aws_ec2 as ec2, aws_iam as iam, aws_route5
 import { Construct } from 'constructs';
 import { handlerEnvironment } from './api-stack';
 import { handlerCode } from './handler-code';
+import { HANDLER_PERMISSIONS, grantHandlerPermissions } from './handler-permissions';
 import { EnhancedLambdaFunction, ScheduledJob, AlarmSet, BackupPlan, FailoverRoute, EncryptionKeys, SecureBucket, SecureTable } from '../../../src';
 
 /** DNS failover of the API between the primary and the secondary region. */
@@ -68,6 +69,8 @@ export class CloudVaultRecoveryStack extends Stack {
       vpc: props.vpc,
       alarms: this.alarms,
     });
+    // Its record of each day's job (SCHEDULED_BACKUP item): written after the start, read and updated the next day.
+    grantHandlerPermissions(this.scheduledBackup, HANDLER_PERMISSIONS['scheduled-backup'], props.table);
     this.scheduledBackup.addToRolePolicy(new iam.PolicyStatement({
       actions: ['backup:StartBackupJob'],
       resources: [this.backupPlan.vault.backupVaultArn],

@@ -5,7 +5,7 @@
  */
 import type { RouteDefinition as KitRouteDefinition } from '../../kit/infra/route-definition';
 
-export type ApiHandlerName = 'health' | 'folders' | 'files' | 'shares' | 'analytics' | 'notifications' | 'backup';
+export type ApiHandlerName = 'health' | 'folders' | 'files' | 'shares' | 'share-open' | 'analytics' | 'notifications' | 'backup';
 
 /** A CloudVault route (kit/infra/route-definition.ts) served by one of its API handlers. */
 export interface RouteDefinition extends KitRouteDefinition {
@@ -38,7 +38,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     name: 'OpenShare',
     path: '/api/shares/{token}',
     method: 'GET',
-    handler: 'shares',
+    // Its own function: the public route's role reads links by token and the file's bytes, nothing else.
+    handler: 'share-open',
     publicReason: 'Share links are opened by people without an account; the unguessable token (256 bits), expiry, optional password and download limit are the access control.',
   },
   { name: 'RevokeShare', path: '/api/shares/{token}', method: 'DELETE', handler: 'shares' },

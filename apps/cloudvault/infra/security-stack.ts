@@ -1,4 +1,4 @@
-import { Stack, StackProps, aws_iam as iam } from 'aws-cdk-lib';
+import { Stack, StackProps, Stage, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AlarmSet, AuditTrail, ComplianceRules, EncryptionKeys, ThreatDetection, WebFirewall } from '../../../src';
 
@@ -57,6 +57,11 @@ export class CloudVaultSecurityStack extends Stack {
       conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
     }));
     this.auditTrail = new AuditTrail(this, 'AuditTrail', { alarms: this.alarms });
-    this.complianceRules = new ComplianceRules(this, 'ComplianceRules', { createRecorder: props.createRecorder });
+    this.complianceRules = new ComplianceRules(this, 'ComplianceRules', {
+      createRecorder: props.createRecorder,
+      // The S3 runbooks (bucket policy, public access block, encryption, versioning) may change only
+      // this stage's buckets: CloudFormation names them after their stacks, "<stage>-<stack>-...".
+      remediationBucketNamePattern: `${(Stage.of(this)?.stageName ?? this.stackName).toLowerCase()}-*`,
+    });
   }
 }
