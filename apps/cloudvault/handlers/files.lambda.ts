@@ -5,9 +5,9 @@
  *   POST   /api/files                  start an upload `{ name, folderId?, size, contentType, fileId? }`
  *   GET    /api/files/{id}             metadata, download URL (current version), thumbnail URL
  *   PATCH  /api/files/{id}             rename and/or move `{ name?, folderId? }` (folderId null = top level)
- *   DELETE /api/files/{id}             delete with every version, object and thumbnail
+ *   DELETE /api/files/{id}             delete with every version, object and thumbnail (owner or admin)
  *   POST   /api/files/{id}/upload      complete a multipart upload `{ version?, parts: [{ partNumber, etag }] }`
- *   DELETE /api/files/{id}/upload      abort a multipart upload (`?version=`)
+ *   DELETE /api/files/{id}/upload      abort a multipart upload (`?version=`; its uploader or an admin)
  *   GET    /api/files/{id}/versions    versions, newest first
  *   POST   /api/files/{id}/versions    restore `{ version }`
  *
@@ -70,6 +70,7 @@ import { idempotencyKeyOf, idempotentOperation } from './lib/idempotency';
 import { FILE_PREFIX, GSI, ROOT, childIndex, childSkPrefix, fileKey, fileSearchIndex, folderKey, nameKey, objectKey, tenantPk, versionKey } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { assertUploadAllowed, quotaExceeded, releaseReservation, reserveQuota, tenantLimits } from './lib/quota';
+import { assertMayDestroy } from './lib/roles';
 import { idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -601,6 +602,8 @@ async function abortUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const file = await mustGetFile(tenantId, id);
   const version = await mustGetVersion(tenantId, file, query.version ?? file.latestVersion);
   const n = version.version;
+  // Aborting can delete the file (a new file without a usable version): the uploader's or an admin's call.
+  assertMayDestroy(req.caller, version.createdBy, 'abort this upload');
   if (!version.uploadId) {
     throw new ConflictError(`Version ${n} of file ${id} is not a multipart upload; delete the file to remove it`, undefined, 'NOT_MULTIPART');
   }
@@ -721,6 +724,7 @@ async function deleteFile(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId } = req.caller;
   const { id } = parsePath(req.event, idPath);
   const file = await mustGetFile(tenantId, id);
+  assertMayDestroy(req.caller, file.createdBy, 'delete this file');
   const result = await deleteFileCompletely(tenantId, file);
   return ok({ deleted: [id], deletedVersions: result.versions, freedBytes: result.freedBytes });
 }

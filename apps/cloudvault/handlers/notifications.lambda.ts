@@ -33,11 +33,10 @@ import {
 } from './lib/notifications';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
+import { ADMIN_GROUP } from './lib/roles';
 import { booleanQuery, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
-/** Group whose members may notify other users of their tenant. */
-export const ADMIN_GROUP = 'admin';
 /** Notifications one user may request per clock hour (in-app and e-mail alike). */
 export const NOTIFICATIONS_PER_USER_PER_HOUR = 30;
 

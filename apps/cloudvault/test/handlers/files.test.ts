@@ -886,6 +886,44 @@ describe('delete', () => {
   });
 });
 
+describe('role model: deleting a file or aborting an upload is for its owner or a tenant admin', () => {
+  const OWNER: Identity = { tenantId: 'tenant-file-roles', sub: 'user-owner', groups: ['member'] };
+  const OTHER: Identity = { tenantId: 'tenant-file-roles', sub: 'user-other', groups: ['member'] };
+  const ADMIN: Identity = { tenantId: 'tenant-file-roles', sub: 'user-admin', groups: ['admin'] };
+
+  async function partition(): Promise<unknown> {
+    const res = await doc.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.tenantPk('tenant-file-roles') }, ConsistentRead: true }));
+    return res.Items;
+  }
+
+  test('another member may not delete the file: 403, nothing changed; the owner may', async () => {
+    const { file } = await upload(OWNER, 'owned.txt', 'owned');
+    await markAvailable('tenant-file-roles', file.id, 1);
+    const before = await partition();
+    expectError(await call(OTHER, 'DELETE', FILE, { id: file.id }), 403, 'FORBIDDEN', /owner or a tenant admin may delete this file/);
+    expect(await partition()).toEqual(before);
+    expect(await objectExists(keys.objectKey('tenant-file-roles', file.id, 1))).toBe(true);
+    expect((await call(OWNER, 'DELETE', FILE, { id: file.id })).statusCode).toBe(200);
+    expect(await objectExists(keys.objectKey('tenant-file-roles', file.id, 1))).toBe(false);
+  });
+
+  test('an admin may delete any member\'s file', async () => {
+    const { file } = await upload(OTHER, 'members.txt', 'theirs');
+    expect((await call(ADMIN, 'DELETE', FILE, { id: file.id })).statusCode).toBe(200);
+    expectError(await call(OTHER, 'GET', FILE, { id: file.id }), 404, 'NOT_FOUND');
+  });
+
+  test('another member may not abort someone\'s multipart upload (it would delete the file); its uploader or an admin may', async () => {
+    const first = await startUpload(OWNER, 'big-1.zip', 9 * MiB, { contentType: 'application/zip' });
+    const before = await partition();
+    expectError(await call(OTHER, 'DELETE', UPLOAD, { id: first.file.id }), 403, 'FORBIDDEN', /abort this upload/);
+    expect(await partition()).toEqual(before);
+    expect((await call(OWNER, 'DELETE', UPLOAD, { id: first.file.id })).body).toMatchObject({ fileDeleted: true });
+    const second = await startUpload(OWNER, 'big-2.zip', 9 * MiB, { contentType: 'application/zip' });
+    expect((await call(ADMIN, 'DELETE', UPLOAD, { id: second.file.id })).body).toMatchObject({ fileDeleted: true });
+  });
+});
+
 // ------------------------------------------------------------------------------------ versions
 
 describe('versions', () => {
