@@ -474,6 +474,25 @@ describeWith('files')('files', () => {
     expect((await alice.get(`/api/files/${id}/versions`)).body.versions).toEqual([expect.objectContaining({ version: 1, multipart: true, status: 'AVAILABLE', current: true })]);
   });
 
+  test('a multipart upload completes server-side: the client sends no part list', async () => {
+    const bytes = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(9 * MiB - 4, 0x41)]);
+    const started = await alice.post('/api/files', { name: 'server-side.zip', size: bytes.length, contentType: 'application/zip' });
+    expect(started.status).toBe(201);
+    const { file, upload: instructions } = started.body;
+    let offset = 0;
+    for (const part of instructions.parts) {
+      expect((await fetch(part.url, { method: 'PUT', body: bytes.subarray(offset, offset + part.size) })).status).toBe(200);
+      offset += part.size;
+    }
+    const completed = await alice.post(`/api/files/${file.id}/upload`, {});
+    expect([completed.status, completed.body?.error]).toEqual([200, undefined]);
+    await local.idle();
+    const stored = await alice.get(`/api/files/${file.id}`);
+    expect(stored.body).toMatchObject({ status: 'AVAILABLE', size: bytes.length });
+    expect(stored.body.checksum).toBe(sha256(bytes));
+    await alice.delete(`/api/files/${file.id}`);
+  });
+
   test('a file whose bytes do not match its declared type is quarantined', async () => {
     const { id } = await upload(alice, { name: 'fake.png' }, textBytes('this is not an image'), 'image/png');
     const file = await alice.get(`/api/files/${id}`);

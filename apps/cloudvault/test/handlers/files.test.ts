@@ -259,7 +259,10 @@ describe('validation', () => {
     expectError(await call(V, 'PATCH', FILE, { id, body: { folderId: 'x' } }), 400, 'VALIDATION_FAILED', /body\.folderId: must be a UUID/);
     expectError(await call(V, 'PATCH', FILE, { id, body: { name: 'a\\b' } }), 400, 'VALIDATION_FAILED', /body\.name: must not contain/);
     expectError(await call(V, 'PATCH', FILE, { id, body: { name: 'ok', size: 3 } }), 400, 'VALIDATION_FAILED', /size/);
-    expectError(await call(V, 'POST', UPLOAD, { id, body: {} }), 400, 'VALIDATION_FAILED', /body\.parts: is required/);
+    // `parts` is optional (the server can list them), but the body is still validated.
+    expectError(await call(V, 'POST', UPLOAD, { id, body: { parts: 'all' } }), 400, 'VALIDATION_FAILED', /body\.parts: must be an array/);
+    expectError(await call(V, 'POST', UPLOAD, { id, body: { version: 1, extra: true } }), 400, 'VALIDATION_FAILED', /extra/);
+    expectError(await call(V, 'POST', UPLOAD, { id, body: {} }), 409, 'NOT_MULTIPART');
     expectError(await call(V, 'POST', UPLOAD, { id, body: { parts: [] } }), 400, 'VALIDATION_FAILED', /body\.parts: must list the uploaded parts/);
     expectError(await call(V, 'POST', UPLOAD, { id, body: { parts: [{ partNumber: 0, etag: '"x"' }] } }), 400, 'VALIDATION_FAILED', /body\.parts\.0\.partNumber: must be at least 1/);
     expectError(await call(V, 'POST', UPLOAD, { id, body: { parts: [{ partNumber: 1, etag: '' }] } }), 400, 'VALIDATION_FAILED', /body\.parts\.0\.etag: must not be empty/);
@@ -616,6 +619,38 @@ describe('completing the largest multipart upload', () => {
     expectError(await call(L, 'POST', UPLOAD, { id: started.file.id, body }), 400, 'VALIDATION_FAILED', /S3 refused the parts/);
     // The emulator is still up.
     expect((await call(L, 'DELETE', UPLOAD, { id: started.file.id })).body).toMatchObject({ fileDeleted: true });
+  });
+
+  test('without a part list the server lists the uploaded parts itself: the body stays a few bytes for 640 parts', async () => {
+    const started = await startUpload(L, 'max-server-side.zip', 5 * 1024 ** 3, { contentType: 'application/zip' });
+    expect(started.upload.parts).toHaveLength(640);
+    // Nothing uploaded yet: a 409 that says what is missing, and nothing completed.
+    const res = await call(L, 'POST', UPLOAD, { id: started.file.id, body: {} });
+    expectError(res, 409, 'UPLOAD_INCOMPLETE', /640 of the 640 parts are not uploaded yet \(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, \.\.\.\)/);
+    expect(res.body.error.details).toMatchObject({ expectedParts: 640, uploadedParts: 0 });
+    expect(await item(keys.versionKey(L.tenantId!, started.file.id, 1))).not.toHaveProperty('uploadCompletedAt');
+    expect((await call(L, 'DELETE', UPLOAD, { id: started.file.id })).body).toMatchObject({ fileDeleted: true });
+  });
+
+  test('server-side completion: missing parts are a 409 that completes nothing; once all are uploaded, `{}` or no body completes the upload', async () => {
+    const data = randomBytes(9 * MiB);
+    const started = await startUpload(L, 'two-parts.zip', data.length, { contentType: 'application/zip' });
+    expect(started.upload.parts).toHaveLength(2);
+    const key = keys.objectKey(L.tenantId!, started.file.id, 1);
+    const [first, second] = started.upload.parts;
+    expect((await fetch(first.url, { method: 'PUT', body: data.subarray(0, first.size) })).status).toBe(200);
+    expectError(await call(L, 'POST', UPLOAD, { id: started.file.id, body: { version: 1 } }), 409, 'UPLOAD_INCOMPLETE', /1 of the 2 parts are not uploaded yet \(2\)/);
+    expect(await objectExists(key)).toBe(false);
+    expect(await item(keys.versionKey(L.tenantId!, started.file.id, 1))).not.toHaveProperty('uploadCompletedAt');
+
+    expect((await fetch(second.url, { method: 'PUT', body: data.subarray(first.size) })).status).toBe(200);
+    const done = await call(L, 'POST', UPLOAD, { id: started.file.id });
+    expect(done.statusCode).toBe(200);
+    expect(done.body.version.version).toBe(1);
+    expect((await objectBytes(key)).equals(data)).toBe(true);
+    expect(await item(keys.versionKey(L.tenantId!, started.file.id, 1))).toHaveProperty('uploadCompletedAt');
+    // A retry answers the same, without touching S3 again.
+    expect((await call(L, 'POST', UPLOAD, { id: started.file.id, body: {} })).statusCode).toBe(200);
   });
 });
 
