@@ -2,7 +2,8 @@
  * analyticsService API: event ingestion and reports.
  *
  *   POST /api/analytics   record an event `{ type, fileId?, properties?, occurredAt? }` -> 202 `{ id }`
- *                         (with an `Idempotency-Key` header a retried POST is stored once)
+ *                         (with an `Idempotency-Key` header a retried POST is stored once; at most
+ *                         ANALYTICS_EVENTS_PER_USER_PER_DAY per user and UTC day, then 429)
  *   GET  /api/analytics   report `?from=YYYY-MM-DD&to=YYYY-MM-DD` (UTC days, at most 90, default the last 7)
  *
  * An event is stored raw in the tenant's partition (`EVENT#<day>#<time>#<id>`, expiring after 90
@@ -21,6 +22,7 @@ import { json, ok } from './lib/http';
 import { idempotencyKeyOf, idempotentOperation } from './lib/idempotency';
 import { dailyKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
+import { RateLimit, countRequest } from './lib/rate-limit';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -29,10 +31,23 @@ export const MAX_REPORT_DAYS = 90;
 /** Days in a report when `from` is not given (ending with `to`). */
 export const DEFAULT_REPORT_DAYS = 7;
 export const MAX_PROPERTIES = 20;
+const DAY_SECONDS = 24 * 60 * 60;
+/**
+ * Events one user may report per UTC day. A client reporting views, downloads and searches stays
+ * far below it; a flooding one is stopped at it, which bounds a user's raw events (and so the
+ * tenant's export and the live report counts) to this times RAW_EVENT_RETENTION_DAYS.
+ */
+export const ANALYTICS_EVENTS_PER_USER_PER_DAY = 2000;
+export const ANALYTICS_EVENT_RATE: RateLimit = {
+  what: 'ANALYTICS',
+  limit: ANALYTICS_EVENTS_PER_USER_PER_DAY,
+  windowSeconds: DAY_SECONDS,
+  description: `${ANALYTICS_EVENTS_PER_USER_PER_DAY} analytics events per day per user`,
+  metric: 'AnalyticsEventsRateLimited',
+};
 const PROPERTY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Client clocks run a little fast; an `occurredAt` this far ahead still counts as now. */
 const CLOCK_SKEW_MS = 60_000;
-const DAY_SECONDS = 24 * 60 * 60;
 
 const propertyValue = z.union([
   z.string().check(z.maxLength(256, { message: 'must be at most 256 characters' })),
@@ -96,6 +111,8 @@ async function recordEvent(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const occurredAt = body.occurredAt ? new Date(Math.min(Date.parse(body.occurredAt), Date.now())) : undefined;
   // A client retry with the same Idempotency-Key stores the event once and gets the same id.
   const id = await recordOnce(idempotencyKeyOf(req.event), { tenantId, userId, body }, req.context, async () => {
+    // Counted inside the idempotent operation: a retry answered from the record is not counted again.
+    await countRequest(tenantId, userId, ANALYTICS_EVENT_RATE);
     const stored = await storeEvent({ tenantId, userId, type: body.type, fileId: body.fileId, properties: body.properties, occurredAt });
     metrics.addMetric('AnalyticsEvents', MetricUnit.Count, 1);
     return stored;

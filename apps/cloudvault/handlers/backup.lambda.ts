@@ -30,11 +30,10 @@ import { BACKUP_PREFIX, backupKey, backupObjectKey, scheduledBackupKey, tenantPk
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
 import { queryAll } from './lib/query';
+import { ADMIN_GROUP } from './lib/roles';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
-/** Group whose members may start backups. */
-export const ADMIN_GROUP = 'admin';
 export const EXPORT_FORMAT = 'cloudvault-tenant-export';
 export const EXPORT_VERSION = 1;
 

@@ -5,9 +5,10 @@
  *   POST   /api/files                  start an upload `{ name, folderId?, size, contentType, fileId? }`
  *   GET    /api/files/{id}             metadata, download URL (current version), thumbnail URL
  *   PATCH  /api/files/{id}             rename and/or move `{ name?, folderId? }` (folderId null = top level)
- *   DELETE /api/files/{id}             delete with every version, object and thumbnail
- *   POST   /api/files/{id}/upload      complete a multipart upload `{ version?, parts: [{ partNumber, etag }] }`
- *   DELETE /api/files/{id}/upload      abort a multipart upload (`?version=`)
+ *   DELETE /api/files/{id}             delete with every version, object and thumbnail (owner or admin)
+ *   POST   /api/files/{id}/upload      complete a multipart upload `{ version?, parts?: [{ partNumber, etag }] }`
+ *                                      (without `parts` the server lists the uploaded parts itself)
+ *   DELETE /api/files/{id}/upload      abort a multipart upload (`?version=`; its uploader or an admin)
  *   GET    /api/files/{id}/versions    versions, newest first
  *   POST   /api/files/{id}/versions    restore `{ version }`
  *
@@ -40,6 +41,7 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -70,6 +72,7 @@ import { idempotencyKeyOf, idempotentOperation } from './lib/idempotency';
 import { FILE_PREFIX, GSI, ROOT, childIndex, childSkPrefix, fileKey, fileSearchIndex, folderKey, nameKey, objectKey, tenantPk, versionKey } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { assertUploadAllowed, quotaExceeded, releaseReservation, reserveQuota, tenantLimits } from './lib/quota';
+import { assertMayDestroy } from './lib/roles';
 import { idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -128,9 +131,10 @@ const updateBody = z
   .strictObject({ name: z.optional(nameSchema), folderId: z.optional(z.nullable(idSchema)) })
   .check(z.refine((b) => b.name !== undefined || b.folderId !== undefined, { message: 'provide "name" and/or "folderId"' }));
 
+/** `parts` is optional: without it the server lists the uploaded parts itself (S3 ListParts). */
 const completeBody = z.strictObject({
   version: z.optional(versionSchema),
-  parts: z
+  parts: z.optional(z
     .array(
       z.strictObject({
         partNumber: z.number({ error: required('a number') }).check(
@@ -146,7 +150,7 @@ const completeBody = z.strictObject({
       }),
       { error: required('an array') },
     )
-    .check(z.minLength(1, { message: 'must list the uploaded parts' }), z.maxLength(10_000, { message: 'must list at most 10000 parts' })),
+    .check(z.minLength(1, { message: 'must list the uploaded parts' }), z.maxLength(10_000, { message: 'must list at most 10000 parts' }))),
 });
 
 const restoreBody = z.strictObject({ version: versionSchema });
@@ -536,7 +540,8 @@ async function uploadInstructions(tenantId: string, prepared: PreparedUpload): P
 async function completeUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId } = req.caller;
   const { id } = parsePath(req.event, idPath);
-  const body = parseBody(req.event, completeBody);
+  // No body at all is the same as `{}`: complete the latest version with the parts S3 holds.
+  const body = req.event.body === null || req.event.body === undefined || req.event.body === '' ? {} : parseBody(req.event, completeBody);
   const file = await mustGetFile(tenantId, id);
   const version = await mustGetVersion(tenantId, file, body.version ?? file.latestVersion);
   const n = version.version;
@@ -547,18 +552,21 @@ async function completeUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
   // Already completed (a retry, or the processor was faster): same answer again.
   if (version.uploadCompletedAt || version.status !== 'PENDING') return ok({ file: toFile(file), version: toVersion(version) });
 
-  const numbers = body.parts.map((p) => p.partNumber).sort((a, b) => a - b);
-  if (numbers.length !== version.partCount || numbers.some((num, i) => num !== i + 1)) {
-    throw invalid('body', 'parts', `must list each of the ${version.partCount} parts exactly once (partNumber 1 to ${version.partCount}); got ${numbers.join(', ')}`);
+  if (body.parts) {
+    const numbers = body.parts.map((p) => p.partNumber).sort((a, b) => a - b);
+    if (numbers.length !== version.partCount || numbers.some((num, i) => num !== i + 1)) {
+      throw invalid('body', 'parts', `must list each of the ${version.partCount} parts exactly once (partNumber 1 to ${version.partCount}); got ${numbers.join(', ')}`);
+    }
   }
   try {
+    const parts = body.parts ?? await uploadedParts(version.objectKey, version.uploadId, version.partCount);
     await s3().send(new CompleteMultipartUploadCommand({
       Bucket: filesBucket(),
       Key: version.objectKey,
       UploadId: version.uploadId,
       IfNoneMatch: '*', // never over an existing (verified) object
       MultipartUpload: {
-        Parts: [...body.parts].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+        Parts: [...parts].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
       },
     }));
   } catch (err) {
@@ -594,6 +602,34 @@ async function completeUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
   return ok({ file: toFile(file), version: toVersion({ ...version, uploadCompletedAt: now }) });
 }
 
+/**
+ * The parts S3 holds for an upload (ListParts, every page), for a completion without a part list:
+ * a client completing a 5 GiB upload then sends a few bytes instead of about 65 per part. 409
+ * UPLOAD_INCOMPLETE (nothing completed) unless exactly the parts 1 to `partCount` were uploaded.
+ */
+async function uploadedParts(key: string, uploadId: string, partCount: number): Promise<{ partNumber: number; etag: string }[]> {
+  const parts: { partNumber: number; etag: string }[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await s3().send(new ListPartsCommand({ Bucket: filesBucket(), Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+    for (const p of page.Parts ?? []) {
+      if (p.PartNumber !== undefined && p.ETag !== undefined) parts.push({ partNumber: p.PartNumber, etag: p.ETag });
+    }
+    marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+  } while (marker !== undefined);
+  const uploaded = new Set(parts.map((p) => p.partNumber));
+  const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !uploaded.has(n));
+  if (missing.length > 0) {
+    throw new ConflictError(
+      `${missing.length} of the ${partCount} parts are not uploaded yet (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}); upload them, then complete again`,
+      { expectedParts: partCount, uploadedParts: uploaded.size, missing: missing.slice(0, 100) },
+      'UPLOAD_INCOMPLETE',
+    );
+  }
+  // Only the parts that were signed for (S3 drops the others when the upload completes).
+  return parts.filter((p) => p.partNumber <= partCount);
+}
+
 async function abortUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId } = req.caller;
   const { id } = parsePath(req.event, idPath);
@@ -601,6 +637,8 @@ async function abortUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const file = await mustGetFile(tenantId, id);
   const version = await mustGetVersion(tenantId, file, query.version ?? file.latestVersion);
   const n = version.version;
+  // Aborting can delete the file (a new file without a usable version): the uploader's or an admin's call.
+  assertMayDestroy(req.caller, version.createdBy, 'abort this upload');
   if (!version.uploadId) {
     throw new ConflictError(`Version ${n} of file ${id} is not a multipart upload; delete the file to remove it`, undefined, 'NOT_MULTIPART');
   }
@@ -721,6 +759,7 @@ async function deleteFile(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId } = req.caller;
   const { id } = parsePath(req.event, idPath);
   const file = await mustGetFile(tenantId, id);
+  assertMayDestroy(req.caller, file.createdBy, 'delete this file');
   const result = await deleteFileCompletely(tenantId, file);
   return ok({ deleted: [id], deletedVersions: result.versions, freedBytes: result.freedBytes });
 }

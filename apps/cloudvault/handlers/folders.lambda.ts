@@ -6,6 +6,7 @@
  *   GET    /api/folders/{id}     one folder and its children
  *   PATCH  /api/folders/{id}     rename and/or move `{ name?, parentId? }` (parentId null = top level)
  *   DELETE /api/folders/{id}     delete when empty, or the whole subtree (files included) with `?recursive=true`
+ *                                (the folder's owner or an admin; recursively, a member must own the whole subtree)
  *
  * Invariants, kept by DynamoDB transactions (keys in lib/keys.ts, shared with the fileService in
  * lib/hierarchy.ts, so folders and files obey the same rules):
@@ -24,13 +25,14 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ddb, tableName } from './lib/clients';
-import { BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError } from './lib/errors';
+import { BadRequestError, ConflictError, ForbiddenError, MethodNotAllowedError, NotFoundError } from './lib/errors';
 import { deleteFileCompletely, filesInFolder } from './lib/file-items';
 import { TransactItem, counterUpdate, folderOp, nameConflict, nameGuardDelete, nameGuardPut, transact } from './lib/hierarchy';
 import { created, ok } from './lib/http';
 import { FOLDER_PREFIX, GSI, childIndex, folderKey, nameKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
 import { queryAll } from './lib/query';
+import { assertMayDestroy, isAdmin, mayDestroy } from './lib/roles';
 import { booleanQuery, idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -225,10 +227,12 @@ async function updateFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
 }
 
 async function deleteFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
-  const { tenantId } = req.caller;
+  const { caller } = req;
+  const { tenantId } = caller;
   const { id } = parsePath(req.event, idPath);
   const { recursive } = parseQuery(req.event, deleteQuery);
   const folder = await mustGetFolder(tenantId, id);
+  assertMayDestroy(caller, folder.createdBy, 'delete this folder');
 
   if (!recursive) {
     await deleteOne(tenantId, folder);
@@ -250,10 +254,20 @@ async function deleteFolder(req: ApiRequest): Promise<APIGatewayProxyResult> {
     order.push(f);
   };
   visit(all.find((f) => f.id === id) ?? folder);
+  const plan = await Promise.all(order.map(async (f) => ({ folder: f, files: await filesInFolder(tenantId, f.id) })));
+  // A member's recursive delete must not take other users' work with it: every folder and file of
+  // the subtree must be theirs, checked before anything is deleted. A child added after this
+  // listing is not deleted: its folder's childCount is then above 0 and that folder's delete is a 409.
+  if (!isAdmin(caller)) {
+    const foreign = plan.flatMap((p) => [p.folder, ...p.files]).filter((item) => !mayDestroy(caller, item.createdBy));
+    if (foreign.length > 0) {
+      throw new ForbiddenError(`Only a tenant admin may delete this folder recursively: ${foreign.length} folder(s) or file(s) in it belong to other users`);
+    }
+  }
   const deletedFiles: string[] = [];
   let freedBytes = 0;
-  for (const f of order) {
-    for (const file of await filesInFolder(tenantId, f.id)) {
+  for (const { folder: f, files } of plan) {
+    for (const file of files) {
       freedBytes += (await deleteFileCompletely(tenantId, file)).freedBytes;
       deletedFiles.push(file.id);
     }

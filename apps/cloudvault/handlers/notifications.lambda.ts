@@ -20,26 +20,33 @@
  */
 import { randomUUID } from 'crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ddb, requiredEnv, sqs, tableName } from './lib/clients';
-import { ForbiddenError, MethodNotAllowedError, NotFoundError, TooManyRequestsError, ValidationError } from './lib/errors';
+import { ForbiddenError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
 import { json, ok } from './lib/http';
-import { notificationPrefix, rateKey, tenantPk, userKey } from './lib/keys';
+import { notificationPrefix, tenantPk, userKey } from './lib/keys';
 import {
   MESSAGE_VERSION, NotificationMessage, channelsSchema, checkFreeText, checkTemplateVariables, dataSchema, emailSchema,
   notificationMessageSchema, templateSchema, userIdSchema,
 } from './lib/notifications';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
+import { RateLimit, countRequest } from './lib/rate-limit';
+import { ADMIN_GROUP } from './lib/roles';
 import { booleanQuery, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
-/** Group whose members may notify other users of their tenant. */
-export const ADMIN_GROUP = 'admin';
 /** Notifications one user may request per clock hour (in-app and e-mail alike). */
 export const NOTIFICATIONS_PER_USER_PER_HOUR = 30;
+const NOTIFICATION_RATE: RateLimit = {
+  what: 'NOTIFY',
+  limit: NOTIFICATIONS_PER_USER_PER_HOUR,
+  windowSeconds: 3600,
+  description: `${NOTIFICATIONS_PER_USER_PER_HOUR} notifications per hour per user`,
+  metric: 'NotificationsRateLimited',
+};
 
 const sendBody = z
   .strictObject(
@@ -108,7 +115,7 @@ async function send(req: ApiRequest): Promise<APIGatewayProxyResult> {
   if (byEmail && body.template === 'generic' && !caller.groups.includes(ADMIN_GROUP)) {
     throw new ForbiddenError("Only tenant admins may send the free-text 'generic' template by e-mail; use 'in-app'");
   }
-  await countNotification(caller.tenantId, caller.userId);
+  await countRequest(caller.tenantId, caller.userId, NOTIFICATION_RATE);
 
   const message: NotificationMessage = z.parse(notificationMessageSchema, {
     version: MESSAGE_VERSION,
@@ -125,30 +132,6 @@ async function send(req: ApiRequest): Promise<APIGatewayProxyResult> {
   await sqs().send(new SendMessageCommand({ QueueUrl: requiredEnv('NOTIFICATIONS_QUEUE_URL'), MessageBody: JSON.stringify(message) }));
   metrics.addMetric('NotificationsRequested', MetricUnit.Count, 1);
   return json(202, { id: message.id });
-}
-
-/**
- * One more notification of this user in the current hour, on condition that the hour's count is
- * below the limit (a conditional ADD: concurrent requests cannot exceed it). The counter expires.
- */
-async function countNotification(tenantId: string, userId: string): Promise<void> {
-  const now = new Date();
-  const window = now.toISOString().slice(0, 13);
-  try {
-    await ddb().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: rateKey(tenantId, 'NOTIFY', userId, window),
-      UpdateExpression: 'ADD #count :one SET expiresAt = :expires',
-      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-      ExpressionAttributeNames: { '#count': 'count' },
-      ExpressionAttributeValues: { ':one': 1, ':limit': NOTIFICATIONS_PER_USER_PER_HOUR, ':expires': Math.floor(now.getTime() / 1000) + 2 * 3600 },
-    }));
-  } catch (err) {
-    if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
-    const retryAfter = 3600 - (Math.floor(now.getTime() / 1000) % 3600);
-    metrics.addMetric('NotificationsRateLimited', MetricUnit.Count, 1);
-    throw new TooManyRequestsError(`Rate limit: at most ${NOTIFICATIONS_PER_USER_PER_HOUR} notifications per hour per user; retry in ${retryAfter} s`, retryAfter);
-  }
 }
 
 async function list(req: ApiRequest): Promise<APIGatewayProxyResult> {

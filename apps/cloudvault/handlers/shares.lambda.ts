@@ -2,8 +2,9 @@
  * Share links: a tenant's users hand out links to a file; anyone holding the link can download it.
  *
  *   POST   /api/shares           create `{ fileId, expiresInHours?, password?, maxDownloads? }` -> 201
+ *                                (expiresInHours: members up to MEMBER_MAX_EXPIRY_HOURS, admins MAX_EXPIRY_HOURS)
  *   GET    /api/shares           the tenant's links, newest first (`?limit=&nextToken=`)
- *   DELETE /api/shares/{token}   revoke a link of the tenant -> 204
+ *   DELETE /api/shares/{token}   revoke a link of the tenant -> 204 (its creator or an admin)
  *   GET    /api/shares/{token}   PUBLIC: 302 to a 60-second presigned download of the file's current version
  *
  * The token (32 random bytes, base64url) is the credential, so it is checked for shape before any
@@ -21,17 +22,24 @@ import * as z from 'zod/mini';
 import { storeEvent } from './lib/analytics';
 import { ddb, filesBucket, s3, tableName } from './lib/clients';
 import { attachmentDisposition } from './lib/content-disposition';
-import { ConflictError, GoneError, HttpError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
+import { ConflictError, ForbiddenError, GoneError, HttpError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
 import { created, noContent, ok } from './lib/http';
 import { GSI, SHARE_PREFIX, TENANT_OBJECT_PREFIX, fileKey, shareIndexPk, shareKey, shareListIndex, tenantPk, versionKey } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
 import { getItem } from './lib/query';
+import { isAdmin } from './lib/roles';
 import { hashSharePassword, verifySharePassword } from './lib/share-password';
 import { idSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
+/** Longest share link an admin may create (30 days). */
 export const MAX_EXPIRY_HOURS = 720;
+/**
+ * Longest share link a member may create (7 days): a link is a credential anyone holding it can
+ * use, so a member's links outlive them by a week at most; longer-lived links are an admin's call.
+ */
+export const MEMBER_MAX_EXPIRY_HOURS = 168;
 export const DEFAULT_EXPIRY_HOURS = 24;
 export const MAX_DOWNLOADS = 10_000;
 /** Lifetime of the presigned download URL a share link redirects to. */
@@ -143,6 +151,10 @@ export const handler = withApiHandler(async (req) => {
 async function createShare(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId, userId } = req.caller;
   const body = parseBody(req.event, createBody);
+  if (!isAdmin(req.caller) && body.expiresInHours > MEMBER_MAX_EXPIRY_HOURS) {
+    const message = `must be at most ${MEMBER_MAX_EXPIRY_HOURS} hours for members (admins: up to ${MAX_EXPIRY_HOURS})`;
+    throw new ValidationError(`Invalid body: body.expiresInHours: ${message}`, [{ path: 'body.expiresInHours', message }]);
+  }
   const file = await getItem(fileKey(tenantId, body.fileId));
   if (!file) throw new NotFoundError(`File ${body.fileId} not found`);
   if (file.status !== 'AVAILABLE') throw new NotFoundError(`File ${body.fileId} is not available for sharing`);
@@ -240,14 +252,23 @@ function decodeListToken(token: string | undefined, tenantId: string, listPk: st
 }
 
 async function revokeShare(req: ApiRequest): Promise<APIGatewayProxyResult> {
-  const { tenantId } = req.caller;
+  const { caller } = req;
   const { token } = parsePath(req.event, tokenPath);
+  const key = shareKey(caller.tenantId, token);
+  const admin = isAdmin(caller);
   try {
     // The key carries the caller's tenant: another tenant's token is simply not there (404).
-    await ddb().send(new DeleteCommand({ TableName: tableName(), Key: shareKey(tenantId, token), ConditionExpression: 'attribute_exists(pk)' }));
+    // A member's revoke is conditional on being the link's creator, checked atomically with the delete.
+    await ddb().send(new DeleteCommand({
+      TableName: tableName(),
+      Key: key,
+      ConditionExpression: admin ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND createdBy = :me',
+      ExpressionAttributeValues: admin ? undefined : { ':me': caller.userId },
+    }));
   } catch (err) {
-    if ((err as { name?: string }).name === 'ConditionalCheckFailedException') throw new NotFoundError('Share link not found');
-    throw err;
+    if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+    if (!admin && await getItem(key)) throw new ForbiddenError('Only its creator or a tenant admin may revoke this share link');
+    throw new NotFoundError('Share link not found');
   }
   metrics.addMetric('ShareLinksRevoked', MetricUnit.Count, 1);
   return noContent();

@@ -4,8 +4,9 @@
  * including presigned URLs and multipart uploads, and reports object-created events, which local
  * mode forwards to the fileProcessor as S3 would through EventBridge.
  *
- * Added to s3rver here (it answers 405 / NotImplemented to them): AbortMultipartUpload and
- * ListMultipartUploads, which the files API's abort route and the cleanup job use, and S3's
+ * Added to s3rver here (it answers 405 / NotImplemented to them): AbortMultipartUpload, ListParts
+ * and ListMultipartUploads, which the files API's abort and complete routes and the cleanup job
+ * use, and S3's
  * NoSuchUpload for parts or completion of an upload that is not open, InvalidPart for completing
  * with a part that was never uploaded (s3rver crashes on it), and S3's conditional writes
  * (`If-None-Match: *` on PutObject and CompleteMultipartUpload: 412 when the key exists).
@@ -282,10 +283,63 @@ function addMultipartUploadChecks(server: S3rverServer, uploads: UploadStore): v
       ctx.req = Readable.from([body]);
       return next();
     }
+    if (ctx.method === 'GET') return listParts(ctx, uploads, bucket, upload);
     if (ctx.method !== 'DELETE') return next();
     rmSync(uploads.uploadDir(bucket, uploadId)!, { recursive: true, force: true });
     ctx.status = 204;
   });
+}
+
+/** S3's largest ListParts page. */
+const MAX_PARTS_PER_PAGE = 1000;
+
+/**
+ * ListParts (GET /<bucket>/<key>?uploadId), which s3rver lacks: the parts s3rver stored for the
+ * upload (`<partNumber>` files, their MD5 in `<partNumber>.md5`, which is the part's ETag), in part
+ * number order, paged by `max-parts` (at most 1000) and `part-number-marker` as S3 pages them.
+ */
+async function listParts(ctx: KoaContext, uploads: UploadStore, bucket: string, upload: OpenMultipartUpload): Promise<void> {
+  const param = (name: string): string | undefined => (ctx.query[name] === undefined ? undefined : String(ctx.query[name]));
+  for (const name of ['max-parts', 'part-number-marker']) {
+    const value = param(name);
+    if (value !== undefined && !/^\d{1,9}$/.test(value)) {
+      return s3Error(ctx, 400, 'InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: value });
+    }
+  }
+  const maxParts = Math.min(Number(param('max-parts') ?? MAX_PARTS_PER_PAGE), MAX_PARTS_PER_PAGE);
+  const marker = Number(param('part-number-marker') ?? 0);
+  const dir = uploads.uploadDir(bucket, upload.uploadId)!;
+  const numbers = (await fsp.readdir(dir)).filter((name) => /^\d+$/.test(name)).map(Number).filter((n) => n > marker).sort((a, b) => a - b);
+  const page = numbers.slice(0, maxParts);
+  const truncated = numbers.length > page.length;
+  const parts = await Promise.all(page.map(async (n) => {
+    const file = path.join(dir, String(n));
+    const [stat, md5] = await Promise.all([fsp.stat(file), fsp.readFile(`${file}.md5`, 'utf8')]);
+    return { n, stat, md5: md5.trim() };
+  }));
+  const element = (name: string, value: string) => `<${name}>${value}</${name}>`;
+  const owner = `${element('ID', String(S3rverAccount.DUMMY_ACCOUNT.id))}${element('DisplayName', escapeXml(S3rverAccount.DUMMY_ACCOUNT.displayName))}`;
+  ctx.status = 200;
+  ctx.type = 'application/xml';
+  ctx.body = XML_DECLARATION
+    + '<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+    + element('Bucket', escapeXml(bucket))
+    + element('Key', escapeXml(upload.key))
+    + element('UploadId', escapeXml(upload.uploadId))
+    + element('Initiator', owner)
+    + element('Owner', owner)
+    + element('StorageClass', 'STANDARD')
+    + element('PartNumberMarker', String(marker))
+    + (page.length > 0 ? element('NextPartNumberMarker', String(page[page.length - 1])) : '')
+    + element('MaxParts', String(maxParts))
+    + element('IsTruncated', String(truncated))
+    + parts.map((p) => '<Part>'
+      + element('PartNumber', String(p.n))
+      + element('LastModified', p.stat.mtime.toISOString())
+      + element('ETag', escapeXml(`"${p.md5}"`))
+      + element('Size', String(p.stat.size))
+      + '</Part>').join('')
+    + '</ListPartsResult>';
 }
 
 /**

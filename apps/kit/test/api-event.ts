@@ -11,6 +11,8 @@ export interface Identity {
   readonly email?: string;
   /** The `email_verified` claim (default true). */
   readonly emailVerified?: boolean;
+  /** Cognito groups, passed as the REST authorizer passes `cognito:groups` (`admin`, `[admin member]`); default none. */
+  readonly groups?: readonly string[];
 }
 
 export interface EventOptions {
@@ -34,6 +36,7 @@ export function apiEvent(opts: EventOptions): APIGatewayProxyEvent {
       // As the REST authorizer passes it: a string. Addresses are verified unless a test says otherwise.
       email_verified: String(opts.identity.emailVerified ?? true),
       ...(opts.identity.tenantId ? { 'custom:tenantId': opts.identity.tenantId } : {}),
+      ...(opts.identity.groups?.length ? { 'cognito:groups': opts.identity.groups.length === 1 ? opts.identity.groups[0] : `[${opts.identity.groups.join(' ')}]` } : {}),
     }
     : undefined;
   return {

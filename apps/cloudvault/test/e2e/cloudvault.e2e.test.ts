@@ -75,13 +75,15 @@ async function call(token: string | undefined, method: string, path: string, opt
   return { status: res.status, headers: res.headers, text, body: parsed };
 }
 
-const as = (who: keyof typeof tokens) => ({
-  get: (path: string, opts?: CallOptions) => call(tokens[who], 'GET', path, opts),
-  post: (path: string, json?: unknown, opts?: CallOptions) => call(tokens[who], 'POST', path, { ...opts, json }),
-  patch: (path: string, json?: unknown, opts?: CallOptions) => call(tokens[who], 'PATCH', path, { ...opts, json }),
-  delete: (path: string, opts?: CallOptions) => call(tokens[who], 'DELETE', path, opts),
-  call: (method: string, path: string, opts?: CallOptions) => call(tokens[who], method, path, opts),
+/** A client calling with the token `token()` returns (read at call time: tokens are issued in beforeAll). */
+const withToken = (token: () => string) => ({
+  get: (path: string, opts?: CallOptions) => call(token(), 'GET', path, opts),
+  post: (path: string, json?: unknown, opts?: CallOptions) => call(token(), 'POST', path, { ...opts, json }),
+  patch: (path: string, json?: unknown, opts?: CallOptions) => call(token(), 'PATCH', path, { ...opts, json }),
+  delete: (path: string, opts?: CallOptions) => call(token(), 'DELETE', path, opts),
+  call: (method: string, path: string, opts?: CallOptions) => call(token(), method, path, opts),
 });
+const as = (who: keyof typeof tokens) => withToken(() => tokens[who]);
 type Caller = ReturnType<typeof as>;
 const alice = as('alice');
 const carol = as('carol');
@@ -472,6 +474,25 @@ describeWith('files')('files', () => {
     expect((await alice.get(`/api/files/${id}/versions`)).body.versions).toEqual([expect.objectContaining({ version: 1, multipart: true, status: 'AVAILABLE', current: true })]);
   });
 
+  test('a multipart upload completes server-side: the client sends no part list', async () => {
+    const bytes = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(9 * MiB - 4, 0x41)]);
+    const started = await alice.post('/api/files', { name: 'server-side.zip', size: bytes.length, contentType: 'application/zip' });
+    expect(started.status).toBe(201);
+    const { file, upload: instructions } = started.body;
+    let offset = 0;
+    for (const part of instructions.parts) {
+      expect((await fetch(part.url, { method: 'PUT', body: bytes.subarray(offset, offset + part.size) })).status).toBe(200);
+      offset += part.size;
+    }
+    const completed = await alice.post(`/api/files/${file.id}/upload`, {});
+    expect([completed.status, completed.body?.error]).toEqual([200, undefined]);
+    await local.idle();
+    const stored = await alice.get(`/api/files/${file.id}`);
+    expect(stored.body).toMatchObject({ status: 'AVAILABLE', size: bytes.length });
+    expect(stored.body.checksum).toBe(sha256(bytes));
+    await alice.delete(`/api/files/${file.id}`);
+  });
+
   test('a file whose bytes do not match its declared type is quarantined', async () => {
     const { id } = await upload(alice, { name: 'fake.png' }, textBytes('this is not an image'), 'image/png');
     const file = await alice.get(`/api/files/${id}`);
@@ -797,6 +818,72 @@ describeWith('files')('files', () => {
       await local.idle();
       expect(await snapshot('tenant-a')).toEqual(before);
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Role model: destructive actions are for the resource's owner or a tenant admin
+// ---------------------------------------------------------------------------------------------
+
+describeWith('files')('role model: deleting and revoking are for the owner or a tenant admin', () => {
+  /** A second member of tenant A, next to carol. */
+  let erinToken = '';
+  const erin = withToken(() => erinToken);
+  beforeAll(async () => {
+    erinToken = await local.addUser({ sub: 'erin', email: 'erin@tenant-a.example', tenantId: 'tenant-a', groups: ['member'] });
+  });
+
+  /** carol's folder, a file in it and a share link of the file. */
+  async function carolsThings(label: string): Promise<{ folder: string; file: string; token: string }> {
+    const folder = await createFolder(carol, `Carol ${label}`);
+    const { id: file } = await upload(carol, { name: `carol-${label}.txt`, folderId: folder }, textBytes(`carol wrote ${label}`), 'text/plain');
+    const link = await carol.post('/api/shares', { fileId: file });
+    expect(link.status).toBe(201);
+    return { folder, file, token: link.body.token };
+  }
+
+  test('another member may not delete a member\'s file or folder, nor revoke their link: 403, nothing changed; the owner may', async () => {
+    const { folder, file, token } = await carolsThings('own');
+    const before = await snapshot('tenant-a');
+    expectError(await erin.delete(`/api/files/${file}`), 403, 'FORBIDDEN', /owner or a tenant admin/);
+    expectError(await erin.delete(`/api/folders/${folder}?recursive=true`), 403, 'FORBIDDEN', /owner or a tenant admin/);
+    expectError(await erin.delete(`/api/shares/${token}`), 403, 'FORBIDDEN', /creator or a tenant admin/);
+    expect(await snapshot('tenant-a')).toEqual(before);
+    expect((await call(undefined, 'GET', `/api/shares/${token}`)).status).toBe(302);
+
+    expect((await carol.delete(`/api/shares/${token}`)).status).toBe(204);
+    expect((await carol.delete(`/api/folders/${folder}?recursive=true`)).body).toMatchObject({ deleted: [folder], deletedFiles: [file] });
+    expectError(await carol.get(`/api/files/${file}`), 404, 'NOT_FOUND');
+  });
+
+  test('a member may not recursively delete their folder when it holds another member\'s file: 403, nothing changed', async () => {
+    const folder = await createFolder(carol, 'Carol shared folder');
+    const { id: erins } = await upload(erin, { name: 'erin.txt', folderId: folder }, textBytes('erin wrote this'), 'text/plain');
+    const before = await snapshot('tenant-a');
+    expectError(await carol.delete(`/api/folders/${folder}?recursive=true`), 403, 'FORBIDDEN', /belong to other users/);
+    expect(await snapshot('tenant-a')).toEqual(before);
+    expect((await erin.delete(`/api/files/${erins}`)).status).toBe(200);
+    expect((await carol.delete(`/api/folders/${folder}`)).status).toBe(200);
+  });
+
+  test('an admin may delete a member\'s file and folder and revoke their link', async () => {
+    const { folder, file, token } = await carolsThings('admin');
+    expect((await alice.delete(`/api/shares/${token}`)).status).toBe(204);
+    expectError(await call(undefined, 'GET', `/api/shares/${token}`), 404, 'NOT_FOUND');
+    expect((await alice.delete(`/api/files/${file}`)).status).toBe(200);
+    expect((await alice.delete(`/api/folders/${folder}`)).status).toBe(200);
+    await local.idle();
+    expect((await objects('tenant-a')).filter((o) => o.includes(file))).toEqual([]);
+  });
+
+  test('a member shares for a week at most, an admin for 30 days', async () => {
+    const { id: file } = await upload(carol, { name: 'carol-lifetime.txt' }, textBytes('how long may this be shared'), 'text/plain');
+    const before = await snapshot('tenant-a');
+    expectError(await carol.post('/api/shares', { fileId: file, expiresInHours: 169 }), 400, 'VALIDATION_FAILED', /at most 168 hours for members/);
+    expect(await snapshot('tenant-a')).toEqual(before);
+    expect((await carol.post('/api/shares', { fileId: file, expiresInHours: 168 })).status).toBe(201);
+    expect((await alice.post('/api/shares', { fileId: file, expiresInHours: 720 })).status).toBe(201);
+    expect((await carol.delete(`/api/files/${file}`)).status).toBe(200);
   });
 });
 

@@ -1,11 +1,12 @@
 import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { randomUUID } from 'crypto';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
-import { handler } from '../../handlers/analytics.lambda';
+import { ANALYTICS_EVENTS_PER_USER_PER_DAY, ANALYTICS_EVENT_RATE, handler } from '../../handlers/analytics.lambda';
 import { addDays, dayOf } from '../../handlers/lib/analytics';
-import { activeTenantKey, dailyKey, tenantPk } from '../../handlers/lib/keys';
+import { activeTenantKey, dailyKey, rateKey, tenantPk } from '../../handlers/lib/keys';
+import { rateWindow } from '../../handlers/lib/rate-limit';
 import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a1' };
@@ -69,6 +70,39 @@ describe('POST /api/analytics', () => {
     const before = (await tenantEvents('tenant-a')).length;
     expectError(await call(A, 'POST', { body }), 400, 'VALIDATION_FAILED', message);
     expect(await tenantEvents('tenant-a')).toHaveLength(before);
+  });
+
+  test('events are capped per user and day: over the cap a 429 stores nothing; others and idempotent retries are unaffected', async () => {
+    const F: Identity = { tenantId: 'tenant-flood', sub: 'user-flood' };
+    const F2: Identity = { tenantId: 'tenant-flood', sub: 'user-calm' };
+    // The user has already sent all but 3 of today's events (sending 2000 here would only be slow).
+    await doc.send(new UpdateCommand({
+      TableName: process.env.TABLE_NAME,
+      Key: rateKey('tenant-flood', ANALYTICS_EVENT_RATE.what, 'user-flood', rateWindow(ANALYTICS_EVENT_RATE.windowSeconds).id),
+      UpdateExpression: 'SET #count = :n',
+      ExpressionAttributeNames: { '#count': 'count' },
+      ExpressionAttributeValues: { ':n': ANALYTICS_EVENTS_PER_USER_PER_DAY - 3 },
+    }));
+    const retried = apiEvent({ method: 'POST', resource: '/api/analytics', body: { type: 'login' }, identity: F });
+    retried.headers = { ...retried.headers, 'Idempotency-Key': 'flood-retry-1' };
+    const first = parseResponse(await handler(retried, lambdaContext('analytics')));
+    expect(first.statusCode).toBe(202);
+
+    // Ten at once for the last two places: the conditional counter lets exactly two through.
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => call(F, 'POST', { body: { type: 'search', properties: { n: i } } })));
+    expect(burst.map((r) => r.statusCode).sort()).toEqual([202, 202, 429, 429, 429, 429, 429, 429, 429, 429]);
+    const limited = burst.find((r) => r.statusCode === 429)!;
+    expectError(limited, 429, 'RATE_LIMITED', /at most 2000 analytics events per day per user/);
+    expect(limited.body.error.details.retryAfterSeconds).toBeGreaterThan(0);
+    expect(limited.body.error.details.retryAfterSeconds).toBeLessThanOrEqual(24 * 3600);
+    expect(await tenantEvents('tenant-flood')).toHaveLength(3);
+
+    // A retry of a request that was stored gets its answer again, uncounted.
+    const again = parseResponse(await handler({ ...retried, requestContext: { ...retried.requestContext, requestId: randomUUID() } }, lambdaContext('analytics')));
+    expect(again).toMatchObject({ statusCode: 202, body: { id: first.body.id } });
+    // Another user of the tenant has a counter of their own.
+    await record(F2, { type: 'login' });
+    expect(await tenantEvents('tenant-flood')).toHaveLength(4);
   });
 
   test('malformed JSON is 400; anonymous calls 401; other methods 405', async () => {

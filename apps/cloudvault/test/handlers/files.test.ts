@@ -259,7 +259,10 @@ describe('validation', () => {
     expectError(await call(V, 'PATCH', FILE, { id, body: { folderId: 'x' } }), 400, 'VALIDATION_FAILED', /body\.folderId: must be a UUID/);
     expectError(await call(V, 'PATCH', FILE, { id, body: { name: 'a\\b' } }), 400, 'VALIDATION_FAILED', /body\.name: must not contain/);
     expectError(await call(V, 'PATCH', FILE, { id, body: { name: 'ok', size: 3 } }), 400, 'VALIDATION_FAILED', /size/);
-    expectError(await call(V, 'POST', UPLOAD, { id, body: {} }), 400, 'VALIDATION_FAILED', /body\.parts: is required/);
+    // `parts` is optional (the server can list them), but the body is still validated.
+    expectError(await call(V, 'POST', UPLOAD, { id, body: { parts: 'all' } }), 400, 'VALIDATION_FAILED', /body\.parts: must be an array/);
+    expectError(await call(V, 'POST', UPLOAD, { id, body: { version: 1, extra: true } }), 400, 'VALIDATION_FAILED', /extra/);
+    expectError(await call(V, 'POST', UPLOAD, { id, body: {} }), 409, 'NOT_MULTIPART');
     expectError(await call(V, 'POST', UPLOAD, { id, body: { parts: [] } }), 400, 'VALIDATION_FAILED', /body\.parts: must list the uploaded parts/);
     expectError(await call(V, 'POST', UPLOAD, { id, body: { parts: [{ partNumber: 0, etag: '"x"' }] } }), 400, 'VALIDATION_FAILED', /body\.parts\.0\.partNumber: must be at least 1/);
     expectError(await call(V, 'POST', UPLOAD, { id, body: { parts: [{ partNumber: 1, etag: '' }] } }), 400, 'VALIDATION_FAILED', /body\.parts\.0\.etag: must not be empty/);
@@ -617,6 +620,38 @@ describe('completing the largest multipart upload', () => {
     // The emulator is still up.
     expect((await call(L, 'DELETE', UPLOAD, { id: started.file.id })).body).toMatchObject({ fileDeleted: true });
   });
+
+  test('without a part list the server lists the uploaded parts itself: the body stays a few bytes for 640 parts', async () => {
+    const started = await startUpload(L, 'max-server-side.zip', 5 * 1024 ** 3, { contentType: 'application/zip' });
+    expect(started.upload.parts).toHaveLength(640);
+    // Nothing uploaded yet: a 409 that says what is missing, and nothing completed.
+    const res = await call(L, 'POST', UPLOAD, { id: started.file.id, body: {} });
+    expectError(res, 409, 'UPLOAD_INCOMPLETE', /640 of the 640 parts are not uploaded yet \(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, \.\.\.\)/);
+    expect(res.body.error.details).toMatchObject({ expectedParts: 640, uploadedParts: 0 });
+    expect(await item(keys.versionKey(L.tenantId!, started.file.id, 1))).not.toHaveProperty('uploadCompletedAt');
+    expect((await call(L, 'DELETE', UPLOAD, { id: started.file.id })).body).toMatchObject({ fileDeleted: true });
+  });
+
+  test('server-side completion: missing parts are a 409 that completes nothing; once all are uploaded, `{}` or no body completes the upload', async () => {
+    const data = randomBytes(9 * MiB);
+    const started = await startUpload(L, 'two-parts.zip', data.length, { contentType: 'application/zip' });
+    expect(started.upload.parts).toHaveLength(2);
+    const key = keys.objectKey(L.tenantId!, started.file.id, 1);
+    const [first, second] = started.upload.parts;
+    expect((await fetch(first.url, { method: 'PUT', body: data.subarray(0, first.size) })).status).toBe(200);
+    expectError(await call(L, 'POST', UPLOAD, { id: started.file.id, body: { version: 1 } }), 409, 'UPLOAD_INCOMPLETE', /1 of the 2 parts are not uploaded yet \(2\)/);
+    expect(await objectExists(key)).toBe(false);
+    expect(await item(keys.versionKey(L.tenantId!, started.file.id, 1))).not.toHaveProperty('uploadCompletedAt');
+
+    expect((await fetch(second.url, { method: 'PUT', body: data.subarray(first.size) })).status).toBe(200);
+    const done = await call(L, 'POST', UPLOAD, { id: started.file.id });
+    expect(done.statusCode).toBe(200);
+    expect(done.body.version.version).toBe(1);
+    expect((await objectBytes(key)).equals(data)).toBe(true);
+    expect(await item(keys.versionKey(L.tenantId!, started.file.id, 1))).toHaveProperty('uploadCompletedAt');
+    // A retry answers the same, without touching S3 again.
+    expect((await call(L, 'POST', UPLOAD, { id: started.file.id, body: {} })).statusCode).toBe(200);
+  });
 });
 
 // ------------------------------------------------------------------------------------ names
@@ -883,6 +918,44 @@ describe('delete', () => {
     expect(await item(keys.nameGuardKey(D.tenantId!, folderId, 'photo.png'))).toBeUndefined();
     await upload(D, 'photo.png', 'name reusable', { contentType: 'image/png', folderId });
     expectError(await call(D, 'DELETE', FILE, { id: file.id }), 404, 'NOT_FOUND');
+  });
+});
+
+describe('role model: deleting a file or aborting an upload is for its owner or a tenant admin', () => {
+  const OWNER: Identity = { tenantId: 'tenant-file-roles', sub: 'user-owner', groups: ['member'] };
+  const OTHER: Identity = { tenantId: 'tenant-file-roles', sub: 'user-other', groups: ['member'] };
+  const ADMIN: Identity = { tenantId: 'tenant-file-roles', sub: 'user-admin', groups: ['admin'] };
+
+  async function partition(): Promise<unknown> {
+    const res = await doc.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.tenantPk('tenant-file-roles') }, ConsistentRead: true }));
+    return res.Items;
+  }
+
+  test('another member may not delete the file: 403, nothing changed; the owner may', async () => {
+    const { file } = await upload(OWNER, 'owned.txt', 'owned');
+    await markAvailable('tenant-file-roles', file.id, 1);
+    const before = await partition();
+    expectError(await call(OTHER, 'DELETE', FILE, { id: file.id }), 403, 'FORBIDDEN', /owner or a tenant admin may delete this file/);
+    expect(await partition()).toEqual(before);
+    expect(await objectExists(keys.objectKey('tenant-file-roles', file.id, 1))).toBe(true);
+    expect((await call(OWNER, 'DELETE', FILE, { id: file.id })).statusCode).toBe(200);
+    expect(await objectExists(keys.objectKey('tenant-file-roles', file.id, 1))).toBe(false);
+  });
+
+  test('an admin may delete any member\'s file', async () => {
+    const { file } = await upload(OTHER, 'members.txt', 'theirs');
+    expect((await call(ADMIN, 'DELETE', FILE, { id: file.id })).statusCode).toBe(200);
+    expectError(await call(OTHER, 'GET', FILE, { id: file.id }), 404, 'NOT_FOUND');
+  });
+
+  test('another member may not abort someone\'s multipart upload (it would delete the file); its uploader or an admin may', async () => {
+    const first = await startUpload(OWNER, 'big-1.zip', 9 * MiB, { contentType: 'application/zip' });
+    const before = await partition();
+    expectError(await call(OTHER, 'DELETE', UPLOAD, { id: first.file.id }), 403, 'FORBIDDEN', /abort this upload/);
+    expect(await partition()).toEqual(before);
+    expect((await call(OWNER, 'DELETE', UPLOAD, { id: first.file.id })).body).toMatchObject({ fileDeleted: true });
+    const second = await startUpload(OWNER, 'big-2.zip', 9 * MiB, { contentType: 'application/zip' });
+    expect((await call(ADMIN, 'DELETE', UPLOAD, { id: second.file.id })).body).toMatchObject({ fileDeleted: true });
   });
 });
 

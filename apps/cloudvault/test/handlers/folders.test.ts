@@ -1,5 +1,5 @@
 import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
 import { S3Emulator, startS3Emulator } from '../../../kit/local/s3-emulator';
@@ -339,5 +339,75 @@ describe('files in folders (shared with the fileService)', () => {
       ExpressionAttributeValues: { ':pk': keys.tenantPk(F.tenantId!) },
     }));
     expect(JSON.stringify(left.Items)).not.toMatch(new RegExp(`${inTop}|${inSub}`));
+  });
+
+  describe('role model: deleting is for the owner or a tenant admin', () => {
+    const OWNER: Identity = { tenantId: 'tenant-roles', sub: 'user-owner', groups: ['member'] };
+    const OTHER: Identity = { tenantId: 'tenant-roles', sub: 'user-other', groups: ['member'] };
+    const ADMIN: Identity = { tenantId: 'tenant-roles', sub: 'user-admin', groups: ['admin'] };
+
+    /** The tenant's whole partition and its objects: "nothing changed" is checked on storage. */
+    async function state(): Promise<unknown> {
+      const items = await doc.send(new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.tenantPk('tenant-roles') },
+        ConsistentRead: true,
+      }));
+      const listed = await emu.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'tenants/tenant-roles/' }));
+      return { items: items.Items, objects: (listed.Contents ?? []).map((o) => o.Key).sort() };
+    }
+
+    test('another member may delete neither an empty folder nor a subtree: 403, nothing changed', async () => {
+      const empty = await create(OWNER, 'Owner empty');
+      const tree = await create(OWNER, 'Owner tree');
+      await uploadFile(OWNER, 'mine.txt', 'mine', tree);
+      const before = await state();
+      expectError(await call(OTHER, 'DELETE', { id: empty }), 403, 'FORBIDDEN', /owner or a tenant admin/);
+      expectError(await call(OTHER, 'DELETE', { id: tree, query: { recursive: 'true' } }), 403, 'FORBIDDEN', /owner or a tenant admin/);
+      expect(await state()).toEqual(before);
+    });
+
+    test('the owner may not delete recursively what other users put inside: 403, nothing changed', async () => {
+      const tree = await create(OWNER, 'Shared tree');
+      const inner = await create(OTHER, 'Their folder', tree);
+      await uploadFile(OWNER, 'mine.txt', 'mine', inner);
+      const theirs = await uploadFile(OTHER, 'theirs.txt', 'theirs', tree);
+      const before = await state();
+      expectError(await call(OWNER, 'DELETE', { id: tree, query: { recursive: 'true' } }), 403, 'FORBIDDEN', /2 folder\(s\) or file\(s\) in it belong to other users/);
+      expect(await state()).toEqual(before);
+      expect(await objectExists(keys.objectKey('tenant-roles', theirs, 1))).toBe(true);
+    });
+
+    test('the owner deletes their own folder and subtree', async () => {
+      const empty = await create(OWNER, 'Own empty');
+      expect((await call(OWNER, 'DELETE', { id: empty })).statusCode).toBe(200);
+      const tree = await create(OWNER, 'Own tree');
+      await create(OWNER, 'Own inner', tree);
+      const file = await uploadFile(OWNER, 'own.txt', 'own', tree);
+      const res = await call(OWNER, 'DELETE', { id: tree, query: { recursive: 'true' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.body.deletedFiles).toEqual([file]);
+      expectError(await get(OWNER, tree), 404, 'NOT_FOUND');
+    });
+
+    test('an admin deletes any folder and subtree, whoever owns what is inside', async () => {
+      const empty = await create(OTHER, 'Members empty');
+      expect((await call(ADMIN, 'DELETE', { id: empty })).statusCode).toBe(200);
+      const tree = await create(OWNER, 'Mixed tree');
+      await create(OTHER, 'Other inner', tree);
+      const theirs = await uploadFile(OTHER, 'theirs.txt', 'theirs', tree);
+      const res = await call(ADMIN, 'DELETE', { id: tree, query: { recursive: 'true' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.body.deletedFiles).toEqual([theirs]);
+      expect(await objectExists(keys.objectKey('tenant-roles', theirs, 1))).toBe(false);
+    });
+
+    test('a folder without a recorded owner is for admins only', async () => {
+      const legacy = await create(OWNER, 'Legacy');
+      await doc.send(new UpdateCommand({ TableName: table, Key: keys.folderKey('tenant-roles', legacy), UpdateExpression: 'REMOVE createdBy' }));
+      expectError(await call(OWNER, 'DELETE', { id: legacy }), 403, 'FORBIDDEN');
+      expect((await call(ADMIN, 'DELETE', { id: legacy })).statusCode).toBe(200);
+    });
   });
 });

@@ -7,7 +7,7 @@ import { S3Emulator } from '../../../kit/local/s3-emulator';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { GSI, fileKey, objectKey, shareKey, tenantPk, versionKey } from '../../handlers/lib/keys';
 import * as sharePassword from '../../handlers/lib/share-password';
-import { MAX_PASSWORD_FAILURES, handler } from '../../handlers/shares.lambda';
+import { MAX_EXPIRY_HOURS, MAX_PASSWORD_FAILURES, MEMBER_MAX_EXPIRY_HOURS, handler } from '../../handlers/shares.lambda';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 
@@ -134,7 +134,7 @@ describe('create', () => {
   });
 
   test('a password is stored only as a salted scrypt hash', async () => {
-    const res = await call(A, 'POST', { body: { fileId, password: 'correct horse', expiresInHours: 720, maxDownloads: 3 } });
+    const res = await call({ ...A, groups: ['admin'] }, 'POST', { body: { fileId, password: 'correct horse', expiresInHours: 720, maxDownloads: 3 } });
     expect(res.body).toMatchObject({ passwordProtected: true, maxDownloads: 3 });
     expect(Date.parse(res.body.expiresAt)).toBeGreaterThan(Date.now() + 719 * 3600_000);
     const item = await stored(A, res.body.token);
@@ -227,6 +227,48 @@ describe('list and revoke', () => {
     expectError(await open(token), 404, 'NOT_FOUND');
     expectError(await call(L, 'DELETE', { token }), 404, 'NOT_FOUND');
     expect((await call(L, 'GET')).body.shares.map((s: any) => s.token)).not.toContain(token);
+  });
+});
+
+describe('role model: revoking is for the link\'s creator or a tenant admin; members share for a week at most', () => {
+  const OWNER: Identity = { tenantId: 'tenant-share-roles', sub: 'user-owner', groups: ['member'] };
+  const OTHER: Identity = { tenantId: 'tenant-share-roles', sub: 'user-other', groups: ['member'] };
+  const ADMIN: Identity = { tenantId: 'tenant-share-roles', sub: 'user-admin', groups: ['admin'] };
+  let fileId: string;
+  beforeAll(async () => {
+    fileId = await seedFile(OWNER);
+  });
+
+  test('another member may not revoke the link: 403, the link unchanged and still working; its creator may', async () => {
+    const token = await share(OWNER, { fileId });
+    const before = await stored(OWNER, token);
+    expectError(await call(OTHER, 'DELETE', { token }), 403, 'FORBIDDEN', /creator or a tenant admin/);
+    expect(await stored(OWNER, token)).toEqual(before);
+    expect((await open(token)).statusCode).toBe(302);
+    expect((await call(OWNER, 'DELETE', { token })).statusCode).toBe(204);
+    expect(await stored(OWNER, token)).toBeUndefined();
+  });
+
+  test('an admin may revoke any member\'s link; a missing link is still a 404 for everybody', async () => {
+    const token = await share(OWNER, { fileId });
+    expect((await call(ADMIN, 'DELETE', { token })).statusCode).toBe(204);
+    expectError(await open(token), 404, 'NOT_FOUND');
+    expectError(await call(OTHER, 'DELETE', { token }), 404, 'NOT_FOUND');
+    expectError(await call(ADMIN, 'DELETE', { token }), 404, 'NOT_FOUND');
+  });
+
+  test('a member\'s link lives at most MEMBER_MAX_EXPIRY_HOURS; an admin\'s up to MAX_EXPIRY_HOURS', async () => {
+    expect(MEMBER_MAX_EXPIRY_HOURS).toBeLessThan(MAX_EXPIRY_HOURS);
+    const count = async () => (await call(ADMIN, 'GET')).body.shares.length;
+    const before = await count();
+    expectError(await call(OTHER, 'POST', { body: { fileId, expiresInHours: MEMBER_MAX_EXPIRY_HOURS + 1 } }), 400, 'VALIDATION_FAILED',
+      new RegExp(`body\\.expiresInHours: must be at most ${MEMBER_MAX_EXPIRY_HOURS} hours for members`));
+    expect(await count()).toBe(before);
+    const week = await call(OTHER, 'POST', { body: { fileId, expiresInHours: MEMBER_MAX_EXPIRY_HOURS } });
+    expect(week.statusCode).toBe(201);
+    const month = await call(ADMIN, 'POST', { body: { fileId, expiresInHours: MAX_EXPIRY_HOURS } });
+    expect(month.statusCode).toBe(201);
+    expect(Date.parse(month.body.expiresAt)).toBeGreaterThan(Date.now() + (MAX_EXPIRY_HOURS - 1) * 3600_000);
   });
 });
 
