@@ -276,6 +276,14 @@ export class SecureBucket extends Construct {
     return this.grantObjects(grantee, ['s3:AbortMultipartUpload'], objectsKeyPattern);
   }
 
+  /**
+   * Lets `grantee` list the parts of multipart uploads to keys matching `objectsKeyPattern`
+   * (S3 ListParts, e.g. to complete an upload server-side), without reading objects.
+   */
+  public grantListMultipartUploadParts(grantee: iam.IGrantable, objectsKeyPattern: string = '*'): iam.Grant {
+    return this.grantObjects(grantee, ['s3:ListMultipartUploadParts'], objectsKeyPattern);
+  }
+
   // Explicit actions instead of the L2 grants, whose wildcards (s3:DeleteObject*, s3:List*,
   // kms:GenerateDataKey*...) would also allow deleting versions and fail AwsSolutions-IAM5.
   private grantObjects(grantee: iam.IGrantable, actions: string[], objectsKeyPattern: string): iam.Grant {

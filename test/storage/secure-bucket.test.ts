@@ -266,7 +266,7 @@ describe('SecureBucket grants', () => {
   beforeAll(() => {
     stack = testStack();
     secure = new SecureBucket(stack, 'Blobs');
-    for (const name of ['Reader', 'Getter', 'Writer', 'ReaderWriter', 'Putter', 'Deleter', 'Aborter', 'Scoped']) {
+    for (const name of ['Reader', 'Getter', 'Writer', 'ReaderWriter', 'Putter', 'Deleter', 'Aborter', 'PartLister', 'Scoped']) {
       roles[name] = new iam.Role(stack, name, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     }
     secure.grantRead(roles.Reader);
@@ -276,6 +276,7 @@ describe('SecureBucket grants', () => {
     secure.grantDelete(roles.Deleter);
     secure.grantGet(roles.Getter);
     secure.grantAbortMultipartUpload(roles.Aborter);
+    secure.grantListMultipartUploadParts(roles.PartLister, 'tenants/*');
     secure.grantRead(roles.Scoped, 'tenant-a/*');
     template = Template.fromStack(stack);
   });
@@ -297,6 +298,13 @@ describe('SecureBucket grants', () => {
 
   test('grantAbortMultipartUpload aborts uploads only: no put, read or delete, no key use', () => {
     expect(actionsOf('Aborter')).toEqual(['s3:AbortMultipartUpload']);
+  });
+
+  test('grantListMultipartUploadParts lists an upload\'s parts under the pattern only', () => {
+    expect(statementsOf('PartLister')).toEqual([expect.objectContaining({
+      Action: 's3:ListMultipartUploadParts',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [stack.getLogicalId(secure.bucket.node.defaultChild as CfnElement), 'Arn'] }, '/tenants/*']] },
+    })]);
   });
 
   test('grantPut uploads (single and multipart) and encrypts, nothing else', () => {

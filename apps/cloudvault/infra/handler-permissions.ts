@@ -26,7 +26,7 @@ export type IndexName = 'FolderChildren' | 'FileSearch' | 'ShareLinks';
 
 /** One SecureBucket grant: `read` = get + list (the handler needs S3's 404 for a missing key). */
 export interface ObjectGrant {
-  readonly grant: 'read' | 'get' | 'put' | 'delete' | 'abortMultipartUpload';
+  readonly grant: 'read' | 'get' | 'put' | 'delete' | 'abortMultipartUpload' | 'listMultipartUploadParts';
   readonly pattern: string;
 }
 
@@ -45,11 +45,13 @@ export const HANDLER_PERMISSIONS: Record<string, HandlerPermissions> = {
   },
   // Presigned uploads (single, multipart) and downloads pinned to a version, restores by copy,
   // deletes. HeadObject must tell a missing upload (404) from a denied one: hence the bucket listing.
+  // A completion without a part list reads the upload's parts (ListParts).
   'files': {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
     indexes: ['FolderChildren', 'FileSearch'],
     files: [
       { grant: 'read', pattern: 'tenants/*' }, { grant: 'put', pattern: 'tenants/*' }, { grant: 'delete', pattern: 'tenants/*' },
+      { grant: 'listMultipartUploadParts', pattern: 'tenants/*' },
       { grant: 'get', pattern: 'thumbnails/*' }, { grant: 'delete', pattern: 'thumbnails/*' },
     ],
   },
@@ -122,6 +124,7 @@ export function grantHandlerPermissions(fn: iam.IGrantable, permissions: Handler
     else if (grant === 'get') files.grantGet(fn, pattern);
     else if (grant === 'put') files.grantPut(fn, pattern);
     else if (grant === 'delete') files.grantDelete(fn, pattern);
-    else files.grantAbortMultipartUpload(fn, pattern);
+    else if (grant === 'abortMultipartUpload') files.grantAbortMultipartUpload(fn, pattern);
+    else files.grantListMultipartUploadParts(fn, pattern);
   }
 }

@@ -34,7 +34,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'files': [
     ...BASE, ...table('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'), ...index('FileSearch', 'FolderChildren'), ...TABLE_KEY_WRITE,
-    ...objects('tenants/*', 'AbortMultipartUpload', 'DeleteObject', 'GetObject', 'GetObjectVersion', 'PutObject'),
+    ...objects('tenants/*', 'AbortMultipartUpload', 'DeleteObject', 'GetObject', 'GetObjectVersion', 'ListMultipartUploadParts', 'PutObject'),
     ...objects('thumbnails/*', 'DeleteObject', 'GetObject', 'GetObjectVersion'),
     // HeadObject tells a missing upload (404) from a denied one only with s3:ListBucket.
     's3:ListBucket on files', 'kms:Decrypt on key/storage', 'kms:GenerateDataKey on key/storage',
