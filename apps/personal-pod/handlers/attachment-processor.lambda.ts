@@ -185,7 +185,12 @@ async function readAtMost(key: string, limit: number): Promise<Buffer | undefine
  * Moves the object to `quarantine/` (copy, mark, then delete, so a re-delivery after a failure in
  * between finishes the move), never served as what it claims to be, and rejects the attachment.
  */
-async function quarantine(key: string, target: { userId: string; entryId: string; id: string }, attachment: OwnedAttachment | undefined, reason: string): Promise<ProcessingResult> {
+async function quarantine(
+  key: string,
+  target: { userId: string; entryId: string; id: string },
+  attachment: OwnedAttachment | undefined,
+  reason: string,
+): Promise<ProcessingResult> {
   const bucket = filesBucket();
   logger.warn('quarantining object', { reason });
   try {

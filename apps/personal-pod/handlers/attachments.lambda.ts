@@ -65,7 +65,9 @@ const ROUTES: Record<RouteKeyOf<'attachments'>, Route> = {
     return json(201, {
       attachment: publicView(attachment),
       upload: {
-        method: 'PUT', url, expiresAt: expiresAt(UPLOAD_URL_SECONDS),
+        method: 'PUT',
+        url,
+        expiresAt: expiresAt(UPLOAD_URL_SECONDS),
         headers: { 'content-type': input.contentType, 'content-length': String(input.size), 'if-none-match': '*' },
       },
     });

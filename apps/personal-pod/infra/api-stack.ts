@@ -3,8 +3,8 @@ import { Aws, Duration, Stack, StackProps, Token, aws_ec2 as ec2, aws_iam as iam
 import { Construct } from 'constructs';
 import { APP_DB_USER, ApiHandlerName, DATABASE_NAME, ROUTES, SEARCH_INDEX } from './routes';
 import {
-  AlarmSet, BucketEventRule, BucketEventType, Database, DATABASE_PROXY_PORT, EnhancedLambdaFunction, SearchDomain, SecureBucket, SecureRestApi, UserDirectory,
-  WebSocketApi, WorkQueue,
+  AlarmSet, BucketEventRule, BucketEventType, Database, DATABASE_PROXY_PORT, EnhancedLambdaFunction, SearchDomain, SecureBucket, SecureRestApi,
+  UserDirectory, WebSocketApi, WorkQueue,
 } from '../../../src';
 import { acknowledge } from '../../kit/infra/acknowledge';
 import { bundledHandlerCode } from '../../kit/infra/handler-code';
@@ -59,7 +59,8 @@ export class PersonalPodApiStack extends Stack {
       DB_IAM_AUTH: 'true',
     });
     const search = { SEARCH_ENDPOINT: `https://${props.search.domainEndpoint}`, SEARCH_INDEX };
-    const fn = (name: string, environment: Record<string, string>, options: { vpc?: boolean; timeout?: Duration; memorySize?: number; deadLetterQueue?: boolean } = {}) =>
+    type FnOptions = { vpc?: boolean; timeout?: Duration; memorySize?: number; deadLetterQueue?: boolean };
+    const fn = (name: string, environment: Record<string, string>, options: FnOptions = {}) =>
       new EnhancedLambdaFunction(this, name.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join(''), {
         code: bundledHandlerCode(APP_DIR, name),
         environment: { POWERTOOLS_SERVICE_NAME: name, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, ...environment },
@@ -100,7 +101,8 @@ export class PersonalPodApiStack extends Stack {
     };
 
     // Uploads: verified (size, type by magic bytes), thumbnailed, then AVAILABLE or quarantined.
-    this.attachmentProcessor = fn('attachment-processor', { ...database(APP_DB_USER), ...files, ...notifications, WS_CALLBACK_URL: this.realtime.callbackUrl }, {
+    const processorEnvironment = { ...database(APP_DB_USER), ...files, ...notifications, WS_CALLBACK_URL: this.realtime.callbackUrl };
+    this.attachmentProcessor = fn('attachment-processor', processorEnvironment, {
       memorySize: 2048, // sharp decodes images in memory; more memory also means more CPU
       timeout: Duration.minutes(1),
       deadLetterQueue: true, // invoked asynchronously by EventBridge
@@ -114,7 +116,8 @@ export class PersonalPodApiStack extends Stack {
     });
     this.migrate = fn('migrate', database(db.adminUsername), { timeout: Duration.minutes(5) });
 
-    for (const f of [this.routeHandlers.entries, this.routeHandlers.categories, this.routeHandlers.tags, this.routeHandlers.attachments, this.connections, this.indexer, this.attachmentProcessor]) {
+    const { entries, categories, tags, attachments } = this.routeHandlers;
+    for (const f of [entries, categories, tags, attachments, this.connections, this.indexer, this.attachmentProcessor]) {
       db.grantConnect(f, APP_DB_USER);
     }
     db.grantConnect(this.migrate, db.adminUsername);
@@ -127,7 +130,6 @@ export class PersonalPodApiStack extends Stack {
     this.realtime.grantManageConnections(this.routeHandlers.entries);
     this.realtime.grantManageConnections(this.attachmentProcessor);
     // The attachments function signs upload and download URLs (the signer's rights are the URL's) and deletes.
-    const attachments = this.routeHandlers.attachments;
     props.files.grantPut(attachments, 'attachments/*');
     props.files.grantRead(attachments, 'attachments/*');
     props.files.grantRead(attachments, 'thumbnails/*');
