@@ -65,6 +65,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-s3@^3.1173.0',
     '@aws-sdk/s3-request-presigner@^3.1164.0',
     '@aws-sdk/client-sqs@^3.1169.0',
+    // PersonalPod: entry and attachment notifications published to its WorkQueue's fan-out topic.
+    '@aws-sdk/client-sns@^3.1169.0',
     '@aws-sdk/client-sesv2@^3.1169.0',
     '@aws-sdk/client-backup@^3.1092.0',
     '@aws-lambda-powertools/idempotency@^2.35.0',

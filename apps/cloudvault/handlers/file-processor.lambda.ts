@@ -21,7 +21,6 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, GetObjectCommandOutput, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
-import type SharpModule from 'sharp';
 import * as z from 'zod/mini';
 import { ddb, s3, tableName } from './lib/clients';
 import { AllowedContentType, THUMBNAIL_TYPES, isAllowedContentType } from './lib/content-types';
@@ -33,6 +32,7 @@ import { logger, metrics, MetricUnit, tracer } from './lib/observability';
 import { getItem } from './lib/query';
 import { releaseReservation, tenantLimits } from './lib/quota';
 import './lib/zod-locale';
+import { THUMBNAIL_MAX_INPUT_PIXELS, THUMBNAIL_MAX_SOURCE_BYTES, THUMBNAIL_SIZE, makeThumbnail } from '../../kit/handlers/image-thumbnail';
 
 // ---------------------------------------------------------------------------------------------
 // Event contract
@@ -144,15 +144,8 @@ interface Target {
 // Limits
 // ---------------------------------------------------------------------------------------------
 
-export const THUMBNAIL_SIZE = 256;
-/** Images larger than this (bytes) stay without thumbnail rather than be held in memory. */
-export const THUMBNAIL_MAX_SOURCE_BYTES = 50 * 1024 * 1024;
-/**
- * Decompression-bomb guard: images with more pixels are never decoded (sharp's default allows
- * 268 MP, about 1 GB of RGBA). 100 MP covers today's phone and camera sensors; larger images stay
- * available without a thumbnail.
- */
-export const THUMBNAIL_MAX_INPUT_PIXELS = 100_000_000;
+// Thumbnail limits: apps/kit/handlers/image-thumbnail.ts (re-exported for the tests).
+export { THUMBNAIL_SIZE, THUMBNAIL_MAX_SOURCE_BYTES, THUMBNAIL_MAX_INPUT_PIXELS };
 
 // ---------------------------------------------------------------------------------------------
 // Handler
@@ -370,48 +363,7 @@ async function deleteIfPresent(bucket: string, key: string): Promise<void> {
 // Thumbnails
 // ---------------------------------------------------------------------------------------------
 
-type Sharp = typeof SharpModule;
-let sharpModule: Sharp | undefined;
-
-/**
- * sharp is loaded on the first image only: it is a native module (libvips) that non-image uploads
- * never need, and loading it costs cold-start time. The bundle keeps it external; the build
- * installs its linux-arm64 build into the asset (apps/kit/build/install-native-modules.ts).
- */
-function loadSharp(): Sharp {
-  if (!sharpModule) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    sharpModule = require('sharp') as Sharp;
-    sharpModule.cache(false); // one image per invocation: libvips' operation cache only holds memory
-  }
-  return sharpModule;
-}
-
-type Thumbnail = { readonly webp: Buffer } | { readonly skipped: string } | { readonly invalid: string };
-
-async function makeThumbnail(image: Buffer): Promise<Thumbnail> {
-  const sharp = loadSharp();
-  let width: number | undefined;
-  let height: number | undefined;
-  try {
-    // The header only (no pixels decoded), so no pixel limit yet: a huge image is skipped, not invalid.
-    ({ width, height } = await sharp(image, { limitInputPixels: false }).metadata());
-  } catch (err) {
-    return { invalid: (err as Error).message };
-  }
-  if (!width || !height) return { invalid: 'no dimensions' };
-  if (width * height > THUMBNAIL_MAX_INPUT_PIXELS) return { skipped: `${width}x${height} exceeds ${THUMBNAIL_MAX_INPUT_PIXELS} pixels` };
-  try {
-    const webp = await sharp(image, { limitInputPixels: THUMBNAIL_MAX_INPUT_PIXELS, failOn: 'error' })
-      .rotate() // EXIF orientation, so portrait photos stay portrait
-      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 80 })
-      .toBuffer();
-    return { webp };
-  } catch (err) {
-    return { invalid: (err as Error).message };
-  }
-}
+// makeThumbnail: apps/kit/handlers/image-thumbnail.ts (shared with PersonalPod's attachment processor).
 
 // ---------------------------------------------------------------------------------------------
 // DynamoDB

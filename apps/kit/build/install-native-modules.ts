@@ -37,6 +37,7 @@ export interface NativePackage {
 export const HANDLER_NATIVE_PACKAGES: Readonly<Record<string, readonly NativePackage[]>> = {
   // sharp's JavaScript, its addon, and libvips (one shared library, about 18 MB).
   'cloudvault/file-processor': [{ name: 'sharp', platformPackages: ['@img/sharp-linux-arm64', '@img/sharp-libvips-linux-arm64'] }],
+  'personal-pod/attachment-processor': [{ name: 'sharp', platformPackages: ['@img/sharp-linux-arm64', '@img/sharp-libvips-linux-arm64'] }],
 };
 
 /** Every native package (esbuild's `external` list). */

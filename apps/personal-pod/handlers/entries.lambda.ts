@@ -6,7 +6,7 @@ import {
   ClientId, CreateEntryInput, Entry, ListQuery, LockInput, UpdateEntryInput,
   createEntry, deleteEntry, getEntry, listEntries, listVersions, lockEntry, unlockEntry, updateEntry,
 } from './lib/entries';
-import { queueIndexJob } from './lib/index-jobs';
+import { publishNotification } from './lib/notifications';
 import { logger, metrics, MetricUnit } from './lib/observability';
 import { notifyUser } from './lib/realtime';
 import { json, jsonBody, notFound, parse } from '../../kit/handlers/http';
@@ -19,15 +19,16 @@ const entryId = (event: APIGatewayProxyEvent) => uuidParam(event, 'id', 'entry')
 const body = (event: APIGatewayProxyEvent) => jsonBody(event.body, event.isBase64Encoded, event.headers ?? {});
 
 /**
- * After a committed change: the search index follows through the queue (asynchronously), the
- * user's connected clients hear of it now. Neither fails the request: the change is saved.
+ * After a committed change: a notification on the background jobs topic (the search index follows
+ * through its queue, asynchronously), and the user's connected clients hear of it now. Neither
+ * fails the request: the change is saved.
  */
 async function changed(userId: string, type: 'entry.created' | 'entry.updated' | 'entry.deleted' | 'entry.locked' | 'entry.unlocked', entry: Entry | { id: string }): Promise<void> {
   if (type !== 'entry.locked' && type !== 'entry.unlocked') {
-    await queueIndexJob({ userId, entryId: entry.id }).catch((err) => {
+    await publishNotification({ type, userId, entryId: entry.id }).catch((err) => {
       // The change is committed; the metric counts entries the index missed (the next change of the entry repairs it).
-      logger.error('index job not queued', { entryId: entry.id, error: String(err) });
-      metrics.addMetric('IndexJobsNotQueued', MetricUnit.Count, 1);
+      logger.error('notification not published', { entryId: entry.id, error: String(err) });
+      metrics.addMetric('NotificationsNotPublished', MetricUnit.Count, 1);
     });
   }
   const delivery = await notifyUser(userId, { type, entry });

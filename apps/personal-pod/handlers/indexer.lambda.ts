@@ -1,11 +1,12 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { getEntry } from './lib/entries';
-import { IndexJob } from './lib/index-jobs';
+import { Notification } from './lib/notifications';
 import { logger, metrics, MetricUnit } from './lib/observability';
 import { ensureIndex, indexEntry, removeEntry } from './lib/search-documents';
 
 /**
- * Consumer of the indexing queue: for each job, reads the entry as committed now and writes its
+ * Consumer of the indexing queue, which the background jobs topic feeds: for each notification
+ * (an entry changed, an attachment was processed), reads the entry as committed now and writes its
  * search document (or removes it when the entry is gone). Jobs are idempotent, so redelivery and
  * reordering are harmless; a failed job alone is retried (ReportBatchItemFailures) and ends in
  * the dead-letter queue after the queue's receive count. A malformed job is dropped and logged.
@@ -21,9 +22,9 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
   }
   for (const record of event.Records) {
-    let job: IndexJob;
+    let job: Notification;
     try {
-      job = IndexJob.parse(JSON.parse(record.body));
+      job = Notification.parse(JSON.parse(record.body));
     } catch (err) {
       logger.error('malformed index job dropped', { messageId: record.messageId, error: String(err) });
       metrics.addMetric('MalformedIndexJobs', MetricUnit.Count, 1);

@@ -8,11 +8,13 @@ import { connectionConfig } from '../../kit/handlers/postgres-connection';
 // The versioned migration files, bundled as text (esbuild's text loader for .sql).
 import diary from '../migrations/1733400000000_diary.sql';
 import appUser from '../migrations/1733400000001_app_user.sql';
+import attachments from '../migrations/1733400000002_attachments.sql';
 
 /** The migrations in order, by file name (node-pg-migrate orders and records them by name). */
 const MIGRATIONS: Record<string, string> = {
   '1733400000000_diary.sql': diary,
   '1733400000001_app_user.sql': appUser,
+  '1733400000002_attachments.sql': attachments,
 };
 
 /**

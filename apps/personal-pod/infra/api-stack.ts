@@ -3,7 +3,8 @@ import { Aws, Duration, Stack, StackProps, Token, aws_ec2 as ec2, aws_iam as iam
 import { Construct } from 'constructs';
 import { APP_DB_USER, ApiHandlerName, DATABASE_NAME, ROUTES, SEARCH_INDEX } from './routes';
 import {
-  AlarmSet, Database, DATABASE_PROXY_PORT, EnhancedLambdaFunction, SearchDomain, SecureRestApi, UserDirectory, WebSocketApi, WorkQueue,
+  AlarmSet, BucketEventRule, BucketEventType, Database, DATABASE_PROXY_PORT, EnhancedLambdaFunction, SearchDomain, SecureBucket, SecureRestApi,
+  UserDirectory, WebSocketApi, WorkQueue,
 } from '../../../src';
 import { acknowledge } from '../../kit/infra/acknowledge';
 import { bundledHandlerCode } from '../../kit/infra/handler-code';
@@ -21,14 +22,17 @@ export interface PersonalPodApiStackProps extends StackProps {
   readonly users: UserDirectory;
   readonly database: Database;
   readonly search: SearchDomain;
+  /** The files bucket (EventBridge notifications on). */
+  readonly files: SecureBucket;
   /** Security group the stores let in (data stack). */
   readonly clients: ec2.ISecurityGroup;
 }
 
 /**
- * The code: the REST API (entries, categories, tags, search), the WebSocket API (real-time
- * sync), the search indexing queue and its consumer, and the migration function. Changes with
- * every feature.
+ * The code: the REST API (entries, categories, tags, attachments, search), the WebSocket API
+ * (real-time sync), the background jobs topic with the search indexing queue behind it and its
+ * consumer, the attachment processor on uploads, and the migration function. Changes with every
+ * feature.
  */
 export class PersonalPodApiStack extends Stack {
   public readonly api: SecureRestApi;
@@ -36,6 +40,8 @@ export class PersonalPodApiStack extends Stack {
   public readonly indexQueue: WorkQueue;
   public readonly routeHandlers: Record<ApiHandlerName, EnhancedLambdaFunction>;
   public readonly indexer: EnhancedLambdaFunction;
+  public readonly attachmentProcessor: EnhancedLambdaFunction;
+  public readonly uploads: BucketEventRule;
   public readonly connections: EnhancedLambdaFunction;
   public readonly authorizer: EnhancedLambdaFunction;
   public readonly migrate: EnhancedLambdaFunction;
@@ -53,11 +59,12 @@ export class PersonalPodApiStack extends Stack {
       DB_IAM_AUTH: 'true',
     });
     const search = { SEARCH_ENDPOINT: `https://${props.search.domainEndpoint}`, SEARCH_INDEX };
-    const fn = (name: string, environment: Record<string, string>, options: { vpc?: boolean; timeout?: Duration; deadLetterQueue?: boolean } = {}) =>
+    type FnOptions = { vpc?: boolean; timeout?: Duration; memorySize?: number; deadLetterQueue?: boolean };
+    const fn = (name: string, environment: Record<string, string>, options: FnOptions = {}) =>
       new EnhancedLambdaFunction(this, name.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join(''), {
         code: bundledHandlerCode(APP_DIR, name),
         environment: { POWERTOOLS_SERVICE_NAME: name, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, ...environment },
-        memorySize: 512,
+        memorySize: options.memorySize ?? 512,
         timeout: options.timeout ?? Duration.seconds(10),
         // Synchronous callers (API Gateway, an operator) get the error; the queue has its own DLQ.
         deadLetterQueueEnabled: options.deadLetterQueue ?? false,
@@ -77,20 +84,40 @@ export class PersonalPodApiStack extends Stack {
       alarms: this.alarms,
     });
 
-    // Entries are indexed asynchronously: the entries function queues a job per change, the
-    // indexer reads the entry as committed and writes (or deletes) its search document.
+    // Background jobs: entry changes and processed attachments are published as notifications on
+    // the index queue's fan-out topic (SNS -> SQS); the indexer reads the entry as committed and
+    // writes (or deletes) its search document. More subscribers can join the topic.
     this.indexer = fn('indexer', { ...database(APP_DB_USER), ...search }, { timeout: Duration.seconds(30) });
-    this.indexQueue = new WorkQueue(this, 'IndexQueue', { handler: this.indexer, batchSize: 10 });
+    this.indexQueue = new WorkQueue(this, 'IndexQueue', { handler: this.indexer, batchSize: 10, fanOutTopic: true });
+    const notifications = { NOTIFICATIONS_TOPIC_ARN: this.indexQueue.topic!.topicArn };
+    const files = { FILES_BUCKET: props.files.bucket.bucketName };
 
     this.routeHandlers = {
-      entries: fn('entries', { ...database(APP_DB_USER), WS_CALLBACK_URL: this.realtime.callbackUrl, INDEX_QUEUE_URL: this.indexQueue.queue.queueUrl }),
+      entries: fn('entries', { ...database(APP_DB_USER), WS_CALLBACK_URL: this.realtime.callbackUrl, ...notifications }),
       categories: fn('categories', database(APP_DB_USER)),
       tags: fn('tags', database(APP_DB_USER)),
+      attachments: fn('attachments', { ...database(APP_DB_USER), ...files }),
       search: fn('search', search),
     };
+
+    // Uploads: verified (size, type by magic bytes), thumbnailed, then AVAILABLE or quarantined.
+    const processorEnvironment = { ...database(APP_DB_USER), ...files, ...notifications, WS_CALLBACK_URL: this.realtime.callbackUrl };
+    this.attachmentProcessor = fn('attachment-processor', processorEnvironment, {
+      memorySize: 2048, // sharp decodes images in memory; more memory also means more CPU
+      timeout: Duration.minutes(1),
+      deadLetterQueue: true, // invoked asynchronously by EventBridge
+    });
+    this.uploads = new BucketEventRule(this, 'Uploads', {
+      bucket: props.files.bucket,
+      handler: this.attachmentProcessor,
+      prefix: 'attachments/',
+      eventTypes: [BucketEventType.OBJECT_CREATED],
+      alarms: this.alarms,
+    });
     this.migrate = fn('migrate', database(db.adminUsername), { timeout: Duration.minutes(5) });
 
-    for (const f of [this.routeHandlers.entries, this.routeHandlers.categories, this.routeHandlers.tags, this.connections, this.indexer]) {
+    const { entries, categories, tags, attachments } = this.routeHandlers;
+    for (const f of [entries, categories, tags, attachments, this.connections, this.indexer, this.attachmentProcessor]) {
       db.grantConnect(f, APP_DB_USER);
     }
     db.grantConnect(this.migrate, db.adminUsername);
@@ -98,8 +125,19 @@ export class PersonalPodApiStack extends Stack {
     // cluster APIs): narrower than SearchDomain.grantRead/grantReadWrite, which cover every path.
     this.grantIndex(this.indexer, props.search, ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpPost', 'es:ESHttpDelete']);
     this.grantIndex(this.routeHandlers.search, props.search, ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost']);
-    this.indexQueue.grantSendMessages(this.routeHandlers.entries);
+    this.indexQueue.grantPublish(this.routeHandlers.entries);
+    this.indexQueue.grantPublish(this.attachmentProcessor);
     this.realtime.grantManageConnections(this.routeHandlers.entries);
+    this.realtime.grantManageConnections(this.attachmentProcessor);
+    // The attachments function signs upload and download URLs (the signer's rights are the URL's) and deletes.
+    props.files.grantPut(attachments, 'attachments/*');
+    props.files.grantRead(attachments, 'attachments/*');
+    props.files.grantRead(attachments, 'thumbnails/*');
+    for (const prefix of ['attachments/*', 'thumbnails/*', 'quarantine/*']) props.files.grantDelete(attachments, prefix);
+    props.files.grantRead(this.attachmentProcessor, 'attachments/*');
+    props.files.grantDelete(this.attachmentProcessor, 'attachments/*');
+    props.files.grantPut(this.attachmentProcessor, 'thumbnails/*');
+    props.files.grantPut(this.attachmentProcessor, 'quarantine/*');
     this.realtime.grantManageConnections(this.connections);
 
     this.api = new SecureRestApi(this, 'Api', { authorizer: props.users.authorizer(), webAclArn: props.webAclArn, alarms: this.alarms });
@@ -125,6 +163,6 @@ export class PersonalPodApiStack extends Stack {
 
   /** Every function of the stack. */
   public get functions(): EnhancedLambdaFunction[] {
-    return [...Object.values(this.routeHandlers), this.indexer, this.connections, this.authorizer, this.migrate];
+    return [...Object.values(this.routeHandlers), this.indexer, this.attachmentProcessor, this.connections, this.authorizer, this.migrate];
   }
 }

@@ -1,7 +1,7 @@
 import { Stack, StackProps, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DATABASE_NAME } from './routes';
-import { AlarmSet, BackupPlan, Database, EnvironmentConfig, SearchDomain, UserDirectory } from '../../../src';
+import { AlarmSet, BackupPlan, Database, EnvironmentConfig, SearchDomain, SecureBucket, UserDirectory } from '../../../src';
 
 /** Properties of the data stack. */
 export interface PersonalPodDataStackProps extends StackProps {
@@ -12,12 +12,15 @@ export interface PersonalPodDataStackProps extends StackProps {
 /**
  * The stateful stores, deployed before the code that uses them: the users (Cognito), the diary
  * (entries, versions, categories, tags: Aurora Serverless v2 behind RDS Proxy), the search index
- * (OpenSearch) and the backup plan over the database.
+ * (OpenSearch), the files attached to entries (S3, with their thumbnails) and the backup plan over
+ * the database.
  */
 export class PersonalPodDataStack extends Stack {
   public readonly users: UserDirectory;
   public readonly database: Database;
   public readonly search: SearchDomain;
+  /** Attachments (`attachments/`), their thumbnails (`thumbnails/`) and rejected uploads (`quarantine/`). */
+  public readonly files: SecureBucket;
   public readonly backups: BackupPlan;
   public readonly alarms: AlarmSet;
   /**
@@ -43,6 +46,8 @@ export class PersonalPodDataStack extends Stack {
       ...(prod ? {} : { availabilityZones: 1, dataNodes: 1, masterNodes: 0, volumeSizeGiB: 10 }),
       alarms: this.alarms,
     });
+    // Object-created events go to EventBridge, where the API stack's rule picks up the uploads.
+    this.files = new SecureBucket(this, 'Files', { eventBridgeEnabled: true, alarms: this.alarms });
     this.clients = new ec2.SecurityGroup(this, 'Clients', {
       vpc: props.vpc,
       description: 'PersonalPod functions: the database proxy, the search domain and HTTPS to AWS APIs',

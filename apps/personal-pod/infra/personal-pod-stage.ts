@@ -47,6 +47,7 @@ export class PersonalPod extends Stage {
       users: this.data.users,
       database: this.data.database,
       search: this.data.search,
+      files: this.data.files,
       clients: this.data.clients,
     });
     this.monitoring = new PersonalPodMonitoringStack(this, 'Monitoring', {

@@ -20,6 +20,11 @@ export const ROUTES = [
   { name: 'DeleteCategory', path: '/api/categories/{id}', method: 'DELETE', handler: 'categories' },
   { name: 'PopularTags', path: '/api/tags/popular', method: 'GET', handler: 'tags' },
   { name: 'SuggestTags', path: '/api/tags/suggest', method: 'GET', handler: 'tags' },
+  { name: 'CreateAttachment', path: '/api/entries/{id}/attachments', method: 'POST', handler: 'attachments' },
+  { name: 'ListAttachments', path: '/api/entries/{id}/attachments', method: 'GET', handler: 'attachments' },
+  { name: 'GetAttachment', path: '/api/attachments/{id}', method: 'GET', handler: 'attachments' },
+  { name: 'GetAttachmentThumbnail', path: '/api/attachments/{id}/thumb', method: 'GET', handler: 'attachments' },
+  { name: 'DeleteAttachment', path: '/api/attachments/{id}', method: 'DELETE', handler: 'attachments' },
   { name: 'SearchEntries', path: '/api/search', method: 'GET', handler: 'search' },
 ] as const satisfies readonly RouteDefinition[];
 

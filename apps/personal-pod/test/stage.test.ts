@@ -62,9 +62,9 @@ describe.each([
     for (const m of methods) expect(m.Properties.AuthorizationType).toBe('COGNITO_USER_POOLS');
   });
 
-  test('the functions connect through the proxy with IAM tokens; entries queue index jobs and post to connections', () => {
+  test('the functions connect through the proxy with IAM tokens; entries publish notifications and post to connections', () => {
     expect(functionEnv('entries')).toMatchObject({ DB_IAM_AUTH: 'true', DB_PORT: '5432', DB_USER: APP_DB_USER, DB_NAME: 'personal_pod' });
-    expect(functionEnv('entries').INDEX_QUEUE_URL).toBeDefined();
+    expect(functionEnv('entries').NOTIFICATIONS_TOPIC_ARN).toBeDefined();
     expect(functionEnv('entries').WS_CALLBACK_URL).toBeDefined();
     expect(functionEnv('indexer').SEARCH_ENDPOINT).toBeDefined();
     expect(functionEnv('search').SEARCH_INDEX).toBe('entries');
@@ -72,7 +72,7 @@ describe.each([
     const api = t(stage.api);
     const actions = Object.values(api.findResources('AWS::IAM::ManagedPolicy'))
       .flatMap((p) => (p.Properties.PolicyDocument.Statement as any[]).flatMap((s) => [].concat(s.Action)));
-    expect(actions).toEqual(expect.arrayContaining(['rds-db:connect', 'execute-api:ManageConnections', 'sqs:SendMessage', 'es:ESHttpGet', 'es:ESHttpPut']));
+    expect(actions).toEqual(expect.arrayContaining(['rds-db:connect', 'execute-api:ManageConnections', 'sns:Publish', 'es:ESHttpGet', 'es:ESHttpPut']));
     for (const fn of Object.values(api.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     }
@@ -82,6 +82,34 @@ describe.each([
     const api = t(stage.api);
     api.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
     api.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: Match.anyValue() }) });
+  });
+
+  test('background jobs: an encrypted SNS topic delivers raw to the index queue; entries and the attachment processor publish to it', () => {
+    const api = t(stage.api);
+    api.resourceCountIs('AWS::SNS::Topic', 1);
+    api.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    api.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true, RedrivePolicy: Match.anyValue() });
+    const topic = stage.api.indexQueue.topic!;
+    for (const service of ['entries', 'attachment-processor']) {
+      expect(stage.api.resolve(functionEnv(service).NOTIFICATIONS_TOPIC_ARN)).toEqual(stage.api.resolve(topic.topicArn));
+    }
+  });
+
+  test('attachments: an encrypted, versioned files bucket with EventBridge on; uploads under attachments/ go to the processor', () => {
+    const data = t(stage.data);
+    data.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
+    });
+    const api = t(stage.api);
+    api.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'source': ['aws.s3'], 'detail-type': ['Object Created'], 'detail': Match.objectLike({ object: { key: [{ prefix: 'attachments/' }] } }) }),
+    });
+    expect(functionEnv('attachment-processor').FILES_BUCKET).toBeDefined();
+    expect(functionEnv('attachments').FILES_BUCKET).toBeDefined();
+    const processor = Object.values(api.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'attachment-processor')!;
+    expect(processor.Properties.MemorySize).toBe(2048);
   });
 
   test('the WebSocket API authorizes $connect with the token from the query string', () => {

@@ -1,9 +1,12 @@
 import '../../../kit/test/handler-env';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
 import { WebSocket } from 'ws';
 import { LocalPersonalPod, startLocalPersonalPod } from '../../local/local-personal-pod';
 
 // End to end over HTTP and WebSocket in local mode: the real handlers, Postgres with the
-// migrations, the SQS emulator feeding the indexer, the OpenSearch fake. Two users, A and B.
+// migrations, the SNS fake and the SQS emulator feeding the indexer, the OpenSearch fake, the S3
+// emulator and the attachment processor on its uploads. Two users, A and B.
 let local: LocalPersonalPod;
 const tokens: Record<string, string> = {};
 const USERS = {
@@ -315,5 +318,103 @@ describe('real-time sync over WebSocket', () => {
       });
       expect(status).toBe(401);
     }
+  });
+});
+
+describe('attachments (signed S3 URLs; verified and thumbnailed after upload)', () => {
+  const png = () => sharp({ create: { width: 800, height: 600, channels: 3, background: { r: 10, g: 120, b: 200 } } }).png().toBuffer();
+  const attachmentCount = async (entryId: string) => (await local.s3.client.send(new ListObjectsV2Command({ Bucket: local.env.FILES_BUCKET, Prefix: 'attachments/' })))
+    .Contents?.filter((o) => o.Key!.includes(entryId)).length ?? 0;
+
+  /** PUTs `bytes` to the signed URL with the headers the API asked for. */
+  async function uploadTo(upload: { method: string; url: string; headers: Record<string, string> }, bytes: Buffer) {
+    const res = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: bytes });
+    expect(res.status).toBe(200);
+  }
+
+  test('upload -> processed -> download and thumbnail; the entry\'s notifications reach the index queue through the topic; delete', async () => {
+    const a1 = await connect('a');
+    try {
+      const entry = (await create('a', { title: 'Holiday photo' })).body;
+      const image = await png();
+      const created = await call('a', 'POST', `/api/entries/${entry.id}/attachments`, { fileName: 'beach.png', contentType: 'image/png', size: image.length });
+      expect(created.status).toBe(201);
+      expect(created.body.attachment).toMatchObject({ entryId: entry.id, fileName: 'beach.png', status: 'PENDING', hasThumbnail: false });
+      expect(created.body.upload.headers).toEqual({ 'content-type': 'image/png', 'content-length': String(image.length), 'if-none-match': '*' });
+      const id = created.body.attachment.id;
+      // Not downloadable before it is verified.
+      expect((await call('a', 'GET', `/api/attachments/${id}`)).status).toBe(409);
+
+      await uploadTo(created.body.upload, image);
+      await local.idle();
+      await a1.next((m) => m.type === 'attachment.available' && m.attachmentId === id);
+
+      const listed = await call('a', 'GET', `/api/entries/${entry.id}/attachments`);
+      expect(listed.body.items).toEqual([expect.objectContaining({ id, status: 'AVAILABLE', hasThumbnail: true, size: image.length })]);
+      const download = await call('a', 'GET', `/api/attachments/${id}`);
+      expect(download.status).toBe(200);
+      expect(Buffer.from(await (await fetch(download.body.download.url)).arrayBuffer())).toEqual(image);
+      const thumb = await call('a', 'GET', `/api/attachments/${id}/thumb`);
+      expect(thumb.status).toBe(200);
+      const thumbnail = Buffer.from(await (await fetch(thumb.body.thumbnail.url)).arrayBuffer());
+      expect(await sharp(thumbnail).metadata()).toMatchObject({ format: 'webp', width: 256, height: 192 });
+
+      // Background jobs: both notifications went through the topic.
+      const published = local.notifications.published.map((m) => JSON.parse(m));
+      expect(published).toEqual(expect.arrayContaining([
+        { type: 'entry.created', userId: 'user-a', entryId: entry.id },
+        { type: 'attachment.available', userId: 'user-a', entryId: entry.id, attachmentId: id },
+      ]));
+
+      expect((await call('a', 'DELETE', `/api/attachments/${id}`)).status).toBe(204);
+      expect((await call('a', 'GET', `/api/attachments/${id}`)).status).toBe(404);
+      expect(await attachmentCount(entry.id)).toBe(0);
+    } finally {
+      await a1.close();
+    }
+  });
+
+  test('bytes that are not what was declared are rejected (410 to download), never served', async () => {
+    const entry = (await create('a')).body;
+    const bytes = Buffer.from('%PDF-1.4 not an image at all');
+    const created = await call('a', 'POST', `/api/entries/${entry.id}/attachments`, { fileName: 'x.png', contentType: 'image/png', size: bytes.length });
+    await uploadTo(created.body.upload, bytes);
+    await local.idle();
+    const id = created.body.attachment.id;
+    expect((await call('a', 'GET', `/api/entries/${entry.id}/attachments`)).body.items).toEqual([
+      expect.objectContaining({ id, status: 'REJECTED', reason: 'the content is not image/png' }),
+    ]);
+    expect((await call('a', 'GET', `/api/attachments/${id}`)).status).toBe(410);
+    expect(await attachmentCount(entry.id)).toBe(0);
+  });
+
+  test('another user\'s attachment and entry do not exist (404): create, list, download, thumbnail, delete', async () => {
+    const entry = (await create('a')).body;
+    const image = await png();
+    const created = await call('a', 'POST', `/api/entries/${entry.id}/attachments`, { fileName: 'mine.png', contentType: 'image/png', size: image.length });
+    await uploadTo(created.body.upload, image);
+    await local.idle();
+    const id = created.body.attachment.id;
+    expect((await call('b', 'POST', `/api/entries/${entry.id}/attachments`, { fileName: 'x.png', contentType: 'image/png', size: 10 })).status).toBe(404);
+    expect((await call('b', 'GET', `/api/entries/${entry.id}/attachments`)).status).toBe(404);
+    for (const [method, path] of [['GET', `/api/attachments/${id}`], ['GET', `/api/attachments/${id}/thumb`], ['DELETE', `/api/attachments/${id}`]]) {
+      expect((await call('b', method, path)).status).toBe(404);
+    }
+    expect((await call('a', 'GET', `/api/attachments/${id}`)).body.attachment.status).toBe('AVAILABLE');
+  });
+
+  test('bad input and oversize declarations are refused (4xx) and nothing is created', async () => {
+    const entry = (await create('a')).body;
+    const post = (body: unknown, headers?: Record<string, string>) => call('a', 'POST', `/api/entries/${entry.id}/attachments`, body, headers);
+    expect((await post({ fileName: 'big.png', contentType: 'image/png', size: 10 * 1024 * 1024 + 1 })).status).toBe(400);
+    expect((await post({ fileName: 'a.exe', contentType: 'application/x-msdownload', size: 100 })).status).toBe(400);
+    expect((await post({ fileName: '../etc/passwd', contentType: 'image/png', size: 100 })).status).toBe(400);
+    expect((await post({ fileName: 'a.png', contentType: 'image/png', size: 0 })).status).toBe(400);
+    expect((await post({ fileName: 'a.png', contentType: 'image/png', size: 100, extra: true })).status).toBe(400);
+    expect((await post('not json')).status).toBe(400);
+    expect((await call('a', 'POST', '/api/entries/not-a-uuid/attachments', { fileName: 'a.png', contentType: 'image/png', size: 100 })).status).toBe(404);
+    expect((await call('a', 'GET', '/api/attachments/not-a-uuid')).status).toBe(404);
+    expect((await call(undefined, 'GET', `/api/entries/${entry.id}/attachments`)).status).toBe(401);
+    expect((await call('a', 'GET', `/api/entries/${entry.id}/attachments`)).body.items).toEqual([]);
   });
 });

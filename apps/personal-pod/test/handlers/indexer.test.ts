@@ -34,7 +34,7 @@ const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 test('indexes the committed entry under its version; a redelivered job is a no-op; a malformed job is dropped', async () => {
   const { entry } = await createEntry('user-1', { title: 'Pebbles', body: 'On the beach', tags: ['beach'] });
-  const job = JSON.stringify({ userId: 'user-1', entryId: entry.id });
+  const job = JSON.stringify({ type: 'entry.updated', userId: 'user-1', entryId: entry.id });
   expect(await handler(event(record(job, 'm1'), record('{"nope":1}', 'm2'), record('not json', 'm3')), lambdaContext('indexer'))).toEqual({ batchItemFailures: [] });
   expect(search.document('entries', entry.id)).toEqual({
     version: 1,
@@ -49,7 +49,7 @@ test('indexes the committed entry under its version; a redelivered job is a no-o
 
 test('a job for an entry that no longer exists removes its document', async () => {
   const { entry } = await createEntry('user-1', { title: 'Gone', body: 'soon' });
-  const job = JSON.stringify({ userId: 'user-1', entryId: entry.id });
+  const job = JSON.stringify({ type: 'entry.updated', userId: 'user-1', entryId: entry.id });
   await handler(event(record(job, 'm1')), lambdaContext('indexer'));
   expect(search.document('entries', entry.id)).toBeDefined();
   await deleteEntry('user-1', entry.id);
@@ -61,7 +61,7 @@ test('search unreachable: every message of the batch goes back to the queue', as
   process.env.SEARCH_ENDPOINT = `http://127.0.0.1:${await freePort()}`;
   try {
     const { entry } = await createEntry('user-1', { title: 'Later', body: 'retry' });
-    const job = JSON.stringify({ userId: 'user-1', entryId: entry.id });
+    const job = JSON.stringify({ type: 'entry.updated', userId: 'user-1', entryId: entry.id });
     expect(await handler(event(record(job, 'm1'), record(job, 'm2')), lambdaContext('indexer')))
       .toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
   } finally {

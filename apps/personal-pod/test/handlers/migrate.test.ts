@@ -35,13 +35,13 @@ async function runBundle(): Promise<{ applied: string[] }> {
 }
 
 test('applies the versioned migrations once, then nothing; the app user gets the diary tables only', async () => {
-  expect(await runBundle()).toEqual({ applied: ['1733400000000_diary', '1733400000001_app_user'] });
+  expect(await runBundle()).toEqual({ applied: ['1733400000000_diary', '1733400000001_app_user', '1733400000002_attachments'] });
   const fresh = new Pool({ host: '127.0.0.1', port: postgres.port, user: 'postgres', password: postgres.env.DB_PASSWORD, database: 'fresh', max: 1 });
   try {
     const tables = await fresh.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
-    expect(tables.rows.map((r) => r.tablename)).toEqual(['categories', 'connections', 'entries', 'entry_tags', 'entry_versions', 'pgmigrations']);
+    expect(tables.rows.map((r) => r.tablename)).toEqual(['attachments', 'categories', 'connections', 'entries', 'entry_tags', 'entry_versions', 'pgmigrations']);
     const grants = await fresh.query("SELECT DISTINCT table_name FROM information_schema.role_table_grants WHERE grantee = 'personal_pod_app' ORDER BY 1");
-    expect(grants.rows.map((r) => r.table_name)).toEqual(['categories', 'connections', 'entries', 'entry_tags', 'entry_versions']);
+    expect(grants.rows.map((r) => r.table_name)).toEqual(['attachments', 'categories', 'connections', 'entries', 'entry_tags', 'entry_versions']);
   } finally {
     await fresh.end();
   }
