@@ -47,7 +47,7 @@ integ.assertions.awsApiCall('ApiGatewayV2', 'getStage', { ApiId, StageName: 'v1'
   }));
 
 // Connections expire through TTL.
-integ.assertions.awsApiCall('DynamoDB', 'describeTimeToLive', { TableName: realtime.connectionTable.tableName })
+integ.assertions.awsApiCall('DynamoDB', 'describeTimeToLive', { TableName: realtime.connectionTable!.tableName })
   .expect(ExpectedResult.objectLike({ TimeToLiveDescription: { AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' } }));
 
 app.synth();

@@ -64,12 +64,20 @@ export interface UserDirectoryAttribute {
   readonly maxLength?: number;
 }
 
-/** The app client of a browser application: no secret, authorization code flow with PKCE. */
+/**
+ * The app client of a browser application: no secret, SRP sign-in, and with `callbackUrls` the
+ * authorization code flow with PKCE (never the implicit flow).
+ */
 export interface UserDirectoryBrowserClientOptions {
-  /** Where the hosted sign-in returns the code: `https://` URLs (`http://localhost` for development). */
-  readonly callbackUrls: string[];
   /**
-   * Where sign-out returns: `https://` URLs (`http://localhost` for development).
+   * Where the hosted sign-in returns the code: `https://` URLs (`http://localhost` for development).
+   * Without them the client has no OAuth flows at all: the application signs users in with its own
+   * form over SRP (`USER_SRP_AUTH`) and managed login is off for it.
+   * @default - no OAuth flows (SRP sign-in only)
+   */
+  readonly callbackUrls?: string[];
+  /**
+   * Where sign-out returns: `https://` URLs (`http://localhost` for development); only with `callbackUrls`.
    * @default - the callback URLs
    */
   readonly logoutUrls?: string[];
@@ -124,6 +132,13 @@ export interface UserDirectoryProps {
    * @default false
    */
   readonly selfSignUpEnabled?: boolean;
+  /**
+   * Whether sign-in names (e-mail addresses) are case sensitive. Cognito fixes this when the pool
+   * is created: `true` leaves the setting out of the template, which is Cognito's (case-sensitive)
+   * default, so a pool made without it keeps its template; new pools should keep the default.
+   * @default false
+   */
+  readonly signInCaseSensitive?: boolean;
   /**
    * Whether every user needs a TOTP second factor. Required in prod (cannot be turned off there).
    * @default - true in prod, false (optional TOTP) otherwise
@@ -185,7 +200,8 @@ const READ_USERS_ACTIONS = ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGr
  * passwords of 12+ characters with every character class and no reuse, TOTP MFA (required
  * in prod), e-mail sign-in whose address changes only once verified, no self sign-up,
  * deletion protection and RETAIN in prod, immutable custom attributes such as a tenant id,
- * groups for role-based access, a browser client (no secret, authorization code with PKCE),
+ * groups for role-based access, a browser client (no secret, SRP, and with callback URLs the
+ * authorization code flow with PKCE),
  * an optional server client (client credentials), throttling alarms per client, and
  * `authorizer()` for `SecureRestApi`.
  */
@@ -214,7 +230,7 @@ export class UserDirectory extends Construct implements IUserDirectory {
   public readonly resourceServer?: cognito.UserPoolResourceServer;
   /** The Cognito domain, when `domainPrefix` was given. */
   public readonly domain?: cognito.UserPoolDomain;
-  /** The managed-login style of the browser client (Cognito's defaults), when both a domain and the client exist. */
+  /** The managed-login style of the browser client (Cognito's defaults), when a domain and a browser client with `callbackUrls` exist. */
   public readonly browserBranding?: cognito.CfnManagedLoginBranding;
   /** Alarms of the clients. */
   public readonly alarms: AlarmSet;
@@ -232,7 +248,8 @@ export class UserDirectory extends Construct implements IUserDirectory {
       userPoolName: props.userPoolName,
       selfSignUpEnabled: props.selfSignUpEnabled ?? false,
       signInAliases: { email: true },
-      signInCaseSensitive: false,
+      // true is Cognito's default: left out, so pools created without the setting keep their template.
+      signInCaseSensitive: props.signInCaseSensitive === true ? undefined : false,
       autoVerify: { email: true },
       // A changed address takes effect only once verified: until then users sign in with the old one.
       keepOriginal: { email: true },
@@ -279,13 +296,16 @@ export class UserDirectory extends Construct implements IUserDirectory {
     const browser = props.browserClient;
     if (browser) {
       const tokenValidity = browser.tokenValidity ?? Duration.hours(1);
+      const callbackUrls = browser.callbackUrls;
       this.browserClient = this.userPool.addClient('BrowserClient', {
         generateSecret: false,
         authFlows: { userSrp: true },
-        oAuth: {
+        // Without callback URLs no OAuth at all: CDK's default would allow the implicit flow to a placeholder URL.
+        disableOAuth: callbackUrls === undefined,
+        oAuth: callbackUrls === undefined ? undefined : {
           flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
-          callbackUrls: browser.callbackUrls,
-          logoutUrls: browser.logoutUrls ?? browser.callbackUrls,
+          callbackUrls,
+          logoutUrls: browser.logoutUrls ?? callbackUrls,
           scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
         },
         preventUserExistenceErrors: true,
@@ -295,7 +315,7 @@ export class UserDirectory extends Construct implements IUserDirectory {
         refreshTokenValidity: browser.refreshTokenValidity ?? Duration.days(30),
         writeAttributes,
       });
-      if (this.domain) {
+      if (this.domain && callbackUrls !== undefined) {
         // Managed login shows an error page to a client without a style: give it Cognito's default one.
         this.browserBranding = new cognito.CfnManagedLoginBranding(this, 'BrowserClientBranding', {
           userPoolId: this.userPool.userPoolId,
@@ -461,9 +481,13 @@ function validate(construct: IConstruct, props: UserDirectoryProps, production: 
 
   const browser = props.browserClient;
   if (browser) {
-    v.required('browserClient.callbackUrls', browser.callbackUrls, 'array', 'an array of https:// URLs');
-    v.check(browser.callbackUrls.length > 0, 'browserClient.callbackUrls', browser.callbackUrls, 'at least one https:// URL');
-    for (const [prop, urls] of [['browserClient.callbackUrls', browser.callbackUrls], ['browserClient.logoutUrls', browser.logoutUrls ?? []]] as const) {
+    if (browser.callbackUrls !== undefined) {
+      v.required('browserClient.callbackUrls', browser.callbackUrls, 'array', 'an array of https:// URLs');
+      v.check(browser.callbackUrls.length > 0, 'browserClient.callbackUrls', browser.callbackUrls, 'at least one https:// URL');
+    }
+    v.check(browser.callbackUrls !== undefined || browser.logoutUrls === undefined, 'browserClient.logoutUrls', browser.logoutUrls,
+      'omitted when callbackUrls is (a client without OAuth flows has no sign-out redirect)');
+    for (const [prop, urls] of [['browserClient.callbackUrls', browser.callbackUrls ?? []], ['browserClient.logoutUrls', browser.logoutUrls ?? []]] as const) {
       urls.forEach((url, i) => v.matches(`${prop}[${i}]`, url, REDIRECT_URL, 'an https:// URL without a fragment (http:// only for localhost)'));
     }
     v.durationRange('browserClient.tokenValidity', browser.tokenValidity, 300, 86400);

@@ -66,6 +66,22 @@ export interface WebSocketApiProps {
    */
   readonly throttling?: apigw.ThrottleSettings;
   /**
+   * A DynamoDB table of yours that holds the connections (partition key of your choice, e.g.
+   * `connectionId`); the construct grants the handlers on it as on its own table. Give the handlers
+   * its name yourself (e.g. an environment variable).
+   * @default - a new connection table unless `createConnectionTable` is false
+   */
+  readonly connectionTable?: dynamodb.ITable;
+  /**
+   * Whether the construct creates its connection table (`SecureTable`, `connectionId` partition
+   * key, TTL on `expiresAt`). `false` without `connectionTable`: the connections live in a store of
+   * yours (e.g. PostgreSQL through `Database.grantConnect`), which you grant the handlers; the
+   * construct then grants them nothing but the API's invocations, and `grantManageConnections`
+   * still lets a back end post to the connections.
+   * @default - true, unless `connectionTable` is given
+   */
+  readonly createConnectionTable?: boolean;
+  /**
    * Key of the access and execution log groups and of the connection table.
    * @default - the stack's default customer-managed key
    */
@@ -103,13 +119,21 @@ export interface WebSocketApiProps {
   readonly alarms?: AlarmSet;
 }
 
+// Items of a given table, and its key, spelled out: ITable's own grants add KMS wildcards
+// (kms:GenerateDataKey*, kms:ReEncrypt*) that fail AwsSolutions-IAM5 on the handlers.
+const ITEM_READ_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem'];
+const ITEM_WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
+
 const IDENTITY_SOURCE = /^route\.request\.(header|querystring)\.[A-Za-z0-9_.-]+$/;
 const ROUTE_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**
  * An API Gateway WebSocket API with production defaults: a Lambda authorizer on `$connect`
  * that verifies a Cognito JWT of a `UserDirectory`, `$connect` / `$disconnect` / `$default`
- * routes on your functions, a connection table (`SecureTable`, TTL on `expiresAt`), JSON
+ * routes on your functions, a connection table (`SecureTable`, TTL on `expiresAt`; or a table
+ * of yours, or none when the connections live in your own store), JSON
  * access logs and execution logs in KMS-encrypted log groups, stage throttling, detailed
  * metrics, `grantManageConnections` scoped to the stage's `@connections` resources, and
  * alarms on integration and execution errors, client errors, integration latency and the
@@ -133,8 +157,13 @@ export class WebSocketApi extends Construct {
   public readonly stageName: string;
   /** The `$connect` authorizer. */
   public readonly authorizer: authorizers.WebSocketLambdaAuthorizer;
-  /** Connections (`connectionId` partition key, `expiresAt` TTL). */
-  public readonly connectionTable: SecureTable;
+  /**
+   * The connection table this construct created (`connectionId` partition key, `expiresAt` TTL);
+   * undefined when `connectionTable` was given or `createConnectionTable` is false.
+   */
+  public readonly connectionTable?: SecureTable;
+  /** The DynamoDB table of the connections: the created one or the one given; undefined when none. */
+  public readonly table?: dynamodb.ITable;
   /** JSON access logs of the stage. */
   public readonly accessLogGroup: logs.LogGroup;
   /** Execution logs (`/aws/apigateway/<api-id>/<stage>`), created here to encrypt them. */
@@ -167,12 +196,15 @@ export class WebSocketApi extends Construct {
     allowCloudWatchLogs(this.encryptionKey);
 
     this.alarms = alarmSetFor(this, props.alarms);
-    this.connectionTable = new SecureTable(this, 'Connections', {
-      partitionKey: { name: 'connectionId', type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: 'expiresAt',
-      encryptionKey: this.encryptionKey,
-      alarms: this.alarms,
-    });
+    if (props.connectionTable === undefined && props.createConnectionTable !== false) {
+      this.connectionTable = new SecureTable(this, 'Connections', {
+        partitionKey: { name: 'connectionId', type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: 'expiresAt',
+        encryptionKey: this.encryptionKey,
+        alarms: this.alarms,
+      });
+    }
+    this.table = props.connectionTable ?? this.connectionTable?.table;
 
     this.authorizer = new authorizers.WebSocketLambdaAuthorizer('Authorizer', props.authorizerFunction, {
       identitySource: props.identitySource ?? ['route.request.querystring.token'],
@@ -212,9 +244,15 @@ export class WebSocketApi extends Construct {
     }
 
     // The handlers keep the connection table; the default route may also answer over @connections.
-    this.connectionTable.grantReadWriteData(props.connectHandler);
-    this.connectionTable.grantReadWriteData(props.disconnectHandler);
-    this.connectionTable.grantReadData(props.defaultHandler);
+    if (this.connectionTable) {
+      this.connectionTable.grantReadWriteData(props.connectHandler);
+      this.connectionTable.grantReadWriteData(props.disconnectHandler);
+      this.connectionTable.grantReadData(props.defaultHandler);
+    } else if (props.connectionTable) {
+      grantItems(props.connectionTable, props.connectHandler, true);
+      grantItems(props.connectionTable, props.disconnectHandler, true);
+      grantItems(props.connectionTable, props.defaultHandler, false);
+    }
     pinSourceAccount(this.api);
 
     this.addAlarms(props.alarms ? stackRelativeName(this, 64, '') : 'Stage', props);
@@ -326,6 +364,13 @@ export class WebSocketApi extends Construct {
   }
 }
 
+/** Lets `grantee` read (and with `write` write and delete) the items of a connection table of the caller's. */
+function grantItems(table: dynamodb.ITable, grantee: iam.IGrantable, write: boolean): void {
+  const actions = write ? [...ITEM_READ_ACTIONS, ...ITEM_WRITE_ACTIONS] : ITEM_READ_ACTIONS;
+  iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [table.tableArn] });
+  table.encryptionKey?.grant(grantee, ...KEY_READ_ACTIONS, ...(write ? KEY_WRITE_ACTIONS : []));
+}
+
 /** `USER_POOL_ID`, `TOKEN_ISSUER` and `CLIENT_IDS` of a directory. */
 function authorizerEnvironment(directory: IUserDirectory): Record<string, string> {
   return { USER_POOL_ID: directory.userPoolId, TOKEN_ISSUER: directory.issuer, CLIENT_IDS: directory.clientIds.join(',') };
@@ -373,6 +418,11 @@ function validate(construct: IConstruct, props: WebSocketApiProps): void {
   sources.forEach((s, i) => v.matches(`identitySource[${i}]`, s, IDENTITY_SOURCE, 'route.request.header.<name> or route.request.querystring.<name>'));
   v.matches('stageName', props.stageName, /^[A-Za-z0-9_-]{1,128}$/, '1-128 letters, digits, "_" or "-"');
   validateThrottling(v, 'throttling', props.throttling);
+  if (props.connectionTable !== undefined) {
+    v.required('connectionTable', props.connectionTable, 'object', 'a dynamodb.ITable (e.g. SecureTable.table)');
+    v.check(props.createConnectionTable !== true, 'createConnectionTable', props.createConnectionTable,
+      'false or omitted when connectionTable is given (the construct uses your table instead of creating one)');
+  }
   v.atLeast('connectAlarmThreshold', props.connectAlarmThreshold, 1);
   v.atLeast('clientErrorAlarmThreshold', props.clientErrorAlarmThreshold, 1);
   v.durationRange('integrationLatencyP99', props.integrationLatencyP99, 0.001, 29);

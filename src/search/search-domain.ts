@@ -88,6 +88,8 @@ export interface SearchDomainProps {
 const READ_ACTIONS = ['es:ESHttpGet', 'es:ESHttpHead'];
 const WRITE_ACTIONS = ['es:ESHttpDelete', 'es:ESHttpPatch', 'es:ESHttpPost', 'es:ESHttpPut'];
 const INSTANCE_TYPE = /^[a-z0-9]+\.[a-z0-9]+\.search$/;
+// OpenSearch index names: lowercase, not starting with _ - +, not . or .., none of \ / * ? " < > | space , # :
+const INDEX_NAME = /^(?![_+-])(?!\.\.?$)[^A-Z\\/*?"<>| ,#:]{1,255}$/;
 
 /**
  * An OpenSearch Service domain in the VPC with secure defaults: 3 data nodes and 3 dedicated
@@ -112,6 +114,9 @@ export class SearchDomain extends Construct {
   public readonly logResourcePolicy: logs.CfnResourcePolicy;
   /** The alarm set that holds the domain's alarms. */
   public readonly alarms: AlarmSet;
+
+  /** The domain's name, a plain string at synthesis (the ARN attribute is a token). */
+  private readonly domainName: string;
 
   constructor(scope: Construct, id: string, props: SearchDomainProps) {
     super(scope, id);
@@ -167,6 +172,7 @@ export class SearchDomain extends Construct {
     });
 
     const domainName = domainNameFor(this);
+    this.domainName = domainName;
     this.domain = new opensearch.Domain(this, 'Domain', {
       domainName,
       version: props.version ?? opensearch.EngineVersion.OPENSEARCH_2_19,
@@ -248,19 +254,70 @@ export class SearchDomain extends Construct {
     this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(443), 'HTTPS to OpenSearch');
   }
 
-  /** Lets `grantee` send GET and HEAD requests to the domain's indexes. */
+  /**
+   * Lets `grantee` send GET and HEAD requests to every path of the domain (`domain/<name>/*`: all
+   * indexes and the cluster APIs). Acknowledges the wildcard's AwsSolutions-IAM5 on the grantee.
+   * Prefer `grantReadIndex` for one index.
+   */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.grantHttp(grantee, READ_ACTIONS);
+    return this.grantHttp(grantee, READ_ACTIONS, undefined);
   }
 
-  /** Lets `grantee` read, write and delete documents and indexes (GET, HEAD, POST, PUT, PATCH, DELETE). */
+  /**
+   * Lets `grantee` read, write and delete documents and indexes on every path of the domain (GET,
+   * HEAD, POST, PUT, PATCH, DELETE on `domain/<name>/*`). Acknowledges the wildcard's
+   * AwsSolutions-IAM5 on the grantee. Prefer `grantReadWriteIndex` for one index.
+   */
   public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return this.grantHttp(grantee, [...READ_ACTIONS, ...WRITE_ACTIONS]);
+    return this.grantHttp(grantee, [...READ_ACTIONS, ...WRITE_ACTIONS], undefined);
   }
 
-  private grantHttp(grantee: iam.IGrantable, actions: string[]): iam.Grant {
-    new PropsValidator('SearchDomain', this).required('grantee', grantee, 'object', 'an iam.IGrantable');
-    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.domain.domainArn, `${this.domain.domainArn}/*`] });
+  /**
+   * Lets `grantee` search and read one index (`domain/<name>/<index>` and `<index>/*`): GET, HEAD,
+   * and POST, which `_search`, `_msearch` and `_count` with a request body need (OpenSearch clients
+   * send searches as POST). IAM cannot tell a search POST from a document POST: map the role to a
+   * read-only role in fine-grained access control where that matters. Acknowledges the
+   * `<index>/*` wildcard's AwsSolutions-IAM5 (document ids are not known in advance) on the grantee.
+   */
+  public grantReadIndex(grantee: iam.IGrantable, indexName: string): iam.Grant {
+    return this.grantHttp(grantee, [...READ_ACTIONS, 'es:ESHttpPost'], this.requiredIndex(indexName));
+  }
+
+  /**
+   * Lets `grantee` read, write and delete the documents of one index and the index itself (GET, HEAD,
+   * POST, PUT, PATCH, DELETE on `domain/<name>/<index>` and `<index>/*`; bulk requests go to
+   * `<index>/_bulk`). Acknowledges the `<index>/*` wildcard's AwsSolutions-IAM5 on the grantee.
+   */
+  public grantReadWriteIndex(grantee: iam.IGrantable, indexName: string): iam.Grant {
+    return this.grantHttp(grantee, [...READ_ACTIONS, ...WRITE_ACTIONS], this.requiredIndex(indexName));
+  }
+
+  private requiredIndex(indexName: string): string {
+    new PropsValidator('SearchDomain', this).required('indexName', indexName, 'string', 'an OpenSearch index name');
+    return indexName;
+  }
+
+  private grantHttp(grantee: iam.IGrantable, actions: string[], indexName: string | undefined): iam.Grant {
+    const v = new PropsValidator('SearchDomain', this);
+    v.required('grantee', grantee, 'object', 'an iam.IGrantable');
+    v.matches('indexName', indexName, INDEX_NAME,
+      '1-255 lowercase characters, not starting with "_", "-" or "+", without \\ / * ? " < > | , # : or spaces');
+    // Built from the name (a string), not the ARN attribute (a token): cdk-nag then shows the
+    // resource as written here, and the acknowledgement names exactly that resource.
+    const stack = Stack.of(this);
+    const path = indexName === undefined ? this.domainName : `${this.domainName}/${indexName}`;
+    const arn = `arn:${stack.partition}:es:${stack.region}:${stack.account}:domain/${path}`;
+    const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [arn, `${arn}/*`] });
+    const principal = grantee.grantPrincipal;
+    if (Construct.isConstruct(principal)) {
+      const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+      const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+      acknowledge(principal, [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:es:${region}:${account}:domain/${path}/*]`],
+        indexName === undefined
+          ? `domain/${this.domainName}/* are the indexes, documents and APIs of the OpenSearch domain ${this.node.path}, granted as a whole by grantRead / grantReadWrite; document ids are generated at run time.`
+          : `${indexName}/* are the documents and APIs (_doc, _search, _bulk) of the one index ${indexName} of ${this.node.path}; document ids are generated at run time, so no list can name them.`);
+    }
+    return grant;
   }
 
   private addAlarms(prefix: string, volumeSizeGiB: number): void {

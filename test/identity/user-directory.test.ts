@@ -58,6 +58,8 @@ describe('UserDirectory with default props (prod profile)', () => {
     expect(p.UserAttributeUpdateSettings).toEqual({ AttributesRequireVerificationBeforeUpdate: ['email'] });
     expect(p.AdminCreateUserConfig.AllowAdminCreateUserOnly).toBe(true);
     expect(p.AccountRecoverySetting).toEqual({ RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] });
+    // Case-insensitive sign-in names: "Alice@example.com" and "alice@example.com" are one user.
+    expect(p.UsernameConfiguration).toEqual({ CaseSensitive: false });
   });
 
   test('is deletion-protected and retained in prod', () => {
@@ -199,6 +201,45 @@ describe('UserDirectory with a rich configuration (dev profile)', () => {
   });
 });
 
+describe('UserDirectory with an SRP-only browser client and case-sensitive sign-in names (an existing pool)', () => {
+  let stack: Stack;
+  let directory: UserDirectory;
+  let template: Template;
+  beforeAll(() => {
+    stack = testStack();
+    EnvironmentConfig.dev().applyTo(stack);
+    directory = new UserDirectory(stack, 'Users', {
+      signInCaseSensitive: true,
+      domainPrefix: 'cv-srp-login',
+      browserClient: {},
+    });
+    template = Template.fromStack(stack);
+  });
+
+  test('is nag-clean under all five packs and the Control Tower rules', () => {
+    expectNagClean(stack);
+  });
+
+  test('the client signs in over SRP only: no OAuth flow, no callback, no managed-login style', () => {
+    const client = Object.values(template.findResources('AWS::Cognito::UserPoolClient'))[0].Properties;
+    expect(client).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: false,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+      WriteAttributes: ['email', 'name'],
+    });
+    for (const key of ['AllowedOAuthFlows', 'AllowedOAuthScopes', 'CallbackURLs', 'LogoutURLs']) expect(client[key]).toBeUndefined();
+    template.resourceCountIs('AWS::Cognito::ManagedLoginBranding', 0);
+    expect(directory.browserBranding).toBeUndefined();
+    expect(directory.clientIds).toHaveLength(1);
+  });
+
+  test('signInCaseSensitive: true leaves UsernameConfiguration out (Cognito\'s case-sensitive default)', () => {
+    expect(userPool(template).Properties.UsernameConfiguration).toBeUndefined();
+  });
+});
+
 describe('UserDirectory grants and imports', () => {
   test('grantManageUsers and grantReadUsers name their actions on the pool only', () => {
     const stack = testStack();
@@ -260,7 +301,10 @@ describe('UserDirectory rejects invalid props', () => {
       'UserDirectory "Users" (Test/Users): immutableAttributes[0].minLength must be <= maxLength (5), got 10'],
     [{ immutableAttributes: [{ name: 'tenantId', minLength: 3000 }] },
       'UserDirectory "Users" (Test/Users): immutableAttributes[0].minLength must be an integer 0-2048, got 3000'],
-    [{ browserClient: { callbackUrls: undefined as any } }, 'UserDirectory "Users" (Test/Users): browserClient.callbackUrls must be an array of https:// URLs, got undefined'],
+    [{ browserClient: { callbackUrls: 'https://app.example.com/cb' as any } },
+      'UserDirectory "Users" (Test/Users): browserClient.callbackUrls must be an array of https:// URLs, got "https://app.example.com/cb"'],
+    [{ browserClient: { logoutUrls: ['https://app.example.com/'] } },
+      'UserDirectory "Users" (Test/Users): browserClient.logoutUrls must be omitted when callbackUrls is (a client without OAuth flows has no sign-out redirect), got ["https://app.example.com/"]'],
     [{ browserClient: { callbackUrls: [] } }, 'UserDirectory "Users" (Test/Users): browserClient.callbackUrls must be at least one https:// URL, got []'],
     [{ browserClient: { callbackUrls: ['http://app.example.com/cb'] } },
       'UserDirectory "Users" (Test/Users): browserClient.callbackUrls[0] must be an https:// URL without a fragment (http:// only for localhost), got "http://app.example.com/cb"'],

@@ -1,10 +1,11 @@
-import { Duration, Stack, aws_apigatewayv2 as apigwv2, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Duration, Stack, aws_apigatewayv2 as apigwv2, aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EnhancedLambdaFunction } from '../../src/compute';
 import { EnvironmentConfig } from '../../src/governance';
 import { UserDirectory } from '../../src/identity';
 import { AlarmSet } from '../../src/monitoring';
 import { WebSocketApi, WebSocketApiProps } from '../../src/realtime';
+import { SecureTable } from '../../src/storage';
 import { expectNagClean, testApp, testStack } from '../support/nag-harness';
 
 const CODE = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });');
@@ -184,7 +185,7 @@ describe('WebSocketApi with a rich configuration (dev profile)', () => {
   });
 
   test('the connection handlers may write the table, the default handler read it', () => {
-    expect(ws.connectionTable.tableName).toBeDefined();
+    expect(ws.table).toBe(ws.connectionTable!.table);
     const roleActions = (f: EnhancedLambdaFunction) => {
       const roleId = stack.getLogicalId(f.role.node.defaultChild as any);
       return [...Object.values(template.findResources('AWS::IAM::Policy')), ...Object.values(template.findResources('AWS::IAM::ManagedPolicy'))]
@@ -197,6 +198,87 @@ describe('WebSocketApi with a rich configuration (dev profile)', () => {
     expect(roleActions(message)).toContain('dynamodb:GetItem');
     expect(roleActions(message)).not.toContain('dynamodb:PutItem');
     expect(roleActions(notifier)).not.toContain('dynamodb:GetItem');
+  });
+});
+
+/** The statements of the policies attached to `f`'s role. */
+function roleStatements(stack: Stack, template: Template, f: EnhancedLambdaFunction): any[] {
+  const roleId = stack.getLogicalId(f.role.node.defaultChild as any);
+  return [...Object.values(template.findResources('AWS::IAM::Policy')), ...Object.values(template.findResources('AWS::IAM::ManagedPolicy'))]
+    .filter((p: any) => p.Properties.Roles?.some((r: any) => r.Ref === roleId))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+}
+const actionsOf = (statements: any[]) => statements.flatMap((s) => [s.Action].flat());
+
+describe('WebSocketApi with a connection table of the caller\'s', () => {
+  let stack: Stack;
+  let ws: WebSocketApi;
+  let mine: SecureTable;
+  let template: Template;
+  let f: ReturnType<typeof handlers>['f'];
+  beforeAll(() => {
+    stack = testStack();
+    mine = new SecureTable(stack, 'Sessions', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    const h = handlers(stack);
+    f = h.f;
+    ws = new WebSocketApi(stack, 'Realtime', { userDirectory: directory(stack), ...h.props, connectionTable: mine.table });
+    template = Template.fromStack(stack);
+  });
+
+  test('is nag-clean under all five packs and the Control Tower rules', () => {
+    expectNagClean(stack);
+  });
+
+  test('creates no table of its own and exposes the one given', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    expect(ws.connectionTable).toBeUndefined();
+    expect(ws.table).toBe(mine.table);
+  });
+
+  test('the connection handlers may write the given table\'s items and use its key, the default handler read them', () => {
+    const tableArn = { 'Fn::GetAtt': [stack.getLogicalId(mine.table.node.defaultChild as any), 'Arn'] };
+    const onTable = (handler: EnhancedLambdaFunction) => roleStatements(stack, template, handler)
+      .filter((st) => JSON.stringify(st.Resource) === JSON.stringify(tableArn));
+    expect(actionsOf(onTable(f.connect))).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem']));
+    expect(actionsOf(onTable(f.disconnect))).toEqual(expect.arrayContaining(['dynamodb:DeleteItem']));
+    expect(actionsOf(onTable(f.message))).toContain('dynamodb:GetItem');
+    expect(actionsOf(onTable(f.message))).not.toContain('dynamodb:PutItem');
+    // kms:Encrypt only for writers (the functions' log groups need Decrypt and GenerateDataKey of their own).
+    expect(actionsOf(roleStatements(stack, template, f.connect))).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']));
+    expect(actionsOf(roleStatements(stack, template, f.message))).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:DescribeKey']));
+    expect(actionsOf(roleStatements(stack, template, f.message))).not.toContain('kms:Encrypt');
+    // No KMS wildcards (ITable's own grants add kms:GenerateDataKey* and kms:ReEncrypt*).
+    expect(actionsOf(roleStatements(stack, template, f.connect)).filter((a) => a.includes('*'))).toEqual([]);
+  });
+});
+
+describe('WebSocketApi without a connection table (connections in a store of the caller\'s)', () => {
+  let stack: Stack;
+  let ws: WebSocketApi;
+  let template: Template;
+  let f: ReturnType<typeof handlers>['f'];
+  beforeAll(() => {
+    stack = testStack();
+    const h = handlers(stack);
+    f = h.f;
+    ws = new WebSocketApi(stack, 'Realtime', { userDirectory: directory(stack), ...h.props, createConnectionTable: false });
+    template = Template.fromStack(stack);
+  });
+
+  test('is nag-clean under all five packs and the Control Tower rules', () => {
+    expectNagClean(stack);
+  });
+
+  test('creates no table and grants the handlers no DynamoDB access', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(ws.connectionTable).toBeUndefined();
+    expect(ws.table).toBeUndefined();
+    for (const handler of [f.connect, f.disconnect, f.message]) {
+      expect(actionsOf(roleStatements(stack, template, handler)).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    }
+    // The routes still run the handlers.
+    expect(Object.keys(routes(template)).sort()).toEqual(['$connect', '$default', '$disconnect']);
   });
 });
 
@@ -221,6 +303,9 @@ describe('WebSocketApi rejects invalid props', () => {
     [{ authorizerFunction: undefined as any },
       'WebSocketApi "Realtime" (Test/Realtime): authorizerFunction must be a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget), got undefined'],
     [{ userDirectory: undefined as any }, 'WebSocketApi "Realtime" (Test/Realtime): userDirectory must be an IUserDirectory (a UserDirectory), got undefined'],
+    [{ connectionTable: 'connections' as any }, 'WebSocketApi "Realtime" (Test/Realtime): connectionTable must be a dynamodb.ITable (e.g. SecureTable.table), got "connections"'],
+    [{ connectionTable: dynamodb.Table.fromTableName(new Stack(), 'T', 'connections'), createConnectionTable: true },
+      'WebSocketApi "Realtime" (Test/Realtime): createConnectionTable must be false or omitted when connectionTable is given (the construct uses your table instead of creating one), got true'],
   ] as Array<[Partial<WebSocketApiProps>, string]>)('%j', (props, message) => {
     expect(() => make(props)).toThrow(message);
   });

@@ -5,7 +5,7 @@ import { EnvironmentConfig } from '../../src/governance';
 import { AlarmSet } from '../../src/monitoring';
 import { Network } from '../../src/network';
 import { SearchDomain, SearchDomainProps } from '../../src/search';
-import { expectNagClean, testApp, testStack } from '../support/nag-harness';
+import { expectNagClean, nagFindings, testApp, testStack } from '../support/nag-harness';
 import { testKey } from '../support/test-key';
 
 function only(template: Template, type: string): [string, any] {
@@ -163,17 +163,61 @@ describe('SearchDomain with a rich configuration (dev profile)', () => {
 });
 
 describe('SearchDomain grants', () => {
-  test('grantRead allows GET and HEAD, grantReadWrite adds the writing methods, on the domain only', () => {
-    const stack = testStack();
-    const search = new SearchDomain(stack, 'Search', { vpc: new Network(stack, 'Net').vpc });
-    const reader = new ManagedPolicyRole(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    const writer = new ManagedPolicyRole(stack, 'Writer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    search.grantRead(reader);
-    search.grantReadWrite(writer);
-    const actions = (role: ManagedPolicyRole) => stack.resolve(role.policy.document.toJSON()).Statement.flatMap((s: any) => [s.Action].flat()).sort();
-    expect(actions(reader)).toEqual(['es:ESHttpGet', 'es:ESHttpHead']);
-    expect(actions(writer)).toEqual(['es:ESHttpDelete', 'es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPatch', 'es:ESHttpPost', 'es:ESHttpPut']);
-    expect(JSON.stringify(stack.resolve(reader.policy.document.toJSON()))).toContain(logicalId(stack, search.domain));
+  let stack: Stack;
+  let search: SearchDomain;
+  let name: string;
+  const roles: Record<string, ManagedPolicyRole> = {};
+  beforeAll(() => {
+    stack = testStack();
+    search = new SearchDomain(stack, 'Search', { vpc: new Network(stack, 'Net').vpc });
+    name = (search.domain.node.defaultChild as any).domainName;
+    for (const id of ['Reader', 'Writer', 'IndexReader', 'IndexWriter', 'ByHand']) {
+      roles[id] = new ManagedPolicyRole(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    }
+    search.grantRead(roles.Reader);
+    search.grantReadWrite(roles.Writer);
+    search.grantReadIndex(roles.IndexReader, 'entries');
+    search.grantReadWriteIndex(roles.IndexWriter, 'entries');
+    // The same resources granted without the library: the finding its grants acknowledge.
+    iam.Grant.addToPrincipal({ grantee: roles.ByHand, actions: ['es:ESHttpGet'], resourceArns: [`arn:aws:es:eu-west-1:123456789012:domain/${name}/*`] });
+  });
+  const statements = (id: string) => stack.resolve(roles[id].policy.document.toJSON()).Statement;
+  const actions = (id: string) => statements(id).flatMap((s: any) => [s.Action].flat()).sort();
+  const resources = (id: string) => statements(id).flatMap((s: any) => [s.Resource].flat());
+  const arn = (path: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:es:eu-west-1:123456789012:domain/${path}`]] });
+
+  test('grantRead allows GET and HEAD, grantReadWrite adds the writing methods, on the domain and its paths', () => {
+    expect(actions('Reader')).toEqual(['es:ESHttpGet', 'es:ESHttpHead']);
+    expect(actions('Writer')).toEqual(['es:ESHttpDelete', 'es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPatch', 'es:ESHttpPost', 'es:ESHttpPut']);
+    expect(resources('Reader')).toEqual([arn(name), arn(`${name}/*`)]);
+    expect(resources('Writer')).toEqual([arn(name), arn(`${name}/*`)]);
+  });
+
+  test('grantReadIndex (GET, HEAD, POST for searches with a body) and grantReadWriteIndex reach one index only', () => {
+    expect(actions('IndexReader')).toEqual(['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost']);
+    expect(actions('IndexWriter')).toEqual(['es:ESHttpDelete', 'es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPatch', 'es:ESHttpPost', 'es:ESHttpPut']);
+    expect(resources('IndexReader')).toEqual([arn(`${name}/entries`), arn(`${name}/entries/*`)]);
+    expect(resources('IndexWriter')).toEqual([arn(`${name}/entries`), arn(`${name}/entries/*`)]);
+  });
+
+  test('each grant acknowledges its own wildcard (AwsSolutions-IAM5) on the grantee; a grant by hand still raises it', () => {
+    const findings = nagFindings(stack);
+    expect(findings.map((f) => `${f.rule} ${f.path}`)).toEqual([expect.stringMatching(/^AwsSolutions-IAM5\[Resource::.*:domain\/[a-z0-9-]+\/\*\] Test\/ByHand\//)]);
+    const acknowledged = (id: string) => JSON.stringify(roles[id].node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'));
+    expect(acknowledged('Reader')).toContain(`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:es:eu-west-1:123456789012:domain/${name}/*]`);
+    expect(acknowledged('IndexReader')).toContain(`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:es:eu-west-1:123456789012:domain/${name}/entries/*]`);
+    expect(acknowledged('IndexReader')).not.toContain(`domain/${name}/*]`);
+  });
+
+  test.each([
+    ['Entries', 'indexName must be 1-255 lowercase characters, not starting with "_", "-" or "+", without \\ / * ? " < > | , # : or spaces, got "Entries"'],
+    ['_entries', 'indexName must be 1-255 lowercase characters'],
+    ['entries/*', 'indexName must be 1-255 lowercase characters'],
+    ['..', 'indexName must be 1-255 lowercase characters'],
+    [undefined, 'indexName must be an OpenSearch index name, got undefined'],
+  ])('an index grant rejects the index name %p', (indexName, message) => {
+    expect(() => search.grantReadIndex(roles.ByHand, indexName as any)).toThrow(`SearchDomain "Search" (Test/Search): ${message}`);
+    expect(() => search.grantReadWriteIndex(roles.ByHand, indexName as any)).toThrow(message);
   });
 });
 

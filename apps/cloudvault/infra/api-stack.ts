@@ -1,16 +1,37 @@
-import { Duration, Stack, StackProps, aws_apigateway as apigw, aws_cognito as cognito, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, StackProps, aws_apigateway as apigw, aws_cognito as cognito, aws_ec2 as ec2, aws_route53 as route53, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { handlerCode } from './handler-code';
 import { HANDLER_PERMISSIONS, grantHandlerPermissions } from './handler-permissions';
 import { CLOUDVAULT_METRICS_NAMESPACE } from './monitoring-stack';
 import { ApiHandlerName, ROUTES } from './routes';
-import { ApiAuthorization, SecureRestApi, EnhancedLambdaFunction, WorkQueue, EnvironmentConfig, AlarmSet, SecureBucket, SecureTable } from '../../../src';
-import { acknowledge } from '../../kit/infra/acknowledge';
+import { SecureRestApi, EnhancedLambdaFunction, WorkQueue, AlarmSet, SecureBucket, SecureTable, UserDirectory, CustomDomain } from '../../../src';
 
 /** The public share route (no sign-in; checks share passwords). */
 export const SHARE_OPEN_PATH = '/api/shares/{token}';
 /** Its own method throttle, far below the stage's (requests per second, burst). */
 export const SHARE_OPEN_THROTTLE = { rateLimit: 20, burstLimit: 40 } as const;
+
+/** A custom domain name of the API (e.g. `api.example.com`) in a Route 53 public hosted zone. */
+export interface CloudVaultApiDomainOptions {
+  /** Host name of the API, e.g. `api.example.com`. */
+  readonly domainName: string;
+  /** ID of the public hosted zone that holds `domainName`. */
+  readonly hostedZoneId: string;
+  /** Name of the hosted zone, e.g. `example.com`. */
+  readonly zoneName: string;
+}
+
+/**
+ * Logical ids of the user pool, its web client and its groups from before the stack used
+ * UserDirectory (construct ids `Users`, `Users/WebClient`, `AdminGroup`, `MemberGroup`): a new id
+ * would make CloudFormation create a new, empty pool (and fail on the groups' names).
+ */
+export const USER_POOL_LOGICAL_IDS = {
+  userPool: 'Users0A0EEA89',
+  webClient: 'UsersWebClient8EE36D42',
+  admin: 'AdminGroup',
+  member: 'MemberGroup',
+} as const;
 
 /** Properties of the CloudVault API stack. */
 export interface CloudVaultApiStackProps extends StackProps {
@@ -26,6 +47,11 @@ export interface CloudVaultApiStackProps extends StackProps {
   readonly files: SecureBucket;
   /** Queue of the notification worker (events stack). */
   readonly notificationQueue: WorkQueue;
+  /**
+   * Custom domain name of the API.
+   * @default - none: clients use the execute-api URL
+   */
+  readonly apiDomain?: CloudVaultApiDomainOptions;
 }
 
 /** What one API function needs besides its table and bucket grants (HANDLER_PERMISSIONS): queue, size. */
@@ -64,10 +90,14 @@ export function handlerEnvironment(service: string): Record<string, string> {
 
 /** Users and the REST API: changes with every feature. */
 export class CloudVaultApiStack extends Stack {
+  /** The users: pool, web client, groups, throttling alarms. */
+  public readonly users: UserDirectory;
   public readonly userPool: cognito.UserPool;
   public readonly userPoolClient: cognito.UserPoolClient;
-  public readonly groups: cognito.CfnUserPoolGroup[];
+  public readonly groups: cognito.UserPoolGroup[];
   public readonly api: SecureRestApi;
+  /** The API's custom domain, when `apiDomain` was given. */
+  public readonly domain?: CustomDomain;
   /** The API's functions by handler name (src/cloudvault/handlers/<name>.lambda.ts). */
   public readonly functions: Record<ApiHandlerName, EnhancedLambdaFunction>;
   /** Post-authentication trigger that writes the signed-in user's USER item. */
@@ -78,50 +108,37 @@ export class CloudVaultApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: CloudVaultApiStackProps) {
     super(scope, id, props);
-    const profile = EnvironmentConfig.of(this);
     this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: this.stackName, topic: props.alarmTopic });
 
-    this.userPool = new cognito.UserPool(this, 'Users', {
-      signInAliases: { email: true },
-      selfSignUpEnabled: false,
-      passwordPolicy: {
-        minLength: 12,
-        requireDigits: true,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireSymbols: true,
-        tempPasswordValidity: Duration.days(3),
-      },
-      // Optional outside prod (issue 5), required in prod.
-      mfa: profile.isProduction ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
-      mfaSecondFactor: { otp: true, sms: false },
+    // Plus plan with full threat protection, 12+ character passwords, TOTP MFA (optional outside
+    // prod, issue 5; required in prod), e-mail recovery, admin-created users only.
+    this.users = new UserDirectory(this, 'Users', {
       // The handlers take the tenant only from this claim (custom:tenantId), set by an admin.
-      customAttributes: { tenantId: new cognito.StringAttribute({ mutable: false, minLen: 1, maxLen: 64 }) },
-      featurePlan: cognito.FeaturePlan.PLUS,
-      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
-      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      // A changed address takes effect only once verified: until then the token keeps the old,
-      // verified one, so nobody can point their account (and its notifications) at someone else's inbox.
-      autoVerify: { email: true },
-      keepOriginal: { email: true },
-      deletionProtection: profile.deletionProtection,
-      removalPolicy: profile.removalPolicy,
+      immutableAttributes: [{ name: 'tenantId', minLength: 1, maxLength: 64 }],
+      roles: [
+        { name: 'admin', description: 'Tenant administrators', precedence: 0 },
+        { name: 'member', description: 'Tenant members', precedence: 10 },
+      ],
+      // The pool was created case sensitive; Cognito cannot change that on an existing pool.
+      signInCaseSensitive: true,
+      // SRP sign-in only: no hosted-UI OAuth (no implicit flow, no placeholder callback). The client
+      // writes only e-mail and name; custom:tenantId is immutable and set by admins.
+      browserClient: {},
+      alarms: this.alarms,
     });
-    this.userPoolClient = this.userPool.addClient('WebClient', {
-      authFlows: { userSrp: true },
-      // SRP sign-in only: no hosted-UI OAuth (CDK's default would allow the implicit flow to https://example.com).
-      disableOAuth: true,
-      preventUserExistenceErrors: true,
-      // Users never write custom:tenantId (immutable anyway): the app client may write only these.
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, fullname: true }),
-    });
-    this.groups = [
-      new cognito.CfnUserPoolGroup(this, 'AdminGroup', { userPoolId: this.userPool.userPoolId, groupName: 'admin', description: 'Tenant administrators', precedence: 0 }),
-      new cognito.CfnUserPoolGroup(this, 'MemberGroup', { userPoolId: this.userPool.userPoolId, groupName: 'member', description: 'Tenant members', precedence: 10 }),
-    ];
+    this.userPool = this.users.userPool;
+    this.userPoolClient = this.users.browserClient!;
+    this.groups = Object.values(this.users.groups);
+    keepLogicalId(this.userPool, USER_POOL_LOGICAL_IDS.userPool);
+    keepLogicalId(this.userPoolClient, USER_POOL_LOGICAL_IDS.webClient);
+    keepLogicalId(this.users.groups.admin, USER_POOL_LOGICAL_IDS.admin);
+    keepLogicalId(this.users.groups.member, USER_POOL_LOGICAL_IDS.member);
+    // GenerateSecret replaces a client when its template value changes, even from absent to its
+    // default false: left absent as before, so the web client keeps its id.
+    (this.userPoolClient.node.defaultChild as cognito.CfnUserPoolClient).generateSecret = undefined;
 
     this.api = new SecureRestApi(this, 'Api', {
-      authorizer: ApiAuthorization.cognito([this.userPool]),
+      authorizer: this.users.authorizer(),
       webAclArn: props.webAclArn,
       alarms: this.alarms,
     });
@@ -153,9 +170,13 @@ export class CloudVaultApiStack extends Stack {
     this.health = this.functions.health;
     this.folders = this.functions.folders;
 
-    if (!profile.isProduction) {
-      acknowledge(this.userPool, ['AwsSolutions-COG2'],
-        'MFA is optional outside prod (the reference app\'s dev/staging profiles) so test users and automated end-to-end runs can sign in with a password; prod requires TOTP MFA.');
+    if (props.apiDomain) {
+      this.domain = new CustomDomain(this, 'Domain', {
+        domainName: props.apiDomain.domainName,
+        hostedZone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: props.apiDomain.hostedZoneId, zoneName: props.apiDomain.zoneName }),
+        alarms: this.alarms,
+      });
+      this.domain.addRestApi('Api', this.api.api, { stage: this.api.api.deploymentStage });
     }
   }
 
@@ -202,4 +223,9 @@ export class CloudVaultApiStack extends Stack {
     if (spec.notifications) props.notificationQueue.grantSendMessages(fn);
     return fn;
   }
+}
+
+/** Pins the CloudFormation logical id of `construct`'s resource (see USER_POOL_LOGICAL_IDS). */
+function keepLogicalId(construct: { node: { defaultChild?: unknown } }, logicalId: string): void {
+  (construct.node.defaultChild as CfnResource).overrideLogicalId(logicalId);
 }

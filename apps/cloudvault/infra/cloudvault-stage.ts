@@ -1,6 +1,6 @@
 import { Environment, Stack, Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CloudVaultApiStack } from './api-stack';
+import { CloudVaultApiDomainOptions, CloudVaultApiStack } from './api-stack';
 import { CloudVaultCostStack } from './cost-stack';
 import { CloudVaultDataStack, CloudVaultReplicationDestination } from './data-stack';
 import { CloudVaultEventsStack } from './events-stack';
@@ -41,6 +41,11 @@ export interface CloudVaultProps extends StageProps {
    * @default - no failover route
    */
   readonly domain?: CloudVaultDomainOptions;
+  /**
+   * Custom domain name of the API (certificate, TLS 1.2 domain name, alias record).
+   * @default - none: clients use the execute-api URL
+   */
+  readonly apiDomain?: CloudVaultApiDomainOptions;
   /**
    * Whether to create the GuardDuty detector; false when the account already has one.
    * @default true
@@ -134,6 +139,7 @@ export class CloudVault extends Stage {
       table: this.data.table,
       files: this.data.files,
       notificationQueue: this.events.notifications,
+      apiDomain: props.apiDomain,
     });
     this.recovery = new CloudVaultRecoveryStack(this, 'Recovery', {
       env,

@@ -6,6 +6,7 @@ import { synthesizeWithCompliance } from '../../kit/infra/compliance-synth';
 
 // Entry of the CloudVault reference app: `npx projen cloudvault` or `npx cdk synth`.
 // Profile: `-c cloudvault:environment=dev|staging|prod` (default dev). No AWS credentials needed.
+// A custom domain of the API with `cloudvault:apiDomainName`, `cloudvault:hostedZoneId` and `cloudvault:zoneName`.
 // The pipeline stack is added when `cloudvault:connectionArn` and `cloudvault:repository` are set.
 const app = new App({
   outdir: process.env.CDK_OUTDIR ?? 'cdk.out',
@@ -19,11 +20,18 @@ const env = {
   region: context('region') ?? process.env.CDK_DEFAULT_REGION ?? 'eu-west-1',
 };
 
+const apiDomainName = context('apiDomainName');
+const hostedZoneId = context('hostedZoneId');
+const zoneName = context('zoneName');
+if (apiDomainName && !(hostedZoneId && zoneName)) {
+  throw new Error('cloudvault:apiDomainName needs cloudvault:hostedZoneId and cloudvault:zoneName (the public hosted zone of the name)');
+}
 const stage = new CloudVault(app, `CloudVault-${profile.environment}`, {
   profile,
   env,
   alarmEmail: context('alarmEmail'),
   secondaryRegion: context('secondaryRegion'),
+  apiDomain: apiDomainName ? { domainName: apiDomainName, hostedZoneId: hostedZoneId!, zoneName: zoneName! } : undefined,
 });
 const stacks = [...stage.stacks];
 

@@ -4,6 +4,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentConfig } from '../../../src';
 import { formatFindings, nagFindings, testApp } from '../../../test/support/nag-harness';
+import { USER_POOL_LOGICAL_IDS } from '../infra/api-stack';
 import { CloudVault } from '../infra/cloudvault-stage';
 import { CloudVaultPipelineStack } from '../infra/pipeline-stack';
 import { ROUTES } from '../infra/routes';
@@ -63,8 +64,23 @@ describe.each([
     // After each sign-in the user-sync handler writes the user's USER item (e-mail for notifications).
     api.hasResourceProperties('AWS::Cognito::UserPool', { LambdaConfig: { PostAuthentication: Match.anyValue() } });
     api.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'user-sync', TABLE_NAME: Match.anyValue() }) } });
-    const groups = Object.values(api.findResources('AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
-    expect(groups.sort()).toEqual(['admin', 'member']);
+    const groups = Object.values(api.findResources('AWS::Cognito::UserPoolGroup')).map((g) => [g.Properties.GroupName, g.Properties.Precedence]);
+    expect(groups.sort()).toEqual([['admin', 0], ['member', 10]]);
+  });
+
+  test('the user pool (UserDirectory) keeps the logical ids and the settings it was created with', () => {
+    const api = t(stage.api);
+    // A changed logical id would create a new, empty pool; case sensitivity and GenerateSecret replace on change.
+    expect(Object.keys(api.findResources('AWS::Cognito::UserPool'))).toEqual([USER_POOL_LOGICAL_IDS.userPool]);
+    expect(Object.keys(api.findResources('AWS::Cognito::UserPoolClient'))).toEqual([USER_POOL_LOGICAL_IDS.webClient]);
+    expect(Object.keys(api.findResources('AWS::Cognito::UserPoolGroup')).sort()).toEqual([USER_POOL_LOGICAL_IDS.admin, USER_POOL_LOGICAL_IDS.member].sort());
+    expect(api.toJSON().Resources[USER_POOL_LOGICAL_IDS.userPool].Properties.UsernameConfiguration).toBeUndefined();
+    expect(api.toJSON().Resources[USER_POOL_LOGICAL_IDS.webClient].Properties.GenerateSecret).toBeUndefined();
+    expect(stage.api.users.userPool).toBe(stage.api.userPool);
+    // Sign-in throttling of the web client alarms into the API stack's set; no custom domain unless configured.
+    const metrics = Object.values(api.findResources('AWS::CloudWatch::Alarm')).filter((a) => a.Properties.Namespace === 'AWS/Cognito').map((a) => a.Properties.MetricName);
+    expect(metrics.sort()).toEqual(['SignInThrottles', 'TokenRefreshThrottles']);
+    api.resourceCountIs('AWS::ApiGateway::DomainName', 0);
   });
 
   test('the notifications function may write the table (its per-user rate counter)', () => {
@@ -287,8 +303,15 @@ test('replication and failover appear only when configured', () => {
     createDetector: false,
     createSecurityHub: false,
     createRecorder: false,
+    apiDomain: { domainName: 'api-eu-west-1.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' },
   });
   app.synth();
+  // The custom domain of the API: DNS-validated certificate, TLS 1.2 regional domain name, mapping, alias.
+  const api = Template.fromStack(stage.api);
+  api.hasResourceProperties('AWS::CertificateManager::Certificate', { DomainName: 'api-eu-west-1.example.com', ValidationMethod: 'DNS' });
+  api.hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'api-eu-west-1.example.com', SecurityPolicy: 'TLS_1_2', EndpointConfiguration: { Types: ['REGIONAL'] } });
+  api.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { RestApiId: { Ref: Match.stringLikeRegexp('^Api') } });
+  api.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'api-eu-west-1.example.com.', Type: 'A', HostedZoneId: 'Z0123456789ABCDEFGHIJ' });
   Template.fromStack(stage.data).hasResourceProperties('AWS::S3::Bucket', {
     ReplicationConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Destination: Match.objectLike({ Bucket: 'arn:aws:s3:::cloudvault-staging-files-replica' }) })]) },
   });
@@ -299,9 +322,9 @@ test('replication and failover appear only when configured', () => {
   security.resourceCountIs('AWS::GuardDuty::Detector', 0);
   security.resourceCountIs('AWS::SecurityHub::Hub', 0);
   security.resourceCountIs('AWS::Config::ConfigurationRecorder', 0);
-  // Replication and failover change only the data and recovery stacks: the Control Tower rules run
+  // Replication, failover and the API domain change only the data, recovery and API stacks: the Control Tower rules run
   // on those here (the dev and prod suites above run them on every stack).
-  const changed: Stack[] = [stage.data, stage.recovery];
+  const changed: Stack[] = [stage.data, stage.recovery, stage.api];
   expect(formatFindings(stage.stacks.flatMap((s) => nagFindings(s, { controlTower: changed.includes(s) })))).toBe('');
 });
 

@@ -76,6 +76,8 @@ export class CommandCenterApiStack extends Stack {
       connectHandler: this.connections.invocationTarget,
       disconnectHandler: this.connections.invocationTarget,
       defaultHandler: this.connections.invocationTarget,
+      // The connections function keeps connections in Postgres (db.grantConnect below): no DynamoDB table.
+      createConnectionTable: false,
       alarms: this.alarms,
     });
     this.commands = fn('commands', { ...database(APP_DB_USER), ...cache, WS_CALLBACK_URL: this.realtime.callbackUrl });

@@ -75,6 +75,9 @@ describe.each([
 
   test('the WebSocket API authorizes $connect with the token from the query string', () => {
     const api = t(stage.api);
+    // Connections live in Postgres: the WebSocket API creates no connection table.
+    api.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    expect(stage.api.realtime.table).toBeUndefined();
     api.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.token'] });
     api.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'CUSTOM' });
   });

@@ -1,12 +1,11 @@
 import * as path from 'path';
-import { Aws, Duration, Stack, StackProps, Token, aws_ec2 as ec2, aws_iam as iam, aws_opensearchservice as opensearch, aws_sns as sns } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { APP_DB_USER, ApiHandlerName, DATABASE_NAME, ROUTES, SEARCH_INDEX } from './routes';
 import {
   AlarmSet, BucketEventRule, BucketEventType, Database, DATABASE_PROXY_PORT, EnhancedLambdaFunction, SearchDomain, SecureBucket, SecureRestApi,
   UserDirectory, WebSocketApi, WorkQueue,
 } from '../../../src';
-import { acknowledge } from '../../kit/infra/acknowledge';
 import { bundledHandlerCode } from '../../kit/infra/handler-code';
 
 const APP_DIR = path.join(__dirname, '..');
@@ -122,9 +121,9 @@ export class PersonalPodApiStack extends Stack {
     }
     db.grantConnect(this.migrate, db.adminUsername);
     // The search functions reach the entries index only (not the domain's other indexes or its
-    // cluster APIs): narrower than SearchDomain.grantRead/grantReadWrite, which cover every path.
-    this.grantIndex(this.indexer, props.search, ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpPost', 'es:ESHttpDelete']);
-    this.grantIndex(this.routeHandlers.search, props.search, ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost']);
+    // cluster APIs); the grants acknowledge their own <index>/* wildcard.
+    props.search.grantReadWriteIndex(this.indexer, SEARCH_INDEX);
+    props.search.grantReadIndex(this.routeHandlers.search, SEARCH_INDEX);
     this.indexQueue.grantPublish(this.routeHandlers.entries);
     this.indexQueue.grantPublish(this.attachmentProcessor);
     this.realtime.grantManageConnections(this.routeHandlers.entries);
@@ -144,21 +143,6 @@ export class PersonalPodApiStack extends Stack {
     for (const route of ROUTES) {
       this.api.addRoute(route.name, { path: route.path, method: route.method, handler: this.routeHandlers[route.handler] });
     }
-  }
-
-  /**
-   * Lets `fn` send `actions` to the entries index and its documents (`domain/<name>/entries[/*]`).
-   * The ARN is built from the domain's name (a plain string at synthesis), so the finding on the
-   * wildcard can be acknowledged for exactly this resource.
-   */
-  private grantIndex(fn: EnhancedLambdaFunction, search: SearchDomain, actions: string[]): void {
-    const domainName = (search.domain.node.defaultChild as opensearch.CfnDomain).domainName!;
-    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
-    const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
-    const index = `arn:${Aws.PARTITION}:es:${this.region}:${this.account}:domain/${domainName}/${SEARCH_INDEX}`;
-    iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [index, `${index}/*`] });
-    acknowledge(fn, [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:es:${region}:${account}:domain/${domainName}/${SEARCH_INDEX}/*]`],
-      `${SEARCH_INDEX}/* are the documents and APIs (_doc, _search) of the one index the function uses; document ids are generated, so no list can name them`);
   }
 
   /** Every function of the stack. */
