@@ -1,10 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import * as path from 'path';
 import type { Context } from 'aws-lambda';
-import { Client } from 'pg';
 import { logger } from './lib/observability';
-import { connectionConfig } from '../../kit/handlers/postgres-connection';
+import { runSqlMigrations } from '../../kit/handlers/sql-migrations';
 // The versioned migration files, bundled as text (esbuild's text loader for .sql).
 import commands from '../migrations/1733390000000_commands.sql';
 import appUser from '../migrations/1733390000001_app_user.sql';
@@ -16,25 +12,10 @@ const MIGRATIONS: Record<string, string> = {
 };
 
 /**
- * Runs the pending schema migrations with node-pg-migrate as the administrative user (IAM token
- * through the proxy), under its advisory lock so that two runs cannot overlap. Invoked after each
- * deployment (README: "Deploy"); returns the migrations it applied.
+ * Runs the pending schema migrations as the administrative user (IAM token through the proxy).
+ * Invoked after each deployment (README: "Deploy"); returns the migrations it applied.
  */
 export const handler = async (_event: unknown, context: Context): Promise<{ applied: string[] }> => {
   logger.addContext(context);
-  // A folder of its own: node-pg-migrate applies every file in it, and /tmp is shared (another
-  // app's migrate run on the same machine, a warm container).
-  const dir = mkdtempSync(path.join(tmpdir(), 'command-center-migrations-'));
-  for (const [name, sql] of Object.entries(MIGRATIONS)) writeFileSync(path.join(dir, name), sql);
-  // node-pg-migrate is an ES module; the bundle inlines it.
-  const { runner } = await import('node-pg-migrate');
-  const client = new Client(connectionConfig());
-  await client.connect();
-  try {
-    const applied = await runner({ dbClient: client, dir, direction: 'up', migrationsTable: 'pgmigrations', log: (m) => logger.info(m) });
-    logger.info('migrations applied', { applied: applied.map((m) => m.name) });
-    return { applied: applied.map((m) => m.name) };
-  } finally {
-    await client.end();
-  }
+  return { applied: await runSqlMigrations('command-center', MIGRATIONS, logger) };
 };

@@ -8,13 +8,13 @@ import { createServer, Server } from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { startValkey } from './valkey';
+import { closePool } from '../../kit/handlers/postgres-pool';
 import { DevTokens, DevUser, IssueOptions, apiGatewayClaims } from '../../kit/local/dev-tokens';
 import { apiGatewayAdapter } from '../../kit/local/http-adapter';
 import { LambdaRuntime } from '../../kit/local/lambda-runtime';
 import { startPostgres } from '../../kit/local/postgres';
 import { startWebSocketAdapter } from '../../kit/local/websocket-adapter';
 import { closeCache } from '../handlers/lib/cache';
-import { closePool } from '../handlers/lib/db';
 import { DATABASE_NAME, ROUTES } from '../infra/routes';
 
 export interface LocalCommandCenterOptions {

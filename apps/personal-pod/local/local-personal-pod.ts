@@ -16,6 +16,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { OpenSearchFake, startOpenSearchFake } from './opensearch-fake';
 import { SnsFake, startSnsFake } from './sns-fake';
+import { closePool } from '../../kit/handlers/postgres-pool';
 import { DevTokens, DevUser, IssueOptions, apiGatewayClaims } from '../../kit/local/dev-tokens';
 import { apiGatewayAdapter } from '../../kit/local/http-adapter';
 import { LambdaRuntime } from '../../kit/local/lambda-runtime';
@@ -24,7 +25,6 @@ import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../kit/
 import { startSqsEmulator } from '../../kit/local/sqs-emulator';
 import { startWebSocketAdapter } from '../../kit/local/websocket-adapter';
 import { ATTACHMENT_PREFIX } from '../handlers/lib/attachments';
-import { closePool } from '../handlers/lib/db';
 import { DATABASE_NAME, ROUTES, SEARCH_INDEX } from '../infra/routes';
 
 /** PersonalPod's database and its migrations (apps/personal-pod/migrations). */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'crypto';
 import type { PoolClient } from 'pg';
 import { z } from 'zod';
-import { getPool, transaction } from './db';
 import { conflict, notFound } from '../../../kit/handlers/http';
+import { getPool, transaction } from '../../../kit/handlers/postgres-pool';
 
 export const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type CommandStatus = (typeof STATUSES)[number];

@@ -1,14 +1,6 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { getPool } from './db';
 import { logger, metrics, MetricUnit } from './observability';
-
-let client: ApiGatewayManagementApiClient | undefined;
-
-/** The @connections client, created once per container; WS_CALLBACK_URL is the stage's https URL (or the local adapter's). */
-function managementClient(): ApiGatewayManagementApiClient {
-  client ??= new ApiGatewayManagementApiClient({ endpoint: process.env.WS_CALLBACK_URL });
-  return client;
-}
+import { getPool } from '../../../kit/handlers/postgres-pool';
+import { fanOut, sendTo as sendToConnection } from '../../../kit/handlers/websocket-fanout';
 
 /** Records a connection of the tenant ($connect). */
 export async function addConnection(connectionId: string, tenantId: string, userId: string): Promise<void> {
@@ -23,17 +15,8 @@ export async function removeConnection(connectionId: string): Promise<void> {
 }
 
 /** Sends `message` to one connection; false when it is gone (410), which is then forgotten. */
-export async function sendTo(connectionId: string, message: unknown): Promise<boolean> {
-  try {
-    await managementClient().send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(message)) }));
-    return true;
-  } catch (err) {
-    if (err instanceof GoneException || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
-      await removeConnection(connectionId);
-      return false;
-    }
-    throw err;
-  }
+export function sendTo(connectionId: string, message: unknown): Promise<boolean> {
+  return sendToConnection(connectionId, message, removeConnection);
 }
 
 /**
@@ -48,11 +31,8 @@ export async function broadcast(tenantId: string, message: unknown): Promise<{ s
     logger.error('fan-out skipped: connections not readable', { error: String(err) });
     return { sent: 0, gone: 0, failed: 1 };
   }
-  const outcomes = await Promise.allSettled(result.rows.map((r) => sendTo(r.connection_id, message)));
-  const sent = outcomes.filter((o) => o.status === 'fulfilled' && o.value).length;
-  const gone = outcomes.filter((o) => o.status === 'fulfilled' && !o.value).length;
-  const failed = outcomes.filter((o) => o.status === 'rejected').length;
-  for (const o of outcomes) if (o.status === 'rejected') logger.warn('fan-out send failed', { error: String(o.reason) });
+  const { sent, gone, failed, errors } = await fanOut(result.rows.map((r) => r.connection_id), message, removeConnection);
+  for (const error of errors) logger.warn('fan-out send failed', { error: String(error) });
   metrics.addMetric('FanoutMessages', MetricUnit.Count, sent);
   if (gone > 0) metrics.addMetric('StaleConnections', MetricUnit.Count, gone);
   return { sent, gone, failed };

@@ -2,11 +2,11 @@ import '../../../kit/test/handler-env';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import Valkey from 'iovalkey';
 import { Pool } from 'pg';
+import { closePool } from '../../../kit/handlers/postgres-pool';
 import { LocalPostgres, startPostgres } from '../../../kit/local/postgres';
 import { EventOptions, apiEvent, expectError, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { handler } from '../../handlers/commands.lambda';
 import { closeCache } from '../../handlers/lib/cache';
-import { closePool } from '../../handlers/lib/db';
 import { POSTGRES } from '../../local/local-command-center';
 import { LocalValkey, startValkey } from '../../local/valkey';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'crypto';
 import { z } from 'zod';
 import { ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES } from './attachment-types';
-import { getPool } from './db';
 import { conflict, notFound } from '../../../kit/handlers/http';
+import { getPool } from '../../../kit/handlers/postgres-pool';
 
 /** Most attachments one entry may have (rejected ones included until deleted). */
 export const MAX_ATTACHMENTS_PER_ENTRY = 20;

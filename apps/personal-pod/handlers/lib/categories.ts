@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 import { z } from 'zod';
-import { getPool, transaction } from './db';
 import { badRequest, conflict, notFound } from '../../../kit/handlers/http';
+import { getPool, transaction } from '../../../kit/handlers/postgres-pool';
 
 export const CreateCategoryInput = z.strictObject({
   name: z.string().trim().min(1).max(80),

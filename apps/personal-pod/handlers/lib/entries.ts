@@ -1,8 +1,8 @@
 import { randomUUID } from 'crypto';
 import type { PoolClient } from 'pg';
 import { z } from 'zod';
-import { getPool, transaction } from './db';
 import { HttpError, badRequest, conflict, notFound } from '../../../kit/handlers/http';
+import { getPool, transaction } from '../../../kit/handlers/postgres-pool';
 
 /** A tag: lower case letters, digits, `-` and `_` (normalized before validation). */
 export const Tag = z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_-]{1,40}$/u, 'letters, digits, - or _ (1-40)');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { getPool } from './db';
 import { Tag } from './entries';
+import { getPool } from '../../../kit/handlers/postgres-pool';
 
 export const PopularQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) });
 export const SuggestQuery = z.strictObject({

@@ -1,13 +1,13 @@
 import '../../../kit/test/handler-env';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
+import { closePool } from '../../../kit/handlers/postgres-pool';
 import { LocalPostgres, startPostgres } from '../../../kit/local/postgres';
 import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../kit/local/s3-emulator';
 import { SqsEmulator, startSqsEmulator } from '../../../kit/local/sqs-emulator';
 import { lambdaContext } from '../../../kit/test/api-event';
 import { InvalidEventError, handler, objectCreatedEvent } from '../../handlers/attachment-processor.lambda';
 import { OwnedAttachment, createAttachment, getAttachment, objectKey, quarantineKey, thumbnailKey } from '../../handlers/lib/attachments';
-import { closePool } from '../../handlers/lib/db';
 import { createEntry } from '../../handlers/lib/entries';
 import { POSTGRES } from '../../local/local-personal-pod';
 import { SnsFake, startSnsFake } from '../../local/sns-fake';

@@ -1,10 +1,10 @@
 import '../../../kit/test/handler-env';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { closePool } from '../../../kit/handlers/postgres-pool';
 import { freePort } from '../../../kit/local/ports';
 import { LocalPostgres, startPostgres } from '../../../kit/local/postgres';
 import { lambdaContext } from '../../../kit/test/api-event';
 import { handler } from '../../handlers/indexer.lambda';
-import { closePool } from '../../handlers/lib/db';
 import { createEntry, deleteEntry, updateEntry } from '../../handlers/lib/entries';
 import { resetSearchClient } from '../../handlers/lib/search-client';
 import { resetIndexState } from '../../handlers/lib/search-documents';

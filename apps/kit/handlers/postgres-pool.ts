@@ -1,7 +1,9 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { Pool, PoolClient } from 'pg';
-import { logger } from './observability';
-import { connectionConfig } from '../../../kit/handlers/postgres-connection';
+import { connectionConfig } from './postgres-connection';
 
+// The function's own service name (POWERTOOLS_SERVICE_NAME, set by the app's stack).
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'postgres-pool' });
 let pool: Pool | undefined;
 
 /** The container's pool (RDS Proxy, IAM tokens in AWS), created on first use and reused across invocations. */
