@@ -80,6 +80,8 @@ export class PersonalPodApiStack extends Stack {
       connectHandler: this.connections.invocationTarget,
       disconnectHandler: this.connections.invocationTarget,
       defaultHandler: this.connections.invocationTarget,
+      // The connections function keeps connections in Postgres (lib/realtime.ts): no DynamoDB table.
+      createConnectionTable: false,
       alarms: this.alarms,
     });
 
