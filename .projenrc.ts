@@ -128,7 +128,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Type checking happens in `jsii` (src) and `tsc -p tsconfig.dev.json` (tests); ts-jest only transpiles.
   tsJestOptions: { transformOptions: { isolatedModules: true } },
 
-  gitignore: ['cdk.out/', '/.tmp/', '/apps/*/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
+  // /node_modules without a slash: a git worktree's node_modules symlink is ignored too.
+  gitignore: ['/node_modules', 'cdk.out/', '/.tmp/', '/apps/*/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
   npmignoreEnabled: true,
   // Synth output (npx cdk synth, npx projen cloudvault) and test scratch files never ship.
   npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/apps/', 'tsconfig.dev.json', '/cdk.out/', '/.tmp/'] },
