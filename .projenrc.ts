@@ -71,6 +71,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-backup@^3.1092.0',
     // CloudVault: tenant-scoped credentials (AssumeRole with a tenantId session tag, issue 17 Medium 5).
     '@aws-sdk/client-sts@^3.1164.0',
+    // The SDK's own credential memoization (memoizeIdentityProvider), shared by a tenant's clients.
+    '@smithy/core@^3.41.1',
     '@aws-lambda-powertools/idempotency@^2.35.0',
     '@aws-lambda-powertools/batch@^2.35.0',
     // Thumbnails in fileProcessor. Tests here use the x64 build from node_modules; the build installs
