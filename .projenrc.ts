@@ -258,6 +258,14 @@ project.addTask('bench:command-center', {
   receiveArgs: true,
 });
 
+// Issue 17 Medium 5: what CloudVault's tenant-scoped credentials cost a request (cached vs uncached
+// AssumeRole against a stub STS on loopback); writes its section of docs/benchmarks.md.
+project.addTask('bench:tenant-credentials', {
+  description: 'Measure CloudVault tenant credential resolution, cached vs uncached, against a stub STS; writes docs/benchmarks.md',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/tenant-credentials.ts',
+  receiveArgs: true,
+});
+
 // The coverage report (v8), left out of the default test run for speed.
 project.addTask('coverage', {
   description: 'Run the test suite with coverage (report in coverage/)',

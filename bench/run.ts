@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { commandCenterSection } from './command-center-section';
+import { tenantCredentialsSection } from './tenant-credentials-section';
 import { BundleInfo, handlerBundles } from './handlers';
 import { HAS_TIME, mdTable, median, runChild, textTable } from './measure';
 import { PROBES, ProbeBundle, buildProbes, zodDifferences } from './probes';
@@ -390,7 +391,8 @@ ${mdTable(variantHead, variantRows)}
 ${mdTable(probeHead, probeRows)}
 
 ${scaleSection(scale, SCALE_RUNS, cloudVaultStacks)}
-${commandCenterSection(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
+${commandCenterSection(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}
+${tenantCredentialsSection(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
 ## Decisions
 
 ${decisions.join('\n')}
