@@ -14,11 +14,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { commandCenterSection } from './command-center-section';
-import { tenantCredentialsSection } from './tenant-credentials-section';
 import { BundleInfo, handlerBundles } from './handlers';
 import { HAS_TIME, mdTable, median, runChild, textTable } from './measure';
 import { PROBES, ProbeBundle, buildProbes, zodDifferences } from './probes';
 import { scaleRuns, scaleSection, stackResourceCounts } from './scale';
+import { tenantCredentialsSection } from './tenant-credentials-section';
 import { jestStartup, jestSuite } from './tests';
 import { VariantBundle, buildVariants, variants } from './variants';
 
