@@ -69,6 +69,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-sns@^3.1169.0',
     '@aws-sdk/client-sesv2@^3.1169.0',
     '@aws-sdk/client-backup@^3.1092.0',
+    // CloudVault: tenant-scoped credentials (AssumeRole with a tenantId session tag, issue 17 Medium 5).
+    '@aws-sdk/client-sts@^3.1164.0',
+    // The SDK's own credential memoization (memoizeIdentityProvider), shared by a tenant's clients.
+    '@smithy/core@^3.41.1',
     '@aws-lambda-powertools/idempotency@^2.35.0',
     '@aws-lambda-powertools/batch@^2.35.0',
     // Thumbnails in fileProcessor. Tests here use the x64 build from node_modules; the build installs
@@ -252,6 +256,14 @@ bench.prependSpawn(bundle); // measures apps/cloudvault/assets/handlers, so bund
 project.addTask('bench:command-center', {
   description: 'Measure command center API and fan-out latency with 50 concurrent clients in local mode; writes docs/benchmarks.md',
   exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/command-center-latency.ts',
+  receiveArgs: true,
+});
+
+// Issue 17 Medium 5: what CloudVault's tenant-scoped credentials cost a request (cached vs uncached
+// AssumeRole against a stub STS on loopback); writes its section of docs/benchmarks.md.
+project.addTask('bench:tenant-credentials', {
+  description: 'Measure CloudVault tenant credential resolution, cached vs uncached, against a stub STS; writes docs/benchmarks.md',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/tenant-credentials.ts',
   receiveArgs: true,
 });
 

@@ -18,6 +18,7 @@ import { BundleInfo, handlerBundles } from './handlers';
 import { HAS_TIME, mdTable, median, runChild, textTable } from './measure';
 import { PROBES, ProbeBundle, buildProbes, zodDifferences } from './probes';
 import { scaleRuns, scaleSection, stackResourceCounts } from './scale';
+import { tenantCredentialsSection } from './tenant-credentials-section';
 import { jestStartup, jestSuite } from './tests';
 import { VariantBundle, buildVariants, variants } from './variants';
 
@@ -390,7 +391,8 @@ ${mdTable(variantHead, variantRows)}
 ${mdTable(probeHead, probeRows)}
 
 ${scaleSection(scale, SCALE_RUNS, cloudVaultStacks)}
-${commandCenterSection(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
+${commandCenterSection(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}
+${tenantCredentialsSection(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
 ## Decisions
 
 ${decisions.join('\n')}

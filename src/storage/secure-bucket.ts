@@ -322,7 +322,9 @@ export class SecureBucket extends Construct {
   }
 
   private acknowledgeObjectWildcard(principal: IConstruct, resource: string, objectsKeyPattern: string): void {
-    acknowledge(principal, [`AwsSolutions-IAM5[Resource::${resource}]`],
+    // cdk-nag reports a policy variable (`tenants/${aws:PrincipalTag/tenantId}/*`) as `<aws:PrincipalTag/tenantId>`.
+    const reported = resource.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    acknowledge(principal, [`AwsSolutions-IAM5[Resource::${reported}]`],
       `Object-level S3 actions name objects by key, which are only known at run time; this grant is limited to objects matching "${objectsKeyPattern}" in bucket ${this.node.path}.`);
   }
 

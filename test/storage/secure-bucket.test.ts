@@ -346,6 +346,8 @@ describe('SecureBucket grants to a principal in another stack', () => {
     const worker = new iam.Role(consumer, 'Worker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     secure.grantRead(worker, 'tenants/*');
     secure.grantPut(worker, 'thumbnails/*');
+    // A per-session prefix (tenant sessions, session tag tenantId): cdk-nag reports it as `<aws:...>`.
+    secure.grantGet(worker, 'sessions/${aws:PrincipalTag/tenantId}/*');
     app.synth();
   });
 
@@ -355,6 +357,7 @@ describe('SecureBucket grants to a principal in another stack', () => {
     const resources = JSON.stringify(policy.Properties.PolicyDocument.Statement.map((st: any) => st.Resource));
     expect(resources).toContain('{"Fn::ImportValue":"Storage-Files-BucketArn"},"/tenants/*"');
     expect(resources).toContain('{"Fn::ImportValue":"Storage-Files-BucketArn"},"/thumbnails/*"');
+    expect(resources).toContain('{"Fn::ImportValue":"Storage-Files-BucketArn"},"/sessions/${aws:PrincipalTag/tenantId}/*"');
     expect(consumer.dependencies).toContain(producer);
   });
 

@@ -43,14 +43,13 @@ import {
   HeadObjectCommand,
   ListPartsCommand,
   PutObjectCommand,
-  S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand, QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { ddb, filesBucket, s3, tableName } from './lib/clients';
+import { ddb, filesBucket, functionS3, presigner, s3, tableName } from './lib/clients';
 import { attachmentDisposition } from './lib/content-disposition';
 import { ALLOWED_CONTENT_TYPES } from './lib/content-types';
 import { ConflictError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
@@ -233,26 +232,6 @@ export const handler = withApiHandler(async (req) => {
 });
 
 // ---------------------------------------------------------------- presigned URLs
-
-let presignClient: S3Client | undefined;
-
-/**
- * The client that signs URLs, separate from s3(): with the SDK's default checksum setting a
- * presigned PutObject/UploadPart URL carries the CRC32 of an EMPTY body
- * (`x-amz-checksum-crc32=AAAAAA==`) and S3 rejects every real upload to it. Signing makes no
- * network call, so this client is not traced.
- */
-function presigner(): S3Client {
-  if (!presignClient) {
-    const endpoint = process.env.S3_ENDPOINT;
-    presignClient = new S3Client({
-      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-  }
-  return presignClient;
-}
 
 /** Headers the uploader must send exactly as signed (presigning leaves content-type unsigned by default). */
 const SIGNED_UPLOAD_HEADERS = new Set(['content-type', 'content-length', 'if-none-match']);
@@ -669,7 +648,9 @@ async function abortUpload(req: ApiRequest): Promise<APIGatewayProxyResult> {
 
 async function objectExists(key: string): Promise<boolean> {
   try {
-    await s3().send(new HeadObjectCommand({ Bucket: filesBucket(), Key: key }));
+    // The function's own role: telling a missing object (404) from a denied one needs s3:ListBucket,
+    // which tenant sessions do not have (it would list every tenant's keys).
+    await functionS3().send(new HeadObjectCommand({ Bucket: filesBucket(), Key: key }));
     return true;
   } catch (err) {
     const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };

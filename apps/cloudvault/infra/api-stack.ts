@@ -4,6 +4,7 @@ import { handlerCode } from './handler-code';
 import { HANDLER_PERMISSIONS, grantHandlerPermissions } from './handler-permissions';
 import { CLOUDVAULT_METRICS_NAMESPACE } from './monitoring-stack';
 import { ApiHandlerName, ROUTES } from './routes';
+import { TENANT_SCOPED_HANDLERS, TenantAccess } from './tenant-access';
 import { SecureRestApi, EnhancedLambdaFunction, WorkQueue, AlarmSet, SecureBucket, SecureTable, UserDirectory, CustomDomain } from '../../../src';
 
 /** The public share route (no sign-in; checks share passwords). */
@@ -105,6 +106,8 @@ export class CloudVaultApiStack extends Stack {
   public readonly health: EnhancedLambdaFunction;
   public readonly folders: EnhancedLambdaFunction;
   public readonly alarms: AlarmSet;
+  /** The role the API functions assume per tenant (session tag tenantId) for tenant data. */
+  public readonly tenantAccess: TenantAccess;
 
   constructor(scope: Construct, id: string, props: CloudVaultApiStackProps) {
     super(scope, id, props);
@@ -155,6 +158,14 @@ export class CloudVaultApiStack extends Stack {
       });
     }
     this.throttlePublicShareRoute();
+    // Defence in depth behind the handlers' key checks: tenant data is read and written with a
+    // session scoped to the caller's tenant (handlers/lib/tenant-credentials.ts).
+    const scoped = TENANT_SCOPED_HANDLERS.map((name) => this.functions[name]);
+    this.tenantAccess = new TenantAccess(this, 'TenantAccess', { table: props.table, files: props.files, assumedBy: scoped.map((fn) => fn.role) });
+    for (const fn of scoped) {
+      this.tenantAccess.grantAssume(fn);
+      fn.addEnvironment('TENANT_ACCESS_ROLE_ARN', this.tenantAccess.role.roleArn);
+    }
     // Keeps each user's USER item (e-mail for notifications, UserByEmail index) in step with
     // Cognito: admins create users there, and this runs after every sign-in.
     this.userSync = new EnhancedLambdaFunction(this, 'UserSync', {

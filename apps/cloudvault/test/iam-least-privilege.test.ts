@@ -1,9 +1,10 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnElement, Stack } from 'aws-cdk-lib';
 import { EnvironmentConfig } from '../../../src';
 import { testApp } from '../../../test/support/nag-harness';
 import { CloudVault } from '../infra/cloudvault-stage';
 import { ROUTES } from '../infra/routes';
-import { functionsByName, grantedActions } from './support/role-actions';
+import { TENANT_SCOPED_HANDLERS } from '../infra/tenant-access';
+import { allowedActions, functionsByName, grantedActions } from './support/role-actions';
 
 // The exact permissions of every CloudVault function role, as synthesized: a grant that comes back
 // (a read/write L2 grant, a bucket-wide listing, a KMS action) or goes missing fails here. Each
@@ -24,35 +25,37 @@ const TABLE_KEY_WRITE = [...TABLE_KEY_READ, 'kms:Encrypt on key/data', 'kms:Gene
 const table = (...actions: string[]) => actions.map((a) => `dynamodb:${a} on table`);
 const index = (...names: string[]) => names.map((n) => `dynamodb:Query on table/index/${n}`);
 const objects = (prefix: string, ...actions: string[]) => actions.map((a) => `s3:${a} on files/${prefix}`);
+/** API functions that act on tenant data with a tenant session (infra/tenant-access.ts). */
+const TENANT_SESSION = ['sts:AssumeRole on role/tenant-access', 'sts:TagSession on role/tenant-access'];
 
 const EXPECTED: Record<string, string[]> = {
   'health': BASE,
   'folders': [
-    ...BASE, ...table('ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'), ...index('FolderChildren'), ...TABLE_KEY_WRITE,
+    ...BASE, ...TENANT_SESSION, ...table('ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'), ...index('FolderChildren'), ...TABLE_KEY_WRITE,
     // Recursive deletes: objects, thumbnails, unfinished multipart uploads (issue 17 Low).
     ...objects('tenants/*', 'AbortMultipartUpload', 'DeleteObject'), ...objects('thumbnails/*', 'DeleteObject'),
   ],
   'files': [
-    ...BASE, ...table('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'), ...index('FileSearch', 'FolderChildren'), ...TABLE_KEY_WRITE,
+    ...BASE, ...TENANT_SESSION, ...table('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'), ...index('FileSearch', 'FolderChildren'), ...TABLE_KEY_WRITE,
     ...objects('tenants/*', 'AbortMultipartUpload', 'DeleteObject', 'GetObject', 'GetObjectVersion', 'ListMultipartUploadParts', 'PutObject'),
     ...objects('thumbnails/*', 'DeleteObject', 'GetObject', 'GetObjectVersion'),
     // HeadObject tells a missing upload (404) from a denied one only with s3:ListBucket.
     's3:ListBucket on files', 'kms:Decrypt on key/storage', 'kms:GenerateDataKey on key/storage',
   ],
   // Signed-in share routes: no S3 at all, no index but the tenant's list.
-  'shares': [...BASE, ...table('ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem'), ...index('FileSearch'), ...TABLE_KEY_WRITE],
+  'shares': [...BASE, ...TENANT_SESSION, ...table('ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem'), ...index('FileSearch'), ...TABLE_KEY_WRITE],
   // The public route: no delete, no scan, no listing, no object write.
   'share-open': [
     ...BASE, ...table('GetItem', 'PutItem', 'UpdateItem'), ...index('ShareLinks'), ...TABLE_KEY_WRITE,
     ...objects('tenants/*', 'GetObject', 'GetObjectVersion'), 'kms:Decrypt on key/storage',
   ],
-  'analytics': [...BASE, ...table('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'), ...TABLE_KEY_WRITE],
+  'analytics': [...BASE, ...TENANT_SESSION, ...table('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'), ...TABLE_KEY_WRITE],
   'notifications': [
-    ...BASE, ...table('GetItem', 'Query', 'UpdateItem'), ...TABLE_KEY_WRITE,
+    ...BASE, ...TENANT_SESSION, ...table('GetItem', 'Query', 'UpdateItem'), ...TABLE_KEY_WRITE,
     'sqs:GetQueueAttributes on queue/notifications', 'sqs:GetQueueUrl on queue/notifications', 'sqs:SendMessage on queue/notifications',
   ],
   'backup': [
-    ...BASE, ...table('GetItem', 'PutItem', 'Query', 'UpdateItem'), ...TABLE_KEY_WRITE,
+    ...BASE, ...TENANT_SESSION, ...table('GetItem', 'PutItem', 'Query', 'UpdateItem'), ...TABLE_KEY_WRITE,
     ...objects('backups/*', 'AbortMultipartUpload', 'GetObject', 'GetObjectVersion', 'PutObject'), 'kms:Decrypt on key/storage', 'kms:GenerateDataKey on key/storage',
   ],
   'user-sync': [...BASE, ...table('UpdateItem'), ...TABLE_KEY_WRITE],
@@ -106,6 +109,32 @@ describe('CloudVault function roles: least privilege per handler', () => {
       const actions = actionsOf(name).map((a) => a.split(' ')[0]);
       expect(actions.filter((a) => /^dynamodb:(Batch|DescribeTable)|^kms:(ReEncrypt|GenerateDataKeyWithout)|\*/.test(a))).toEqual([]);
       if (name !== 'cleanup') expect(actions).not.toContain('dynamodb:Scan');
+    }
+  });
+
+  test('only the tenant-scoped API functions may start tenant sessions', () => {
+    const starting = Object.keys(EXPECTED).filter((name) => actionsOf(name).some((a) => a.startsWith('sts:')));
+    expect(starting.sort()).toEqual([...TENANT_SCOPED_HANDLERS].sort());
+  });
+
+  test('the tenant session role: item actions on the table and the tenant indexes, objects under the tenant\'s own prefixes', () => {
+    const access = stage.api.tenantAccess;
+    const template = templates.get(stage.api);
+    const statements = template.Resources[stage.api.getLogicalId(access.policy.node.defaultChild as CfnElement)].Properties.PolicyDocument.Statement;
+    const tenant = (prefix: string, ...actions: string[]) => objects(`${prefix}/\${aws:PrincipalTag/tenantId}/*`, ...actions);
+    expect(allowedActions(statements)).toEqual([...new Set([
+      ...table('ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'), ...index('FileSearch', 'FolderChildren'), ...TABLE_KEY_WRITE,
+      ...tenant('tenants', 'AbortMultipartUpload', 'DeleteObject', 'GetObject', 'GetObjectVersion', 'ListMultipartUploadParts', 'PutObject'),
+      ...tenant('thumbnails', 'DeleteObject', 'GetObject', 'GetObjectVersion'),
+      ...tenant('backups', 'AbortMultipartUpload', 'GetObject', 'GetObjectVersion', 'PutObject'),
+      'kms:Decrypt on key/storage', 'kms:GenerateDataKey on key/storage',
+    ])].sort());
+    // Every table statement is bound to the session's tenant partition.
+    for (const st of statements.filter((x: any) => [x.Action].flat().some((a: string) => a.startsWith('dynamodb:')))) {
+      expect(st.Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#${aws:PrincipalTag/tenantId}', 'TENANT#${aws:PrincipalTag/tenantId}#*'] },
+        'Null': { 'dynamodb:LeadingKeys': 'false' },
+      });
     }
   });
 

@@ -9,7 +9,7 @@
 import { randomUUID } from 'crypto';
 import { PutCommand, QueryCommand, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { ddb, tableName } from './clients';
+import { ddb, functionDdb, tableName } from './clients';
 import { activeTenantKey, analyticsEventSk, eventDayPrefix, tenantPk } from './keys';
 import './zod-locale';
 
@@ -114,7 +114,8 @@ export async function storeEvent(event: AnalyticsEvent): Promise<string> {
   // Marker first: if the event write then fails, the job merely finds a tenant-day without events.
   const marker = `${tableName()}|${day}|${event.tenantId}`;
   if (!markedActive.has(marker)) {
-    await ddb().send(new PutCommand({
+    // The work list is outside every tenant partition: the function's own role writes it.
+    await functionDdb().send(new PutCommand({
       TableName: tableName(),
       Item: { ...activeTenantKey(day, event.tenantId), type: 'ACTIVE_TENANT', tenantId: event.tenantId, day, expiresAt },
     }));

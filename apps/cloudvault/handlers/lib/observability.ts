@@ -5,6 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { Caller, callerOf } from './auth';
 import { HttpError } from './errors';
 import { errorResponse } from './http';
+import { enterTenant, withRequestScope } from './tenant-credentials';
 
 // Service name and namespace come from the function's environment (POWERTOOLS_SERVICE_NAME,
 // POWERTOOLS_METRICS_NAMESPACE, set by the stack); the defaults keep tests and local mode working.
@@ -53,6 +54,8 @@ export function withApiHandler(fn: (req: ApiRequest) => Promise<APIGatewayProxyR
       get caller() {
         if (!caller) {
           caller = callerOf(event);
+          // Tenant data from here on is read and written with this tenant's session (lib/clients.ts).
+          enterTenant(caller.tenantId);
           logger.appendKeys({ tenant_id: caller.tenantId, user_id: caller.userId });
           tracer.putAnnotation('tenantId', caller.tenantId);
         }
@@ -62,7 +65,7 @@ export function withApiHandler(fn: (req: ApiRequest) => Promise<APIGatewayProxyR
 
     let response: APIGatewayProxyResult;
     try {
-      response = await fn(req);
+      response = await withRequestScope(() => fn(req));
     } catch (err) {
       response = errorResponse(err);
       if (err instanceof HttpError) {

@@ -10,6 +10,9 @@ export const BUCKET_ARN = 'arn:aws:s3:::cloudvault-dev-data-filesbucket-1a2b3c';
 export const DATA_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/data-key`;
 export const STORAGE_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/storage-key`;
 
+/** The ARN a role with this logical id stands in for. */
+export const roleArn = (logicalId: string): string => `arn:aws:iam::${ACCOUNT}:role/${logicalId}`;
+
 const EXPORTS: [RegExp, string][] = [
   [/Files-BucketArn$|FilesBucket[0-9A-F]{8}Arn/, BUCKET_ARN],
   [/Table[0-9A-F]{8}Arn/, TABLE_ARN],
@@ -35,6 +38,8 @@ export function resolveIntrinsics(value: unknown): unknown {
     }
     if (fn === 'Fn::GetAtt') {
       const [id, attribute] = arg as [string, string];
+      // A role of the same stack (trust policies name the roles that may assume another).
+      if (attribute === 'Arn' && /Role[0-9A-F]{8}$/.test(id)) return roleArn(id);
       return `arn:aws:unresolved:${REGION}:${ACCOUNT}:${id}/${attribute}`;
     }
     if (fn === 'Fn::Sub') return String(arg).replace(/\$\{AWS::Partition\}/g, 'aws').replace(/\$\{AWS::AccountId\}/g, ACCOUNT).replace(/\$\{AWS::Region\}/g, REGION);

@@ -33,7 +33,9 @@ export function resourceName(resource: unknown): string {
   const text = JSON.stringify(resource);
   const index = /\/index\/([A-Za-z]+)/.exec(text);
   if (index) return `table/index/${index[1]}`;
-  const objects = /(?:Files-BucketArn|FilesBucket[A-Za-z0-9]*)"\}?,?"?\/([a-z]+\/\*)/.exec(text) ?? /"\/([a-z]+\/\*)"/.exec(text);
+  // A key prefix, possibly per tenant session (`tenants/${aws:PrincipalTag/tenantId}/*`).
+  const prefix = '([a-z]+\\/(?:\\$\\{aws:PrincipalTag\\/tenantId\\}\\/)?\\*)';
+  const objects = new RegExp(`(?:Files-BucketArn|FilesBucket[A-Za-z0-9]*)"\\}?,?"?\\/${prefix}`).exec(text) ?? new RegExp(`"\\/${prefix}"`).exec(text);
   if (objects) return `files/${objects[1]}`;
   const known: [RegExp, string][] = [
     [/Table[0-9A-F]{8}Arn|"Table[0-9A-F]{8}"/, 'table'],
@@ -45,6 +47,7 @@ export function resourceName(resource: unknown): string {
     [/DeadLetterQueue/, 'queue/dead-letter'],
     [/LogGroup/, 'logs/own'],
     [/BackupVault/, 'backup-vault'],
+    [/TenantAccessRole/, 'role/tenant-access'],
     [/BackupRole/, 'role/backup'],
     [/:ses:.*identity\//, 'ses/identity'],
     [/:ses:.*template\//, 'ses/template'],
@@ -55,8 +58,13 @@ export function resourceName(resource: unknown): string {
 
 /** `action on resource` for every allowed action of a function's role, sorted and unique. */
 export function grantedActions(template: any, fn: EnhancedLambdaFunction): string[] {
+  return allowedActions(roleStatements(template, fn));
+}
+
+/** `action on resource` for every allowed action of these statements, sorted and unique. */
+export function allowedActions(statements: any[]): string[] {
   const pairs = new Set<string>();
-  for (const st of roleStatements(template, fn)) {
+  for (const st of statements) {
     if (st.Effect !== 'Allow') continue;
     for (const action of [st.Action].flat()) {
       for (const resource of [st.Resource].flat()) pairs.add(`${action} on ${resourceName(resource)}`);
