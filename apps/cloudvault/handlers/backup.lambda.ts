@@ -23,14 +23,15 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { backup, ddb, filesBucket, requiredEnv, s3, tableName } from './lib/clients';
-import { ForbiddenError, HttpError, MethodNotAllowedError, NotFoundError } from './lib/errors';
+import { ForbiddenError, HttpError, NotFoundError } from './lib/errors';
 import { withEventHandler } from './lib/event-handler';
 import { created, ok } from './lib/http';
 import { BACKUP_PREFIX, backupKey, backupObjectKey, scheduledBackupKey, tenantPk } from './lib/keys';
-import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
+import { ApiRequest, MetricUnit, logger, metrics } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
 import { queryAll } from './lib/query';
 import { ADMIN_GROUP } from './lib/roles';
+import { routeHandler } from './lib/routing';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -60,12 +61,9 @@ export interface BackupRecord {
 const listQuery = z.strictObject({ id: z.optional(idSchema), limit: z.optional(limitQuery), nextToken: z.optional(nextTokenQuery) })
   .check(z.refine((q) => q.id === undefined || (q.limit === undefined && q.nextToken === undefined), { message: '"id" cannot be combined with "limit" or "nextToken"' }));
 
-const apiHandler = withApiHandler(async (req) => {
-  const { httpMethod: method, resource } = req.event;
-  if (resource !== '/api/backup') throw new NotFoundError(`No route for ${resource}`);
-  if (method === 'POST') return startExport(req);
-  if (method === 'GET') return status(req);
-  throw new MethodNotAllowedError(method, resource);
+const apiHandler = routeHandler('backup', {
+  'POST /api/backup': startExport,
+  'GET /api/backup': status,
 });
 
 /** API Gateway requests go to the API; anything else is a scheduled invocation. */

@@ -38,31 +38,16 @@ import { deleteFile, getFile, updateFile } from './files/metadata';
 import { abortUpload, completeUpload } from './files/multipart';
 import { createUpload } from './files/upload';
 import { listVersions, restoreVersion } from './files/versions';
-import { MethodNotAllowedError, NotFoundError } from './lib/errors';
-import { withApiHandler } from './lib/observability';
+import { routeHandler } from './lib/routing';
 
-export const handler = withApiHandler(async (req) => {
-  const { httpMethod: method, resource } = req.event;
-  switch (resource) {
-    case '/api/files':
-      if (method === 'GET') return listFiles(req);
-      if (method === 'POST') return createUpload(req);
-      break;
-    case '/api/files/{id}':
-      if (method === 'GET') return getFile(req);
-      if (method === 'PATCH') return updateFile(req);
-      if (method === 'DELETE') return deleteFile(req);
-      break;
-    case '/api/files/{id}/upload':
-      if (method === 'POST') return completeUpload(req);
-      if (method === 'DELETE') return abortUpload(req);
-      break;
-    case '/api/files/{id}/versions':
-      if (method === 'GET') return listVersions(req);
-      if (method === 'POST') return restoreVersion(req);
-      break;
-    default:
-      throw new NotFoundError(`No route for ${resource}`);
-  }
-  throw new MethodNotAllowedError(method, resource);
+export const handler = routeHandler('files', {
+  'GET /api/files': listFiles,
+  'POST /api/files': createUpload,
+  'GET /api/files/{id}': getFile,
+  'PATCH /api/files/{id}': updateFile,
+  'DELETE /api/files/{id}': deleteFile,
+  'POST /api/files/{id}/upload': completeUpload,
+  'DELETE /api/files/{id}/upload': abortUpload,
+  'GET /api/files/{id}/versions': listVersions,
+  'POST /api/files/{id}/versions': restoreVersion,
 });

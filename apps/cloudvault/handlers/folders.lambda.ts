@@ -25,14 +25,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ddb, tableName } from './lib/clients';
-import { BadRequestError, ConflictError, ForbiddenError, MethodNotAllowedError, NotFoundError } from './lib/errors';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from './lib/errors';
 import { deleteFileCompletely, filesInFolder } from './lib/file-items';
 import { TransactItem, counterUpdate, folderOp, nameConflict, nameGuardDelete, nameGuardPut, transact } from './lib/hierarchy';
 import { created, ok } from './lib/http';
 import { FOLDER_PREFIX, GSI, childIndex, folderKey, nameKey, tenantPk } from './lib/keys';
-import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
+import { ApiRequest, MetricUnit, metrics } from './lib/observability';
 import { queryAll } from './lib/query';
 import { assertMayDestroy, isAdmin, mayDestroy } from './lib/roles';
+import { routeHandler } from './lib/routing';
 import { booleanQuery, idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -83,19 +84,12 @@ const updateBody = z
 const idPath = z.object({ id: idSchema });
 const deleteQuery = z.strictObject({ recursive: z.optional(booleanQuery) });
 
-export const handler = withApiHandler(async (req) => {
-  const { httpMethod: method, resource } = req.event;
-  if (resource === '/api/folders') {
-    if (method === 'GET') return listTree(req);
-    if (method === 'POST') return createFolder(req);
-  } else if (resource === '/api/folders/{id}') {
-    if (method === 'GET') return getFolder(req);
-    if (method === 'PATCH') return updateFolder(req);
-    if (method === 'DELETE') return deleteFolder(req);
-  } else {
-    throw new NotFoundError(`No route for ${resource}`);
-  }
-  throw new MethodNotAllowedError(method, resource);
+export const handler = routeHandler('folders', {
+  'GET /api/folders': listTree,
+  'POST /api/folders': createFolder,
+  'GET /api/folders/{id}': getFolder,
+  'PATCH /api/folders/{id}': updateFolder,
+  'DELETE /api/folders/{id}': deleteFolder,
 });
 
 async function listTree(req: ApiRequest): Promise<APIGatewayProxyResult> {

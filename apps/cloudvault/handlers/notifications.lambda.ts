@@ -24,17 +24,18 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ddb, requiredEnv, sqs, tableName } from './lib/clients';
-import { ForbiddenError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from './lib/errors';
 import { json, ok } from './lib/http';
 import { notificationPrefix, tenantPk, userKey } from './lib/keys';
 import {
   MESSAGE_VERSION, NotificationMessage, channelsSchema, checkFreeText, checkTemplateVariables, dataSchema, emailSchema,
   notificationMessageSchema, templateSchema, userIdSchema,
 } from './lib/notifications';
-import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
+import { ApiRequest, MetricUnit, logger, metrics } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
 import { RateLimit, countRequest } from './lib/rate-limit';
 import { ADMIN_GROUP } from './lib/roles';
+import { routeHandler } from './lib/routing';
 import { booleanQuery, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -86,12 +87,9 @@ export interface NotificationView {
   readonly read: boolean;
 }
 
-export const handler = withApiHandler(async (req) => {
-  const { httpMethod: method, resource } = req.event;
-  if (resource !== '/api/notifications') throw new NotFoundError(`No route for ${resource}`);
-  if (method === 'POST') return send(req);
-  if (method === 'GET') return list(req);
-  throw new MethodNotAllowedError(method, resource);
+export const handler = routeHandler('notifications', {
+  'POST /api/notifications': send,
+  'GET /api/notifications': list,
 });
 
 async function send(req: ApiRequest): Promise<APIGatewayProxyResult> {
