@@ -20,7 +20,7 @@
  */
 import { randomUUID } from 'crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ddb, requiredEnv, sqs, tableName } from './lib/clients';
@@ -33,6 +33,7 @@ import {
 } from './lib/notifications';
 import { ApiRequest, MetricUnit, logger, metrics } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
+import { getItem } from './lib/query';
 import { RateLimit, countRequest } from './lib/rate-limit';
 import { ADMIN_GROUP } from './lib/roles';
 import { routeHandler } from './lib/routing';
@@ -163,15 +164,10 @@ async function list(req: ApiRequest): Promise<APIGatewayProxyResult> {
  * that is a valid address). No such user in this tenant is a 404, never a hint about other tenants.
  */
 async function storedAddressOf(tenantId: string, userId: string): Promise<string | undefined> {
-  const res = await ddb().send(new GetCommand({
-    TableName: tableName(),
-    Key: userKey(tenantId, userId),
-    ProjectionExpression: '#email',
-    ExpressionAttributeNames: { '#email': 'email' },
-  }));
-  if (res.Item === undefined) throw new NotFoundError(`User ${userId} not found`);
-  if (res.Item.email === undefined) return undefined;
-  const parsed = z.safeParse(emailSchema, res.Item.email);
+  const user = await getItem(userKey(tenantId, userId), { consistent: false, attributes: ['email'] });
+  if (user === undefined) throw new NotFoundError(`User ${userId} not found`);
+  if (user.email === undefined) return undefined;
+  const parsed = z.safeParse(emailSchema, user.email);
   if (!parsed.success) {
     logger.warn('Stored e-mail address of a user is not valid', { userId });
     return undefined;

@@ -1,5 +1,5 @@
 /** GET /api/files: a folder's files by name or the tenant's files newest first, filtered, in pages. */
-import { GetCommand, QueryCommand, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { DEFAULT_PAGE_SIZE } from './limits';
@@ -10,6 +10,7 @@ import { FileItem, toFile } from '../lib/file-items';
 import { ok } from '../lib/http';
 import { FILE_PREFIX, GSI, ROOT, childIndex, childSkPrefix, fileSearchIndex, folderKey, tenantPk } from '../lib/keys';
 import { ApiRequest } from '../lib/observability';
+import { getItem } from '../lib/query';
 import { parseQuery } from '../lib/validation';
 
 /** A filtered list reads at most this many DynamoDB pages per request, then returns what it has and a token. */
@@ -181,6 +182,6 @@ function decodePageToken(token: string, tenantId: string, listing: Listing): Rec
 }
 
 async function mustExistFolder(tenantId: string, folderId: string): Promise<void> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: folderKey(tenantId, folderId), ProjectionExpression: 'pk' }));
-  if (!res.Item) throw new NotFoundError(`Folder ${folderId} not found`);
+  const folder = await getItem(folderKey(tenantId, folderId), { consistent: false, attributes: ['pk'] });
+  if (!folder) throw new NotFoundError(`Folder ${folderId} not found`);
 }
