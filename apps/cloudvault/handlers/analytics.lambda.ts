@@ -17,12 +17,12 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { DayCounts, EVENT_TYPES, LATE_EVENT_DAYS, addDays, countDay, dayOf, daySchema, daysBetween, storeEvent } from './lib/analytics';
 import { ddb, tableName } from './lib/clients';
-import { MethodNotAllowedError, NotFoundError } from './lib/errors';
 import { json, ok } from './lib/http';
 import { idempotencyKeyOf, idempotentOperation } from './lib/idempotency';
 import { dailyKey, tenantPk } from './lib/keys';
-import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
+import { ApiRequest, MetricUnit, metrics } from './lib/observability';
 import { RateLimit, countRequest } from './lib/rate-limit';
+import { routeHandler } from './lib/routing';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -94,12 +94,9 @@ const reportQuery = z.pipe(
   }),
 );
 
-export const handler = withApiHandler(async (req) => {
-  const { httpMethod: method, resource } = req.event;
-  if (resource !== '/api/analytics') throw new NotFoundError(`No route for ${resource}`);
-  if (method === 'POST') return recordEvent(req);
-  if (method === 'GET') return report(req);
-  throw new MethodNotAllowedError(method, resource);
+export const handler = routeHandler('analytics', {
+  'POST /api/analytics': recordEvent,
+  'GET /api/analytics': report,
 });
 
 const recordOnce = idempotentOperation('analytics.recordEvent');

@@ -19,18 +19,19 @@
 import { createHash, randomBytes } from 'crypto';
 import { DescribeBackupJobCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { backup, ddb, filesBucket, requiredEnv, s3, tableName } from './lib/clients';
-import { ForbiddenError, HttpError, MethodNotAllowedError, NotFoundError } from './lib/errors';
+import { ForbiddenError, HttpError, NotFoundError } from './lib/errors';
 import { withEventHandler } from './lib/event-handler';
 import { created, ok } from './lib/http';
 import { BACKUP_PREFIX, backupKey, backupObjectKey, scheduledBackupKey, tenantPk } from './lib/keys';
-import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
+import { ApiRequest, MetricUnit, logger, metrics } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
-import { queryAll } from './lib/query';
+import { getItem, queryAll } from './lib/query';
 import { ADMIN_GROUP } from './lib/roles';
+import { routeHandler } from './lib/routing';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -60,12 +61,9 @@ export interface BackupRecord {
 const listQuery = z.strictObject({ id: z.optional(idSchema), limit: z.optional(limitQuery), nextToken: z.optional(nextTokenQuery) })
   .check(z.refine((q) => q.id === undefined || (q.limit === undefined && q.nextToken === undefined), { message: '"id" cannot be combined with "limit" or "nextToken"' }));
 
-const apiHandler = withApiHandler(async (req) => {
-  const { httpMethod: method, resource } = req.event;
-  if (resource !== '/api/backup') throw new NotFoundError(`No route for ${resource}`);
-  if (method === 'POST') return startExport(req);
-  if (method === 'GET') return status(req);
-  throw new MethodNotAllowedError(method, resource);
+const apiHandler = routeHandler('backup', {
+  'POST /api/backup': startExport,
+  'GET /api/backup': status,
 });
 
 /** API Gateway requests go to the API; anything else is a scheduled invocation. */
@@ -197,10 +195,10 @@ async function status(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId } = req.caller;
   const query = parseQuery(req.event, listQuery);
   if (query.id !== undefined) {
-    const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: backupKey(tenantId, query.id), ConsistentRead: true }));
+    const item = await getItem(backupKey(tenantId, query.id));
     // The key carries the caller's tenant: another tenant's id is simply not found.
-    if (!res.Item) throw new NotFoundError(`Backup ${query.id} not found`);
-    return ok(toView(res.Item));
+    if (!item) throw new NotFoundError(`Backup ${query.id} not found`);
+    return ok(toView(item));
   }
   const pk = tenantPk(tenantId);
   const page = await ddb().send(new QueryCommand({
@@ -295,8 +293,7 @@ async function scheduledBackup(now: Date): Promise<ScheduledBackupResult> {
 
 /** Checks the job recorded for `day`; a job that did not complete is an error log plus the BackupFailures metric. */
 async function verifyScheduledBackup(day: string): Promise<ScheduledBackupResult['previous']> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: scheduledBackupKey(day), ConsistentRead: true }));
-  const record = res.Item;
+  const record = await getItem(scheduledBackupKey(day));
   if (!record) {
     // The first run after deployment has no previous job; a run that failed to start one was already
     // an invocation error (alarmed, and retried by Scheduler), so this is only a warning.

@@ -21,18 +21,18 @@
  *   one of them, and checks in the transaction that none of those ancestors moved meanwhile.
  */
 import { randomUUID } from 'crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { ddb, tableName } from './lib/clients';
-import { BadRequestError, ConflictError, ForbiddenError, MethodNotAllowedError, NotFoundError } from './lib/errors';
+import { tableName } from './lib/clients';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from './lib/errors';
 import { deleteFileCompletely, filesInFolder } from './lib/file-items';
 import { TransactItem, counterUpdate, folderOp, nameConflict, nameGuardDelete, nameGuardPut, transact } from './lib/hierarchy';
 import { created, ok } from './lib/http';
 import { FOLDER_PREFIX, GSI, childIndex, folderKey, nameKey, tenantPk } from './lib/keys';
-import { ApiRequest, MetricUnit, metrics, withApiHandler } from './lib/observability';
-import { queryAll } from './lib/query';
+import { ApiRequest, MetricUnit, metrics } from './lib/observability';
+import { getItem, queryAll } from './lib/query';
 import { assertMayDestroy, isAdmin, mayDestroy } from './lib/roles';
+import { routeHandler } from './lib/routing';
 import { booleanQuery, idSchema, nameSchema, parseBody, parsePath, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -83,19 +83,12 @@ const updateBody = z
 const idPath = z.object({ id: idSchema });
 const deleteQuery = z.strictObject({ recursive: z.optional(booleanQuery) });
 
-export const handler = withApiHandler(async (req) => {
-  const { httpMethod: method, resource } = req.event;
-  if (resource === '/api/folders') {
-    if (method === 'GET') return listTree(req);
-    if (method === 'POST') return createFolder(req);
-  } else if (resource === '/api/folders/{id}') {
-    if (method === 'GET') return getFolder(req);
-    if (method === 'PATCH') return updateFolder(req);
-    if (method === 'DELETE') return deleteFolder(req);
-  } else {
-    throw new NotFoundError(`No route for ${resource}`);
-  }
-  throw new MethodNotAllowedError(method, resource);
+export const handler = routeHandler('folders', {
+  'GET /api/folders': listTree,
+  'POST /api/folders': createFolder,
+  'GET /api/folders/{id}': getFolder,
+  'PATCH /api/folders/{id}': updateFolder,
+  'DELETE /api/folders/{id}': deleteFolder,
 });
 
 async function listTree(req: ApiRequest): Promise<APIGatewayProxyResult> {
@@ -321,8 +314,7 @@ async function ancestorsOf(tenantId: string, startId: string, movingId: string):
 }
 
 async function getFolderItem(tenantId: string, id: string): Promise<FolderItem | undefined> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: folderKey(tenantId, id), ConsistentRead: true }));
-  return res.Item as FolderItem | undefined;
+  return getItem<FolderItem>(folderKey(tenantId, id));
 }
 
 /** The folder, or 404: also when the id belongs to another tenant (the key carries the caller's tenant). */

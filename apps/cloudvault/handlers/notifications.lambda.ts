@@ -20,21 +20,23 @@
  */
 import { randomUUID } from 'crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ddb, requiredEnv, sqs, tableName } from './lib/clients';
-import { ForbiddenError, MethodNotAllowedError, NotFoundError, ValidationError } from './lib/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from './lib/errors';
 import { json, ok } from './lib/http';
 import { notificationPrefix, tenantPk, userKey } from './lib/keys';
 import {
   MESSAGE_VERSION, NotificationMessage, channelsSchema, checkFreeText, checkTemplateVariables, dataSchema, emailSchema,
   notificationMessageSchema, templateSchema, userIdSchema,
 } from './lib/notifications';
-import { ApiRequest, MetricUnit, logger, metrics, withApiHandler } from './lib/observability';
+import { ApiRequest, MetricUnit, logger, metrics } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
+import { getItem } from './lib/query';
 import { RateLimit, countRequest } from './lib/rate-limit';
 import { ADMIN_GROUP } from './lib/roles';
+import { routeHandler } from './lib/routing';
 import { booleanQuery, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
@@ -86,12 +88,9 @@ export interface NotificationView {
   readonly read: boolean;
 }
 
-export const handler = withApiHandler(async (req) => {
-  const { httpMethod: method, resource } = req.event;
-  if (resource !== '/api/notifications') throw new NotFoundError(`No route for ${resource}`);
-  if (method === 'POST') return send(req);
-  if (method === 'GET') return list(req);
-  throw new MethodNotAllowedError(method, resource);
+export const handler = routeHandler('notifications', {
+  'POST /api/notifications': send,
+  'GET /api/notifications': list,
 });
 
 async function send(req: ApiRequest): Promise<APIGatewayProxyResult> {
@@ -165,15 +164,10 @@ async function list(req: ApiRequest): Promise<APIGatewayProxyResult> {
  * that is a valid address). No such user in this tenant is a 404, never a hint about other tenants.
  */
 async function storedAddressOf(tenantId: string, userId: string): Promise<string | undefined> {
-  const res = await ddb().send(new GetCommand({
-    TableName: tableName(),
-    Key: userKey(tenantId, userId),
-    ProjectionExpression: '#email',
-    ExpressionAttributeNames: { '#email': 'email' },
-  }));
-  if (res.Item === undefined) throw new NotFoundError(`User ${userId} not found`);
-  if (res.Item.email === undefined) return undefined;
-  const parsed = z.safeParse(emailSchema, res.Item.email);
+  const user = await getItem(userKey(tenantId, userId), { consistent: false, attributes: ['email'] });
+  if (user === undefined) throw new NotFoundError(`User ${userId} not found`);
+  if (user.email === undefined) return undefined;
+  const parsed = z.safeParse(emailSchema, user.email);
   if (!parsed.success) {
     logger.warn('Stored e-mail address of a user is not valid', { userId });
     return undefined;

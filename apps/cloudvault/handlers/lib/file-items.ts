@@ -13,13 +13,12 @@
  *   `latestVersion` is the highest version number handed out (uploads and restores).
  */
 import { AbortMultipartUploadCommand, DeleteObjectsCommand } from '@aws-sdk/client-s3';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, filesBucket, s3, tableName } from './clients';
+import { filesBucket, s3, tableName } from './clients';
 import { NotFoundError } from './errors';
 import { MAX_TRANSACTION_ITEMS, TransactItem, concurrentModification, counterUpdate, nameGuardDelete, transact } from './hierarchy';
 import { GSI, childIndex, childSkPrefix, fileKey, tenantKey, tenantPk, thumbnailKey, versionKey, versionPrefix } from './keys';
 import { logger, metrics, MetricUnit } from './observability';
-import { queryAll } from './query';
+import { getItem, queryAll } from './query';
 
 export type FileStatus = 'PENDING' | 'AVAILABLE' | 'QUARANTINED';
 export type VersionStatus = 'PENDING' | 'AVAILABLE' | 'QUARANTINED' | 'ABORTED';
@@ -137,8 +136,7 @@ export const toVersion = (item: VersionItem): VersionView => ({
 
 /** The files bucket (FILES_BUCKET, set by the stack). */
 export async function getFileItem(tenantId: string, id: string): Promise<FileItem | undefined> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: fileKey(tenantId, id), ConsistentRead: true }));
-  return res.Item as FileItem | undefined;
+  return getItem<FileItem>(fileKey(tenantId, id));
 }
 
 /** The file, or 404: also when the id belongs to another tenant (the key carries the caller's tenant). */
@@ -149,8 +147,7 @@ export async function mustGetFile(tenantId: string, id: string): Promise<FileIte
 }
 
 export async function getVersionItem(tenantId: string, fileId: string, version: number): Promise<VersionItem | undefined> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: versionKey(tenantId, fileId, version), ConsistentRead: true }));
-  return res.Item as VersionItem | undefined;
+  return getItem<VersionItem>(versionKey(tenantId, fileId, version));
 }
 
 /** The file's versions, oldest first. */

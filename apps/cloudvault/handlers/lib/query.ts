@@ -2,9 +2,26 @@ import { GetCommand, QueryCommand, QueryCommandInput } from '@aws-sdk/lib-dynamo
 import { ddb, tableName } from './clients';
 import { Key } from './keys';
 
-/** One item of the table by key, read consistently (the read decides what a write may do next). */
-export async function getItem<T = Record<string, unknown>>(key: Key): Promise<T | undefined> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+export interface GetItemOptions {
+  /**
+   * Read consistently: the read decides what a write may do next. `false` where a slightly stale
+   * answer does no harm (an existence check before a listing, a lookup before a send).
+   * @default true
+   */
+  readonly consistent?: boolean;
+  /** Only these attributes (a projection); all when omitted. */
+  readonly attributes?: readonly string[];
+}
+
+/** One item of the table by key, read consistently unless `options` says otherwise. */
+export async function getItem<T = Record<string, unknown>>(key: Key, options: GetItemOptions = {}): Promise<T | undefined> {
+  const names = options.attributes?.length ? Object.fromEntries(options.attributes.map((a, i) => [`#a${i}`, a])) : undefined;
+  const res = await ddb().send(new GetCommand({
+    TableName: tableName(),
+    Key: key,
+    ConsistentRead: options.consistent ?? true,
+    ...(names ? { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names } : {}),
+  }));
   return res.Item as T | undefined;
 }
 

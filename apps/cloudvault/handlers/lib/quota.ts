@@ -16,12 +16,12 @@
  * stored bytes), quarantined, aborted or deleted (releaseReservation); the version item carries
  * `reservedBytes` so each release happens once, with the status change it belongs to.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { ddb, tableName } from './clients';
+import { tableName } from './clients';
 import { BadRequestError, LimitExceededError } from './errors';
 import type { TransactItem } from './hierarchy';
 import { tenantKey } from './keys';
+import { getItem } from './query';
 import './zod-locale';
 
 export const DEFAULT_QUOTA_BYTES = 10 * 1024 ** 3;
@@ -48,8 +48,7 @@ const tenantProfile = z.object({
 });
 
 export async function tenantLimits(tenantId: string): Promise<TenantLimits> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: tenantKey(tenantId), ConsistentRead: true }));
-  const parsed = z.safeParse(tenantProfile, res.Item ?? {});
+  const parsed = z.safeParse(tenantProfile, (await getItem(tenantKey(tenantId))) ?? {});
   if (!parsed.success) throw new Error(`Tenant profile of ${tenantId} is malformed: ${parsed.error.message}`);
   const p = parsed.data;
   return {

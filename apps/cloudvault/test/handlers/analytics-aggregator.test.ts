@@ -1,24 +1,21 @@
 import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { randomUUID } from 'crypto';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
 import { apiEvent, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { handler } from '../../handlers/analytics-aggregator.lambda';
 import { handler as analyticsApi } from '../../handlers/analytics.lambda';
 import { addDays, dayOf } from '../../handlers/lib/analytics';
 import { activeTenantKey, analyticsEventSk, dailyKey, tenantPk } from '../../handlers/lib/keys';
 import { metrics } from '../../handlers/lib/observability';
-import { TABLE_SCHEMA } from '../../infra/table-schema';
+import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
-let db: DynamoDbLocal;
+let services: HandlerServices;
 let doc: DynamoDBDocumentClient;
 beforeAll(async () => {
-  db = await startDynamoDbLocal();
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.TABLE_NAME = await db.createTable(TABLE_SCHEMA);
-  doc = DynamoDBDocumentClient.from(db.client);
+  services = await startHandlerServices();
+  doc = services.doc;
 }, 30_000);
-afterAll(async () => db?.stop());
+afterAll(async () => services?.stop());
 
 const run = (input: unknown) => handler(input, lambdaContext('analytics-aggregator'));
 

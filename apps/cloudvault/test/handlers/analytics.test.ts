@@ -1,28 +1,25 @@
 import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { randomUUID } from 'crypto';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { ANALYTICS_EVENTS_PER_USER_PER_DAY, ANALYTICS_EVENT_RATE, handler } from '../../handlers/analytics.lambda';
 import { addDays, dayOf } from '../../handlers/lib/analytics';
 import { activeTenantKey, dailyKey, rateKey, tenantPk } from '../../handlers/lib/keys';
 import { rateWindow } from '../../handlers/lib/rate-limit';
-import { TABLE_SCHEMA } from '../../infra/table-schema';
+import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a1' };
 const A2: Identity = { tenantId: 'tenant-a', sub: 'user-a2' };
 const B: Identity = { tenantId: 'tenant-b', sub: 'user-b' };
 const DAY_MS = 24 * 3600_000;
 
-let db: DynamoDbLocal;
+let services: HandlerServices;
 let doc: DynamoDBDocumentClient;
 beforeAll(async () => {
-  db = await startDynamoDbLocal();
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.TABLE_NAME = await db.createTable(TABLE_SCHEMA);
-  doc = DynamoDBDocumentClient.from(db.client);
+  services = await startHandlerServices();
+  doc = services.doc;
 }, 30_000);
-afterAll(async () => db?.stop());
+afterAll(async () => services?.stop());
 
 interface CallOptions {
   readonly body?: unknown;

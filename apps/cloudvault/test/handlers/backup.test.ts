@@ -5,13 +5,12 @@ import { AddressInfo } from 'net';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
-import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../../kit/local/s3-emulator';
+import { S3Emulator } from '../../../kit/local/s3-emulator';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { ScheduledBackupResult, handler, timeOrderedUuid, verifyExport } from '../../handlers/backup.lambda';
 import { backupObjectKey, fileKey, folderKey, scheduledBackupKey, shareKey, tenantKey } from '../../handlers/lib/keys';
 import { metrics } from '../../handlers/lib/observability';
-import { TABLE_SCHEMA } from '../../infra/table-schema';
+import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const ADMIN_A: Identity = { tenantId: 'tenant-a', sub: 'admin-a' };
 const MEMBER_A: Identity = { tenantId: 'tenant-a', sub: 'member-a' };
@@ -70,27 +69,22 @@ async function startBackupStub(): Promise<BackupStub> {
   };
 }
 
-let db: DynamoDbLocal;
+let services: HandlerServices;
 let s3: S3Emulator;
 let stub: BackupStub;
 let bucket: string;
 let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  // The S3 emulator accepts only its own credentials (DynamoDB Local and the stub accept any).
-  process.env.AWS_ACCESS_KEY_ID = S3_EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = S3_EMULATOR_CREDENTIALS.secretAccessKey;
-  [db, s3, stub] = await Promise.all([startDynamoDbLocal(), startS3Emulator(), startBackupStub()]);
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.S3_ENDPOINT = s3.endpoint;
+  [services, stub] = await Promise.all([
+    startHandlerServices({ s3: true, tableName: 'cloudvault' }), // the table TABLE_ARN names
+    startBackupStub(),
+  ]);
+  ({ s3, bucket, doc } = services as Required<HandlerServices>);
   process.env.BACKUP_ENDPOINT = stub.endpoint;
-  process.env.TABLE_NAME = await db.createTable(TABLE_SCHEMA, 'cloudvault'); // the table TABLE_ARN names
-  bucket = await s3.createBucket();
-  process.env.FILES_BUCKET = bucket;
   process.env.BACKUP_VAULT_NAME = VAULT;
   process.env.BACKUP_ROLE_ARN = ROLE_ARN;
   process.env.TABLE_ARN = TABLE_ARN;
-  doc = DynamoDBDocumentClient.from(db.client);
 
   // Each tenant's data: profile, folder, file, share.
   for (const t of ['tenant-a', 'tenant-b']) {
@@ -102,7 +96,7 @@ beforeAll(async () => {
   }
 }, 30_000);
 afterAll(async () => {
-  await Promise.all([db?.stop(), s3?.stop(), stub?.stop()]);
+  await Promise.all([services?.stop(), stub?.stop()]);
 });
 
 

@@ -2,13 +2,12 @@ import '../../../kit/test/handler-env'; // before the handler: Powertools reads 
 import { createHash, randomBytes, randomUUID } from 'crypto';
 import { CompleteMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
-import { S3Emulator, startS3Emulator } from '../../../kit/local/s3-emulator';
+import { S3Emulator } from '../../../kit/local/s3-emulator';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { handler } from '../../handlers/files.lambda';
 import { handler as foldersHandler } from '../../handlers/folders.lambda';
 import * as keys from '../../handlers/lib/keys';
-import { TABLE_SCHEMA } from '../../infra/table-schema';
+import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const FILES = '/api/files';
 const FILE = '/api/files/{id}';
@@ -17,7 +16,7 @@ const VERSIONS = '/api/files/{id}/versions';
 const MiB = 1024 ** 2;
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
-let db: DynamoDbLocal;
+let services: HandlerServices;
 let emu: S3Emulator;
 let doc: DynamoDBDocumentClient;
 let table: string;
@@ -25,23 +24,11 @@ let bucket: string;
 const createdObjects: string[] = [];
 
 beforeAll(async () => {
-  // The emulator only accepts its own credentials; DynamoDB Local accepts any.
-  process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-  process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
-  [db, emu] = await Promise.all([startDynamoDbLocal(), startS3Emulator()]);
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.S3_ENDPOINT = emu.endpoint;
-  table = await db.createTable(TABLE_SCHEMA);
-  bucket = await emu.createBucket();
-  process.env.TABLE_NAME = table;
-  process.env.FILES_BUCKET = bucket;
-  doc = DynamoDBDocumentClient.from(db.client);
+  services = await startHandlerServices({ s3: true });
+  ({ s3: emu, table, bucket, doc } = services as Required<HandlerServices>);
   emu.onObjectCreated((_bucket, key) => createdObjects.push(key));
 }, 60_000);
-afterAll(async () => {
-  await db?.stop();
-  await emu?.stop();
-});
+afterAll(async () => services?.stop());
 
 // ------------------------------------------------------------------------------------ helpers
 

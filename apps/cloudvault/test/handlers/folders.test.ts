@@ -1,26 +1,24 @@
 import '../../../kit/test/handler-env'; // before the handler: Powertools reads it at module load
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
-import { S3Emulator, startS3Emulator } from '../../../kit/local/s3-emulator';
+import { S3Emulator } from '../../../kit/local/s3-emulator';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { handler as filesHandler } from '../../handlers/files.lambda';
 import { handler } from '../../handlers/folders.lambda';
 import * as keys from '../../handlers/lib/keys';
-import { TABLE_SCHEMA } from '../../infra/table-schema';
+import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const A: Identity = { tenantId: 'tenant-a', sub: 'user-a' };
 const B: Identity = { tenantId: 'tenant-b', sub: 'user-b' };
 const FOLDERS = '/api/folders';
 const FOLDER = '/api/folders/{id}';
 
-let db: DynamoDbLocal;
+// S3 for the files-in-folders tests (the fileService's uploads).
+let services: HandlerServices;
 beforeAll(async () => {
-  db = await startDynamoDbLocal();
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.TABLE_NAME = await db.createTable(TABLE_SCHEMA);
-}, 30_000);
-afterAll(async () => db?.stop());
+  services = await startHandlerServices({ s3: true });
+}, 60_000);
+afterAll(async () => services?.stop());
 
 interface CallOptions {
   readonly id?: string;
@@ -229,18 +227,9 @@ describe('files in folders (shared with the fileService)', () => {
   let table: string;
   let bucket: string;
 
-  beforeAll(async () => {
-    // The emulator only accepts its own credentials; DynamoDB Local accepts any.
-    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
-    emu = await startS3Emulator();
-    process.env.S3_ENDPOINT = emu.endpoint;
-    bucket = await emu.createBucket();
-    process.env.FILES_BUCKET = bucket;
-    table = process.env.TABLE_NAME!;
-    doc = DynamoDBDocumentClient.from(db.client);
-  }, 30_000);
-  afterAll(async () => emu?.stop());
+  beforeAll(() => {
+    ({ s3: emu, table, bucket, doc } = services as Required<HandlerServices>);
+  });
 
   /** Creates a file through the fileService and uploads its bytes to the presigned URL. */
   async function uploadFile(identity: Identity, name: string, content: string, folderId?: string): Promise<string> {

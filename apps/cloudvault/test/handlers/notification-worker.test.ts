@@ -4,21 +4,20 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
-import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
-import { SesSink, startSesSink } from '../../../kit/local/ses-sink';
-import { SqsEmulator, startSqsEmulator } from '../../../kit/local/sqs-emulator';
+import { SesSink } from '../../../kit/local/ses-sink';
+import { SqsEmulator } from '../../../kit/local/sqs-emulator';
 import { Identity, apiEvent, lambdaContext, parseResponse } from '../../../kit/test/api-event';
 import { tenantPk } from '../../handlers/lib/keys';
 import { TEMPLATE_VARIABLES } from '../../handlers/lib/notifications';
 import { handler } from '../../handlers/notification-worker.lambda';
 import { handler as api } from '../../handlers/notifications.lambda';
-import { TABLE_SCHEMA } from '../../infra/table-schema';
+import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const PREFIX = 'cv-test-';
 const FROM = 'no-reply@vault.example';
 const MAX_RECEIVE_COUNT = 3;
 
-let db: DynamoDbLocal;
+let services: HandlerServices;
 let sqs: SqsEmulator;
 let ses: SesSink;
 let queueUrl: string;
@@ -27,22 +26,15 @@ let client: SQSClient;
 let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  [db, sqs, ses] = await Promise.all([startDynamoDbLocal(), startSqsEmulator(), startSesSink()]);
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.SQS_ENDPOINT = sqs.endpoint;
-  process.env.SES_ENDPOINT = ses.endpoint;
-  process.env.TABLE_NAME = await db.createTable(TABLE_SCHEMA);
+  services = await startHandlerServices({ sqs: { maxReceiveCount: MAX_RECEIVE_COUNT }, ses: true });
+  ({ sqs, ses, queueUrl, dlqUrl, doc } = services as Required<HandlerServices>);
   process.env.SES_FROM_ADDRESS = FROM;
   process.env.SES_TEMPLATE_PREFIX = PREFIX;
-  dlqUrl = sqs.createQueue('notifications-dlq');
-  queueUrl = sqs.createQueue('notifications', { deadLetterQueue: dlqUrl, maxReceiveCount: MAX_RECEIVE_COUNT });
-  process.env.NOTIFICATIONS_QUEUE_URL = queueUrl;
   client = new SQSClient({ endpoint: sqs.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  doc = DynamoDBDocumentClient.from(db.client);
 }, 30_000);
 afterAll(async () => {
   client?.destroy();
-  await Promise.all([db?.stop(), sqs?.stop(), ses?.stop()]);
+  await services?.stop();
 });
 beforeEach(() => {
   sqs.purge(queueUrl);
@@ -165,7 +157,7 @@ describe('idempotency', () => {
     expect(await inAppItems('tenant-w', 'user-r')).toHaveLength(1);
 
     // The idempotency record lives at idempotency#notification-worker.deliver, keyed by the notification id.
-    const records = await db.client.send(new QueryCommand({
+    const records = await services.db.client.send(new QueryCommand({
       TableName: process.env.TABLE_NAME,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: 'idempotency#notification-worker.deliver' } },

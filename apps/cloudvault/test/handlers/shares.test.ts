@@ -7,7 +7,10 @@ import { S3Emulator } from '../../../kit/local/s3-emulator';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
 import { GSI, fileKey, objectKey, shareKey, tenantPk, versionKey } from '../../handlers/lib/keys';
 import * as sharePassword from '../../handlers/lib/share-password';
-import { MAX_EXPIRY_HOURS, MAX_PASSWORD_FAILURES, MEMBER_MAX_EXPIRY_HOURS, handler } from '../../handlers/shares.lambda';
+import { handler as shareOpenHandler } from '../../handlers/share-open.lambda';
+import { MAX_EXPIRY_HOURS, MEMBER_MAX_EXPIRY_HOURS } from '../../handlers/shares/manage';
+import { MAX_PASSWORD_FAILURES } from '../../handlers/shares/open';
+import { handler } from '../../handlers/shares.lambda';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 
@@ -45,7 +48,9 @@ async function call(identity: Identity | undefined, method: string, opts: CallOp
     identity,
   });
   event.headers = { ...event.headers, ...opts.headers };
-  const res = await handler(event, lambdaContext('shares'));
+  // The public open route is its own function (routes.ts: share-open); the tenant's routes are the shares function's.
+  const opening = method === 'GET' && opts.token !== undefined;
+  const res = opening ? await shareOpenHandler(event, lambdaContext('share-open')) : await handler(event, lambdaContext('shares'));
   return res.statusCode === 302 ? { statusCode: 302, headers: res.headers ?? {}, body: res.body } : parseResponse(res);
 }
 

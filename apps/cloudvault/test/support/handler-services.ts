@@ -1,23 +1,33 @@
 /**
  * The local services a handler test needs, started together and wired into the environment the
  * handlers read: DynamoDB Local with the CloudVault table (DYNAMODB_ENDPOINT, TABLE_NAME), and on
- * request the S3 emulator with a files bucket (S3_ENDPOINT, FILES_BUCKET) and the SQS emulator with
- * the notification queue (SQS_ENDPOINT, NOTIFICATIONS_QUEUE_URL). Start it in beforeAll, before the
- * first handler call creates its clients; `stop()` in afterAll.
+ * request the S3 emulator with a files bucket (S3_ENDPOINT, FILES_BUCKET), the SQS emulator with
+ * the notification queue (SQS_ENDPOINT, NOTIFICATIONS_QUEUE_URL; optionally with a dead-letter
+ * queue) and the SES sink (SES_ENDPOINT). Start it in beforeAll, before the first handler call
+ * creates its clients; `stop()` in afterAll. Every emulator-backed handler test starts its
+ * services here.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-local';
 import { S3Emulator, S3EmulatorOptions, S3_EMULATOR_CREDENTIALS, startS3Emulator } from '../../../kit/local/s3-emulator';
+import { SesSink, startSesSink } from '../../../kit/local/ses-sink';
 import { SqsEmulator, startSqsEmulator } from '../../../kit/local/sqs-emulator';
 import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 export interface HandlerServicesOptions {
   /** Start the S3 emulator (with these options) and create the files bucket. */
   readonly s3?: boolean | S3EmulatorOptions;
-  /** Start the SQS emulator and create the notification queue. */
-  readonly sqs?: boolean;
+  /** Start the SQS emulator and create the notification queue (with these options: also its dead-letter queue). */
+  readonly sqs?: boolean | HandlerQueueOptions;
+  /** Start the SES sink (SES_ENDPOINT). */
+  readonly ses?: boolean;
   /** Name of the table (default: generated). */
   readonly tableName?: string;
+}
+
+export interface HandlerQueueOptions {
+  /** Receives after which a failing message moves to the dead-letter queue `notifications-dlq` (created with it). */
+  readonly maxReceiveCount: number;
 }
 
 export interface HandlerServices {
@@ -29,6 +39,9 @@ export interface HandlerServices {
   readonly bucket?: string;
   readonly sqs?: SqsEmulator;
   readonly queueUrl?: string;
+  /** The notification queue's dead-letter queue, when `sqs` asked for one. */
+  readonly dlqUrl?: string;
+  readonly ses?: SesSink;
   stop(): Promise<void>;
 }
 
@@ -39,10 +52,11 @@ export async function startHandlerServices(options: HandlerServicesOptions = {})
     process.env.AWS_ACCESS_KEY_ID = S3_EMULATOR_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = S3_EMULATOR_CREDENTIALS.secretAccessKey;
   }
-  const [db, s3, sqs] = await Promise.all([
+  const [db, s3, sqs, ses] = await Promise.all([
     startDynamoDbLocal(),
     options.s3 ? startS3Emulator(options.s3 === true ? {} : options.s3) : undefined,
     options.sqs ? startSqsEmulator() : undefined,
+    options.ses ? startSesSink() : undefined,
   ]);
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
   const table = await db.createTable(TABLE_SCHEMA, options.tableName);
@@ -54,11 +68,15 @@ export async function startHandlerServices(options: HandlerServicesOptions = {})
     process.env.FILES_BUCKET = bucket;
   }
   let queueUrl: string | undefined;
+  let dlqUrl: string | undefined;
   if (sqs) {
     process.env.SQS_ENDPOINT = sqs.endpoint;
-    queueUrl = sqs.createQueue('notifications');
+    const queue = options.sqs === true ? undefined : options.sqs;
+    dlqUrl = queue ? sqs.createQueue('notifications-dlq') : undefined;
+    queueUrl = sqs.createQueue('notifications', queue ? { deadLetterQueue: dlqUrl, maxReceiveCount: queue.maxReceiveCount } : undefined);
     process.env.NOTIFICATIONS_QUEUE_URL = queueUrl;
   }
+  if (ses) process.env.SES_ENDPOINT = ses.endpoint;
   return {
     db,
     doc: DynamoDBDocumentClient.from(db.client),
@@ -67,8 +85,10 @@ export async function startHandlerServices(options: HandlerServicesOptions = {})
     bucket,
     sqs,
     queueUrl,
+    dlqUrl,
+    ses,
     async stop() {
-      await Promise.all([db.stop(), s3?.stop(), sqs?.stop()]);
+      await Promise.all([db.stop(), s3?.stop(), sqs?.stop(), ses?.stop()]);
     },
   };
 }
