@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import WebSocket from 'ws';
-import { END, START } from './command-center-section';
+import { COMMAND_CENTER_SECTION } from './kept-section';
 import { startLocalCommandCenter } from '../apps/command-center/local/local-command-center';
 import { replaceMarkedBlock } from '../apps/kit/build/architecture-block';
 import { DevUser } from '../apps/kit/local/dev-tokens';
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     const failures = [...apiOnly.failures, ...withSockets.failures];
     if (failures.length > 0) process.stderr.write(`failed requests:\n${failures.slice(0, 5).join('\n')}\n`);
     const file = path.resolve(__dirname, '..', 'docs', 'benchmarks.md');
-    writeFileSync(file, replaceMarkedBlock(readFileSync(file, 'utf8'), START, END, doc + '\n'));
+    writeFileSync(file, replaceMarkedBlock(readFileSync(file, 'utf8'), COMMAND_CENTER_SECTION.start, COMMAND_CENTER_SECTION.end, doc + '\n'));
     process.stderr.write('wrote the command center section of docs/benchmarks.md\n');
   } finally {
     await local.stop();

@@ -13,12 +13,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import { commandCenterSection } from './command-center-section';
 import { BundleInfo, handlerBundles } from './handlers';
+import { COMMAND_CENTER_SECTION, TENANT_CREDENTIALS_SECTION } from './kept-section';
 import { HAS_TIME, mdTable, median, runChild, textTable } from './measure';
 import { PROBES, ProbeBundle, buildProbes, zodDifferences } from './probes';
 import { scaleRuns, scaleSection, stackResourceCounts } from './scale';
-import { tenantCredentialsSection } from './tenant-credentials-section';
 import { jestStartup, jestSuite } from './tests';
 import { VariantBundle, buildVariants, variants } from './variants';
 
@@ -391,8 +390,8 @@ ${mdTable(variantHead, variantRows)}
 ${mdTable(probeHead, probeRows)}
 
 ${scaleSection(scale, SCALE_RUNS, cloudVaultStacks)}
-${commandCenterSection(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}
-${tenantCredentialsSection(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
+${COMMAND_CENTER_SECTION.render(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}
+${TENANT_CREDENTIALS_SECTION.render(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '')}${suite ? `\n## Tests\n\n${mdTable(testHead, testRows)}\n` : ''}
 ## Decisions
 
 ${decisions.join('\n')}

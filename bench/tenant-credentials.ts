@@ -15,7 +15,7 @@ import '../apps/kit/test/handler-env'; // before the handlers load: Powertools l
 import { readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { END, START } from './tenant-credentials-section';
+import { TENANT_CREDENTIALS_SECTION } from './kept-section';
 import { ddb } from '../apps/cloudvault/handlers/lib/clients';
 import { enterTenant, resetTenantCredentials, tenantCredentials, withRequestScope } from '../apps/cloudvault/handlers/lib/tenant-credentials';
 import { startStsStub } from '../apps/cloudvault/test/support/sts-stub';
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       `Reading: the seam costs a request one AssumeRole (p50 ${fmt(uncached.p50)} ms here, plus the real STS round trip in the region: tens of milliseconds) the first time a container serves a tenant and again about every 10 minutes per tenant; every other request pays ${fmt(cached.p50)} ms (p50) for the credentials and ${fmt(lookup.p50)} ms for picking the tenant's client. Not included: STS latency and throttling in AWS (AssumeRole has an account-wide request quota: a container per tenant per 10 minutes stays far below it), the first TLS connection of each tenant's new clients, and memory for up to 100 tenants' clients per container.`,
     ].join('\n');
     const doc = path.join(__dirname, '..', 'docs', 'benchmarks.md');
-    writeFileSync(doc, replaceMarkedBlock(readFileSync(doc, 'utf8'), START, END, block + '\n'));
+    writeFileSync(doc, replaceMarkedBlock(readFileSync(doc, 'utf8'), TENANT_CREDENTIALS_SECTION.start, TENANT_CREDENTIALS_SECTION.end, block + '\n'));
     // eslint-disable-next-line no-console
     console.log(block);
   } finally {
