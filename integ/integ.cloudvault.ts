@@ -36,6 +36,7 @@ const api = new CloudVaultApiStack(app, 'CvIntegCloudVaultApi', {
   table: data.table,
   files: data.files,
   notificationQueue: events.notifications,
+  backupExportQueue: events.backupExports,
 });
 
 const integ = new IntegTest(app, 'CloudVaultIntegTest', {

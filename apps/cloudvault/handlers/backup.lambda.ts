@@ -2,61 +2,42 @@
  * backupService. One function, two kinds of events (dispatched on the event's shape):
  *
  * API (tenant data, from the caller's claims):
- *   POST /api/backup              admins only: export the tenant's items to S3 and verify it -> 201 the backup record
+ *   POST /api/backup              admins only: records the export as RUNNING and queues it -> 202 the record
  *   GET  /api/backup              the tenant's backups, newest first (`?limit=&nextToken=`)
- *   GET  /api/backup?id=<id>      one backup (404 for unknown ids and other tenants' ids)
+ *   GET  /api/backup?id=<id>      one backup (404 for unknown ids and other tenants' ids): RUNNING,
+ *                                 then COMPLETED (verified) or FAILED
+ *
+ * The export itself runs in the backup-export worker behind BACKUP_EXPORTS_QUEUE_URL (lib/tenant-export.ts):
+ * a tenant's items can take longer than the API's 29 s, and one admin's exports must not hold an
+ * API function (issue 17: exports are asynchronous).
  *
  * Schedule (EventBridge Scheduler input `{ "action": "scheduled-backup" }`, daily): starts an
  * AWS Backup job of the whole table (all tenants; the vault and its key are the recovery stack's),
  * records the job id, and verifies the previous day's job (DescribeBackupJob must say COMPLETED,
  * otherwise an error log and the `BackupFailures` metric, which is alarmed on).
- *
- * An export is one JSON document `{ format, version, tenantId, backupId, exportedAt, count, items }`
- * at keys.backupObjectKey, written with a SHA-256 checksum (S3 rejects the upload if the bytes
- * it got differ) and then read back: the SHA-256 of the stored bytes, the tenant, the id and the
- * item count must match before the backup is COMPLETED and `verified`.
  */
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { DescribeBackupJobCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { backup, ddb, filesBucket, requiredEnv, s3, tableName } from './lib/clients';
+import { backup, ddb, requiredEnv, sqs, tableName } from './lib/clients';
 import { ForbiddenError, HttpError, NotFoundError } from './lib/errors';
 import { withEventHandler } from './lib/event-handler';
-import { created, ok } from './lib/http';
+import { json, ok } from './lib/http';
 import { BACKUP_PREFIX, backupKey, backupObjectKey, scheduledBackupKey, tenantPk } from './lib/keys';
 import { ApiRequest, MetricUnit, logger, metrics } from './lib/observability';
 import { DEFAULT_PAGE_SIZE, decodeNextToken, encodeNextToken, limitQuery, nextTokenQuery } from './lib/pagination';
-import { getItem, queryAll } from './lib/query';
+import { getItem } from './lib/query';
 import { ADMIN_GROUP } from './lib/roles';
 import { routeHandler } from './lib/routing';
+import { BackupRecord, ExportJob } from './lib/tenant-export';
 import { idSchema, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
-export const EXPORT_FORMAT = 'cloudvault-tenant-export';
-export const EXPORT_VERSION = 1;
-
 /** The scheduled invocation's input (the schedule's JSON input). */
 export const scheduledInput = z.strictObject({ action: z.literal('scheduled-backup') });
-
-/** A backup (export) record as stored at keys.backupKey and as clients see it (without the keys). */
-export interface BackupRecord {
-  readonly backupId: string;
-  readonly status: 'RUNNING' | 'COMPLETED' | 'FAILED';
-  readonly objectKey: string;
-  readonly startedAt: string;
-  readonly completedAt?: string;
-  readonly itemCount?: number;
-  readonly sizeBytes?: number;
-  /** Hex SHA-256 of the export object. */
-  readonly sha256?: string;
-  readonly verified: boolean;
-  readonly requestedBy: string;
-  /** Why it failed (a fixed description, never internals). */
-  readonly error?: string;
-}
 
 const listQuery = z.strictObject({ id: z.optional(idSchema), limit: z.optional(limitQuery), nextToken: z.optional(nextTokenQuery) })
   .check(z.refine((q) => q.id === undefined || (q.limit === undefined && q.nextToken === undefined), { message: '"id" cannot be combined with "limit" or "nextToken"' }));
@@ -79,9 +60,6 @@ function isApiEvent(event: unknown): event is APIGatewayProxyEvent {
 // ---------------------------------------------------------------------------------------------
 // API: on-demand export of the caller's tenant
 
-/** Thrown when the stored export does not match what was written. */
-class VerificationError extends Error {}
-
 async function startExport(req: ApiRequest): Promise<APIGatewayProxyResult> {
   const { tenantId, userId, groups } = req.caller;
   if (!groups.includes(ADMIN_GROUP)) throw new ForbiddenError('Only tenant admins may start a backup');
@@ -97,98 +75,30 @@ async function startExport(req: ApiRequest): Promise<APIGatewayProxyResult> {
     verified: false,
     requestedBy: userId,
   };
-  // Written first, so an export that times out is visible as RUNNING rather than missing.
+  // Written before the job is queued: the worker only fulfils a RUNNING record it finds.
+  await saveRecord(tenantId, record, 'attribute_not_exists(pk)');
+  const job: ExportJob = { tenantId, backupId };
+  try {
+    await sqs().send(new SendMessageCommand({ QueueUrl: requiredEnv('BACKUP_EXPORTS_QUEUE_URL'), MessageBody: JSON.stringify(job) }));
+  } catch (err) {
+    const failed: BackupRecord = { ...record, status: 'FAILED', error: 'the export could not be queued', completedAt: new Date().toISOString() };
+    await saveRecord(tenantId, failed);
+    metrics.addMetric('BackupFailures', MetricUnit.Count, 1);
+    logger.error('backup could not be queued', { backupId, error: err as Error });
+    throw new HttpError(500, 'BACKUP_FAILED', `Backup ${backupId} failed (the export could not be queued); its record says so at GET /api/backup?id=${backupId}`, { backupId });
+  }
+  metrics.addMetric('BackupsRequested', MetricUnit.Count, 1);
+  logger.info('backup queued', { backupId });
+  // 202: accepted, not done; the record's status says when it is (GET /api/backup?id=<backupId>).
+  return json(202, record, { Location: `/api/backup?id=${backupId}` });
+}
+
+async function saveRecord(tenantId: string, record: BackupRecord, condition?: string): Promise<void> {
   await ddb().send(new PutCommand({
     TableName: tableName(),
-    Item: { ...backupKey(tenantId, backupId), type: 'BACKUP', ...record },
-    ConditionExpression: 'attribute_not_exists(pk)',
+    Item: { ...backupKey(tenantId, record.backupId), type: 'BACKUP', ...record },
+    ConditionExpression: condition,
   }));
-
-  try {
-    const result = await exportTenant(tenantId, backupId, record.objectKey);
-    const done: BackupRecord = { ...record, ...result, status: 'COMPLETED', verified: true, completedAt: new Date().toISOString() };
-    await saveRecord(tenantId, done);
-    metrics.addMetric('BackupsCompleted', MetricUnit.Count, 1);
-    metrics.addMetric('BackupItemsExported', MetricUnit.Count, result.itemCount);
-    logger.info('backup completed', { backupId, itemCount: result.itemCount, sizeBytes: result.sizeBytes });
-    return created(done);
-  } catch (err) {
-    const reason = err instanceof VerificationError ? `verification failed: ${err.message}` : 'the export could not be written';
-    await saveRecord(tenantId, { ...record, status: 'FAILED', verified: false, error: reason, completedAt: new Date().toISOString() });
-    metrics.addMetric('BackupFailures', MetricUnit.Count, 1);
-    logger.error('backup failed', { backupId, reason, error: err as Error });
-    throw new HttpError(500, 'BACKUP_FAILED', `Backup ${backupId} failed (${reason}); its record says so at GET /api/backup?id=${backupId}`, { backupId });
-  }
-}
-
-/** Writes the tenant's export and verifies it; the record's result fields. */
-async function exportTenant(tenantId: string, backupId: string, objectKey: string) {
-  const items = await tenantItems(tenantId);
-  const exportedAt = new Date().toISOString();
-  const document = { format: EXPORT_FORMAT, version: EXPORT_VERSION, tenantId, backupId, exportedAt, count: items.length, items };
-  const bytes = Buffer.from(JSON.stringify(document), 'utf8');
-  const digest = createHash('sha256').update(bytes).digest();
-  await s3().send(new PutObjectCommand({
-    Bucket: filesBucket(),
-    Key: objectKey,
-    Body: bytes,
-    ContentType: 'application/json',
-    // S3 recomputes it and refuses the upload on a mismatch; it is stored with the object.
-    ChecksumSHA256: digest.toString('base64'),
-    Metadata: { 'tenant-id': tenantId, 'backup-id': backupId, 'item-count': String(items.length) },
-  }));
-  const sha256 = digest.toString('hex');
-  await verifyExport(filesBucket(), objectKey, { tenantId, backupId, itemCount: items.length, sha256 });
-  return { itemCount: items.length, sizeBytes: bytes.length, sha256 };
-}
-
-/**
- * Reads an export back and checks it against what was written: the SHA-256 of the stored bytes
- * (and S3's own stored checksum when it reports one), the tenant, the backup id and the item count.
- * Throws VerificationError on any difference.
- */
-export interface ExpectedExport {
-  readonly tenantId: string;
-  readonly backupId: string;
-  readonly itemCount: number;
-  /** Hex SHA-256 of the bytes that were written. */
-  readonly sha256: string;
-}
-
-export async function verifyExport(bucket: string, key: string, expected: ExpectedExport): Promise<void> {
-  const res = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
-  const bytes = Buffer.from(await res.Body!.transformToByteArray());
-  const digest = createHash('sha256').update(bytes).digest();
-  if (digest.toString('hex') !== expected.sha256) throw new VerificationError('the SHA-256 of the stored object differs');
-  if (res.ChecksumSHA256 !== undefined && res.ChecksumSHA256 !== digest.toString('base64')) throw new VerificationError('the checksum S3 stored differs');
-  let document: { format?: unknown; tenantId?: unknown; backupId?: unknown; count?: unknown; items?: unknown };
-  try {
-    document = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new VerificationError('the stored object is not JSON');
-  }
-  if (document.format !== EXPORT_FORMAT || document.tenantId !== expected.tenantId || document.backupId !== expected.backupId) {
-    throw new VerificationError('the stored object belongs to another export');
-  }
-  if (document.count !== expected.itemCount || !Array.isArray(document.items) || document.items.length !== expected.itemCount) {
-    throw new VerificationError(`the stored object does not hold ${expected.itemCount} items`);
-  }
-}
-
-/** Every item of the tenant's partition except the backup records themselves (consistent reads, paginated). */
-async function tenantItems(tenantId: string): Promise<Record<string, unknown>[]> {
-  const items = await queryAll({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': tenantPk(tenantId) },
-    ConsistentRead: true,
-  });
-  // Filtered here: a Query's FilterExpression cannot use the sort key.
-  return items.filter((item) => !String(item.sk).startsWith(BACKUP_PREFIX));
-}
-
-async function saveRecord(tenantId: string, record: BackupRecord): Promise<void> {
-  await ddb().send(new PutCommand({ TableName: tableName(), Item: { ...backupKey(tenantId, record.backupId), type: 'BACKUP', ...record } }));
 }
 
 async function status(req: ApiRequest): Promise<APIGatewayProxyResult> {

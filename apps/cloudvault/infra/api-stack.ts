@@ -48,6 +48,8 @@ export interface CloudVaultApiStackProps extends StackProps {
   readonly files: SecureBucket;
   /** Queue of the notification worker (events stack). */
   readonly notificationQueue: WorkQueue;
+  /** Queue of the backup export worker (events stack). */
+  readonly backupExportQueue: WorkQueue;
   /**
    * Custom domain name of the API.
    * @default - none: clients use the execute-api URL
@@ -55,9 +57,13 @@ export interface CloudVaultApiStackProps extends StackProps {
   readonly apiDomain?: CloudVaultApiDomainOptions;
 }
 
+/** The events stack's queues an API function may send to, and the variable that names each. */
+type ApiQueue = 'notifications' | 'backupExports';
+const QUEUE_ENV: Record<ApiQueue, string> = { notifications: 'NOTIFICATIONS_QUEUE_URL', backupExports: 'BACKUP_EXPORTS_QUEUE_URL' };
+
 /** What one API function needs besides its table and bucket grants (HANDLER_PERMISSIONS): queue, size. */
 interface ApiFunctionSpec {
-  readonly notifications?: boolean;
+  readonly queue?: ApiQueue;
   readonly memorySize?: number;
   readonly timeout?: Duration;
 }
@@ -71,8 +77,8 @@ const API_FUNCTIONS: Record<ApiHandlerName, ApiFunctionSpec> = {
   'shares': { memorySize: 1024 },
   'share-open': { memorySize: 1024 },
   'analytics': {},
-  'notifications': { notifications: true },
-  'backup': { timeout: Duration.seconds(29), memorySize: 1024 },
+  'notifications': { queue: 'notifications' },
+  'backup': { queue: 'backupExports' },
 };
 
 /** `file-processor` -> `FileProcessor` (construct ids). */
@@ -214,6 +220,7 @@ export class CloudVaultApiStack extends Stack {
   private apiFunction(name: ApiHandlerName, props: CloudVaultApiStackProps): EnhancedLambdaFunction {
     const spec = API_FUNCTIONS[name];
     const permissions = HANDLER_PERMISSIONS[name];
+    const queue = spec.queue && { notifications: props.notificationQueue, backupExports: props.backupExportQueue }[spec.queue];
     const usesTable = (permissions.table ?? []).length > 0 || (permissions.indexes ?? []).length > 0;
     const fn = new EnhancedLambdaFunction(this, pascalCase(name), {
       code: handlerCode(name),
@@ -221,7 +228,7 @@ export class CloudVaultApiStack extends Stack {
         ...handlerEnvironment(name),
         ...(usesTable ? { TABLE_NAME: props.table.tableName } : {}),
         ...(permissions.files ? { FILES_BUCKET: props.files.bucket.bucketName } : {}),
-        ...(spec.notifications ? { NOTIFICATIONS_QUEUE_URL: props.notificationQueue.queue.queueUrl } : {}),
+        ...(spec.queue && queue ? { [QUEUE_ENV[spec.queue]]: queue.queue.queueUrl } : {}),
       },
       memorySize: spec.memorySize ?? 512,
       timeout: spec.timeout ?? Duration.seconds(10),
@@ -231,7 +238,7 @@ export class CloudVaultApiStack extends Stack {
       alarms: this.alarms,
     });
     grantHandlerPermissions(fn, permissions, props.table, props.files);
-    if (spec.notifications) props.notificationQueue.grantSendMessages(fn);
+    queue?.grantSendMessages(fn);
     return fn;
   }
 }

@@ -139,6 +139,7 @@ export class CloudVault extends Stage {
       table: this.data.table,
       files: this.data.files,
       notificationQueue: this.events.notifications,
+      backupExportQueue: this.events.backupExports,
       apiDomain: props.apiDomain,
     });
     this.recovery = new CloudVaultRecoveryStack(this, 'Recovery', {

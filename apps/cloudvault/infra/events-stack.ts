@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { handlerEnvironment, pascalCase } from './api-stack';
 import { handlerCode } from './handler-code';
 import { HANDLER_PERMISSIONS, grantHandlerPermissions } from './handler-permissions';
+import { QUEUE_SETTINGS } from './queue-settings';
 import { EnhancedLambdaFunction, BucketEventRule, BucketEventType, ScheduledJob, WorkQueue, AlarmSet, SecureBucket, SecureTable } from '../../../src';
 
 /** Properties of the CloudVault events stack. */
@@ -28,8 +29,8 @@ export const NOTIFICATION_TEMPLATES: Record<string, { subject: string; text: str
 
 /**
  * Everything that runs without a caller: the fileProcessor on S3 object-created events, the
- * notification queue and its worker (SES e-mail, in-app items), and the scheduled analytics
- * aggregation and cleanup jobs.
+ * notification queue and its worker (SES e-mail, in-app items), the backup export queue and its
+ * worker, and the scheduled analytics aggregation and cleanup jobs.
  */
 export class CloudVaultEventsStack extends Stack {
   public readonly fileProcessor: EnhancedLambdaFunction;
@@ -41,11 +42,14 @@ export class CloudVaultEventsStack extends Stack {
   public readonly aggregation: ScheduledJob;
   public readonly cleanup: EnhancedLambdaFunction;
   public readonly cleanupJob: ScheduledJob;
+  /** Fulfils the on-demand tenant exports the backup API queues. */
+  public readonly backupExporter: EnhancedLambdaFunction;
+  public readonly backupExports: WorkQueue;
   public readonly alarms: AlarmSet;
 
   /** Every function of the stack. */
   public get functions(): EnhancedLambdaFunction[] {
-    return [this.fileProcessor, this.notificationWorker, this.analyticsAggregator, this.cleanup];
+    return [this.fileProcessor, this.notificationWorker, this.analyticsAggregator, this.cleanup, this.backupExporter];
   }
 
   constructor(scope: Construct, id: string, props: CloudVaultEventsStackProps) {
@@ -97,8 +101,20 @@ export class CloudVaultEventsStack extends Stack {
     }));
     this.notifications = new WorkQueue(this, 'Notifications', {
       handler: this.notificationWorker,
-      maxReceiveCount: 5,
-      batchSize: 10,
+      ...QUEUE_SETTINGS.notifications,
+      alarms: this.alarms,
+    });
+
+    // backupService: on-demand tenant exports, queued by POST /api/backup (they can outlast the API's 29 s).
+    this.backupExporter = fn('backup-export', {
+      memorySize: 1024, // the export is built in memory
+      timeout: Duration.minutes(10),
+      environment: { FILES_BUCKET: props.files.bucket.bucketName, BACKUP_EXPORT_MAX_RECEIVES: String(QUEUE_SETTINGS.backupExports.maxReceiveCount) },
+    });
+    grantHandlerPermissions(this.backupExporter, HANDLER_PERMISSIONS['backup-export'], props.table, props.files);
+    this.backupExports = new WorkQueue(this, 'BackupExports', {
+      handler: this.backupExporter,
+      ...QUEUE_SETTINGS.backupExports,
       alarms: this.alarms,
     });
 

@@ -70,11 +70,9 @@ export const HANDLER_PERMISSIONS: Record<string, HandlerPermissions> = {
   'analytics': { table: [...IDEMPOTENCY, 'Query'] },
   // Reads the target user, writes its per-user rate counter (RATE#NOTIFY#...), lists notifications.
   'notifications': { table: ['GetItem', 'Query', 'UpdateItem'] },
-  // On-demand exports of a tenant's items, verified by reading them back.
-  'backup': {
-    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
-    files: [{ grant: 'put', pattern: 'backups/*' }, { grant: 'get', pattern: 'backups/*' }],
-  },
+  // On-demand exports: records them (RUNNING, or FAILED when the queue refuses the job), lists
+  // and reads them; the export itself is the backup-export worker's (no S3 here).
+  'backup': { table: ['GetItem', 'Query', 'PutItem'] },
   // Cognito post-authentication trigger: upserts the USER item.
   'user-sync': { table: ['UpdateItem'] },
   // Event and scheduled functions (events stack).
@@ -89,6 +87,12 @@ export const HANDLER_PERMISSIONS: Record<string, HandlerPermissions> = {
   // The daily table backup (recovery stack, backup.lambda.ts scheduled mode) records its job.
   'scheduled-backup': { table: ['GetItem', 'PutItem', 'UpdateItem'] },
   'notification-worker': { table: [...IDEMPOTENCY] },
+  // Reads the export's record and the tenant's partition, writes the export and reads it back
+  // (verification), finishes the record.
+  'backup-export': {
+    table: ['GetItem', 'Query', 'UpdateItem'],
+    files: [{ grant: 'put', pattern: 'backups/*' }, { grant: 'get', pattern: 'backups/*' }],
+  },
   'analytics-aggregator': { table: ['Query', 'PutItem'] },
   // Expired share links are found by a Scan (they span every tenant's partition); stale uploads are
   // aborted and what an abandoned new file left behind is deleted.

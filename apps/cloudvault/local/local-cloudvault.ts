@@ -11,7 +11,8 @@
  * - the notification queue on the SQS emulator (local/sqs-emulator.ts; batches of 10, failed
  *   messages retried, dead-lettered after 5 receives, as the WorkQueue is configured) consumed by
  *   the notification worker, which sends e-mail to the SES sink (local/ses-sink.ts; nothing
- *   leaves the machine, `--verbose` prints each e-mail);
+ *   leaves the machine, `--verbose` prints each e-mail), and the backup export queue (one job per
+ *   batch, 3 receives) consumed by the backup-export worker;
  * - `POST /local/jobs/<name>` (local only, no token) runs a scheduled job once: the JSON body, if
  *   any, is the schedule's input; the answer is `{ job, result }`, or `{ job, error }` with 500
  *   (the job failed), 501 (its handler is not written yet) or 404 (no such job).
@@ -41,6 +42,7 @@ import { S3_EMULATOR_CREDENTIALS, S3Emulator, startS3Emulator } from '../../kit/
 import { SesSink, startSesSink } from '../../kit/local/ses-sink';
 import { SqsEmulator, startSqsEmulator } from '../../kit/local/sqs-emulator';
 import { emailIndexPk, TENANT_OBJECT_PREFIX, userKey } from '../handlers/lib/keys';
+import { QUEUE_SETTINGS } from '../infra/queue-settings';
 import { ROUTES } from '../infra/routes';
 import { TABLE_SCHEMA } from '../infra/table-schema';
 
@@ -55,8 +57,12 @@ export const LOCAL_JOBS: Readonly<Record<string, unknown>> = {
 
 /** EventBridge retries a failed asynchronous invocation twice; locally the retries follow at once. */
 const BACKGROUND_ATTEMPTS = 3;
-/** The notification WorkQueue's settings (events-stack.ts). */
-const NOTIFICATION_QUEUE = { name: 'cloudvault-local-notifications', batchSize: 10, maxReceiveCount: 5 };
+/** The events stack's WorkQueues (events-stack.ts): settings, the variable that names each, its worker. */
+const QUEUES = {
+  notifications: { ...QUEUE_SETTINGS.notifications, name: 'cloudvault-local-notifications', env: 'NOTIFICATIONS_QUEUE_URL', worker: 'notification-worker', timeoutMs: 30_000 },
+  backupExports: { ...QUEUE_SETTINGS.backupExports, name: 'cloudvault-local-backup-exports', env: 'BACKUP_EXPORTS_QUEUE_URL', worker: 'backup-export', timeoutMs: 600_000 },
+} as const;
+type QueueName = keyof typeof QUEUES;
 /** Failed messages come back after this (SQS: the visibility timeout; shorter here). */
 const QUEUE_RETRY_DELAY_MS = 200;
 
@@ -90,6 +96,8 @@ export interface LocalCloudVault {
   readonly sqs: SqsEmulator;
   /** URL of the notification queue (NOTIFICATIONS_QUEUE_URL). */
   readonly notificationQueueUrl: string;
+  /** URL of the backup export queue (BACKUP_EXPORTS_QUEUE_URL). */
+  readonly backupExportQueueUrl: string;
   /** Every e-mail the notification worker sent. */
   readonly ses: SesSink;
   /** A DocumentClient for the table, for setup and assertions (DynamoDB Local runs with -sharedDb: any credentials see it). */
@@ -116,7 +124,7 @@ function configureEnvironment(opts: {
   dynamoEndpoint: string;
   s3Endpoint: string;
   sqsEndpoint: string;
-  queueUrl: string;
+  queueUrls: Record<QueueName, string>;
   sesEndpoint: string;
   verbose: boolean;
 }) {
@@ -132,7 +140,8 @@ function configureEnvironment(opts: {
   env.DYNAMODB_ENDPOINT = opts.dynamoEndpoint;
   env.S3_ENDPOINT = opts.s3Endpoint;
   env.SQS_ENDPOINT = opts.sqsEndpoint;
-  env.NOTIFICATIONS_QUEUE_URL = opts.queueUrl;
+  for (const [name, url] of Object.entries(opts.queueUrls)) env[QUEUES[name as QueueName].env] = url;
+  env.BACKUP_EXPORT_MAX_RECEIVES = String(QUEUES.backupExports.maxReceiveCount);
   env.SES_ENDPOINT = opts.sesEndpoint;
   env.SES_FROM_ADDRESS = 'no-reply@cloudvault.local';
   env.SES_TEMPLATE_PREFIX = 'cloudvault-local-';
@@ -175,15 +184,17 @@ export async function startLocalCloudVault(options: LocalCloudVaultOptions = {})
 
   try {
     const tableName = `cloudvault-local-${randomUUID().slice(0, 8)}`;
-    const deadLetterQueue = sqs.createQueue(`${NOTIFICATION_QUEUE.name}-dlq`);
-    const notificationQueueUrl = sqs.createQueue(NOTIFICATION_QUEUE.name, { deadLetterQueue, maxReceiveCount: NOTIFICATION_QUEUE.maxReceiveCount });
+    const queueUrls = Object.fromEntries(Object.entries(QUEUES).map(([name, q]) => {
+      const deadLetterQueue = sqs.createQueue(`${q.name}-dlq`);
+      return [name, sqs.createQueue(q.name, { deadLetterQueue, maxReceiveCount: q.maxReceiveCount })];
+    })) as Record<QueueName, string>;
     configureEnvironment({
       tableName,
       bucket: 'cloudvault-local-files',
       dynamoEndpoint: dynamoDb.endpoint,
       s3Endpoint: s3.endpoint,
       sqsEndpoint: sqs.endpoint,
-      queueUrl: notificationQueueUrl,
+      queueUrls,
       sesEndpoint: ses.endpoint,
       verbose,
     });
@@ -228,28 +239,30 @@ export async function startLocalCloudVault(options: LocalCloudVaultOptions = {})
       });
     });
 
-    // SQS event source -> notification worker (ReportBatchItemFailures); the emulator redelivers failures.
-    sqs.subscribe(notificationQueueUrl, (event) => {
-      const delivery = CLOUDVAULT_HANDLERS.invoke('notification-worker', event, { timeoutMs: 30_000 }) as Promise<SQSBatchResponse | undefined>;
-      inFlight.add(delivery);
-      void delivery.catch(() => undefined).finally(() => inFlight.delete(delivery));
-      return delivery;
-    }, {
-      batchSize: NOTIFICATION_QUEUE.batchSize,
-      retryDelayMs: QUEUE_RETRY_DELAY_MS,
-      onReport: (report) => {
-        if (report.error) log(`[local] notification worker failed a batch: ${report.error instanceof Error ? report.error.message : String(report.error)}`);
-        for (const id of report.deadLettered) {
-          backgroundFailures.push({ what: `notification message ${id}`, error: new Error(`moved to the dead-letter queue after ${NOTIFICATION_QUEUE.maxReceiveCount} receives`) });
-          log(`[local] notification message ${id} moved to the dead-letter queue`);
-        }
-      },
-    });
+    // SQS event sources -> the workers (ReportBatchItemFailures); the emulator redelivers failures.
+    for (const [name, q] of Object.entries(QUEUES)) {
+      sqs.subscribe(queueUrls[name as QueueName], (event) => {
+        const delivery = CLOUDVAULT_HANDLERS.invoke(q.worker, event, { timeoutMs: q.timeoutMs }) as Promise<SQSBatchResponse | undefined>;
+        inFlight.add(delivery);
+        void delivery.catch(() => undefined).finally(() => inFlight.delete(delivery));
+        return delivery;
+      }, {
+        batchSize: q.batchSize,
+        retryDelayMs: QUEUE_RETRY_DELAY_MS,
+        onReport: (report) => {
+          if (report.error) log(`[local] ${q.worker} failed a batch: ${report.error instanceof Error ? report.error.message : String(report.error)}`);
+          for (const id of report.deadLettered) {
+            backgroundFailures.push({ what: `${name} message ${id}`, error: new Error(`moved to the dead-letter queue after ${q.maxReceiveCount} receives`) });
+            log(`[local] ${name} message ${id} moved to the dead-letter queue`);
+          }
+        },
+      });
+    }
     if (verbose) ses.onEmail((e) => log(`[local] e-mail to ${JSON.stringify(e.body?.Destination?.ToAddresses)}: ${JSON.stringify(e.body?.Content)}`));
 
     const idle = async () => {
       // Background invocations, and queued messages (a message stays in the queue until delivered or dead-lettered).
-      while (inFlight.size > 0 || sqs.messages(notificationQueueUrl).length > 0) {
+      while (inFlight.size > 0 || Object.values(queueUrls).some((url) => sqs.messages(url).length > 0)) {
         if (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         else await new Promise((r) => setTimeout(r, 20));
       }
@@ -339,7 +352,8 @@ export async function startLocalCloudVault(options: LocalCloudVaultOptions = {})
       dynamoDb,
       s3,
       sqs,
-      notificationQueueUrl,
+      notificationQueueUrl: queueUrls.notifications,
+      backupExportQueueUrl: queueUrls.backupExports,
       ses,
       documentClient,
       tokens,

@@ -54,9 +54,10 @@ const EXPECTED: Record<string, string[]> = {
     ...BASE, ...TENANT_SESSION, ...table('GetItem', 'Query', 'UpdateItem'), ...TABLE_KEY_WRITE,
     'sqs:GetQueueAttributes on queue/notifications', 'sqs:GetQueueUrl on queue/notifications', 'sqs:SendMessage on queue/notifications',
   ],
+  // Records and queues exports; no S3 (the export worker writes them).
   'backup': [
-    ...BASE, ...TENANT_SESSION, ...table('GetItem', 'PutItem', 'Query', 'UpdateItem'), ...TABLE_KEY_WRITE,
-    ...objects('backups/*', 'AbortMultipartUpload', 'GetObject', 'GetObjectVersion', 'PutObject'), 'kms:Decrypt on key/storage', 'kms:GenerateDataKey on key/storage',
+    ...BASE, ...TENANT_SESSION, ...table('GetItem', 'PutItem', 'Query'), ...TABLE_KEY_WRITE,
+    'sqs:GetQueueAttributes on queue/backup-exports', 'sqs:GetQueueUrl on queue/backup-exports', 'sqs:SendMessage on queue/backup-exports',
   ],
   'user-sync': [...BASE, ...table('UpdateItem'), ...TABLE_KEY_WRITE],
   'file-processor': [
@@ -68,6 +69,11 @@ const EXPECTED: Record<string, string[]> = {
   'notification-worker': [
     ...ASYNC, ...table('DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'), ...TABLE_KEY_WRITE, 'ses:SendEmail on ses/identity', 'ses:SendEmail on ses/template',
     ...['ChangeMessageVisibility', 'DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map((a) => `sqs:${a} on queue/notifications`),
+  ],
+  'backup-export': [
+    ...ASYNC, ...table('GetItem', 'Query', 'UpdateItem'), ...TABLE_KEY_WRITE,
+    ...objects('backups/*', 'AbortMultipartUpload', 'GetObject', 'GetObjectVersion', 'PutObject'), 'kms:Decrypt on key/storage', 'kms:GenerateDataKey on key/storage',
+    ...['ChangeMessageVisibility', 'DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map((a) => `sqs:${a} on queue/backup-exports`),
   ],
   'analytics-aggregator': [...ASYNC, ...table('PutItem', 'Query'), ...TABLE_KEY_WRITE],
   'cleanup': [

@@ -78,9 +78,15 @@ const CASES: Record<string, { denied: [string, string][]; allowed: [string, stri
     denied: [['dynamodb:Scan', TABLE_ARN], ['dynamodb:PutItem', TABLE_ARN], ['dynamodb:DeleteItem', TABLE_ARN]],
     allowed: [['dynamodb:UpdateItem', TABLE_ARN]],
   },
+  // The API records and queues exports: no object access at all, no item updates.
   'backup': {
-    denied: [['dynamodb:Scan', TABLE_ARN], ['s3:DeleteObject', BACKUP_A], ['s3:ListBucket', BUCKET_ARN], ['s3:GetObject', OBJECT_A]],
-    allowed: [['s3:PutObject', BACKUP_A], ['s3:GetObject', BACKUP_A], ['dynamodb:Query', TABLE_ARN]],
+    denied: [['dynamodb:Scan', TABLE_ARN], ['dynamodb:UpdateItem', TABLE_ARN], ['s3:PutObject', BACKUP_A], ['s3:GetObject', BACKUP_A], ['s3:ListBucket', BUCKET_ARN]],
+    allowed: [['dynamodb:PutItem', TABLE_ARN], ['dynamodb:Query', TABLE_ARN]],
+  },
+  // The export worker writes and reads back exports, nothing else of the bucket; it never deletes.
+  'backup-export': {
+    denied: [['dynamodb:Scan', TABLE_ARN], ['dynamodb:PutItem', TABLE_ARN], ['dynamodb:DeleteItem', TABLE_ARN], ['s3:DeleteObject', BACKUP_A], ['s3:ListBucket', BUCKET_ARN], ['s3:GetObject', OBJECT_A]],
+    allowed: [['s3:PutObject', BACKUP_A], ['s3:GetObject', BACKUP_A], ['dynamodb:Query', TABLE_ARN], ['dynamodb:UpdateItem', TABLE_ARN]],
   },
   'user-sync': {
     denied: [['dynamodb:PutItem', TABLE_ARN], ['dynamodb:DeleteItem', TABLE_ARN], ['dynamodb:BatchWriteItem', TABLE_ARN], ['dynamodb:GetItem', TABLE_ARN]],

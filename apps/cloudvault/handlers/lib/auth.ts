@@ -16,7 +16,7 @@ export interface Caller {
 /** Claim holding the tenant, set on each user by the tenant onboarding flow. */
 export const TENANT_CLAIM = 'custom:tenantId';
 /** Tenant ids go into keys (`TENANT#<id>`), so `#` and anything odd is refused. */
-const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * The caller from `event.requestContext.authorizer.claims` (Cognito user pool authorizer), never

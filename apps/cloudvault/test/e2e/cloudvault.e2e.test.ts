@@ -361,17 +361,18 @@ describeWith('notifications')('notifications', () => {
 // ---------------------------------------------------------------------------------------------
 
 describeWith('backup')('backup', () => {
-  test('an admin exports the tenant\'s items to S3, verified; members may not', async () => {
+  test('an admin exports the tenant\'s items to S3 in the background, verified; members may not', async () => {
     const started = await alice.post('/api/backup');
-    expect(started.status).toBe(201);
-    expect(started.body).toMatchObject({ status: 'COMPLETED', verified: true, objectKey: expect.stringMatching(/^backups\/tenant-a\//) });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ status: 'RUNNING', verified: false, objectKey: expect.stringMatching(/^backups\/tenant-a\//) });
+    await local.idle(); // the export queue's worker
+    const done = await alice.get(`/api/backup?id=${started.body.backupId}`);
+    expect(done.body).toMatchObject({ status: 'COMPLETED', verified: true, itemCount: expect.any(Number) });
     const exported = await local.s3.client.send(new GetObjectCommand({ Bucket: local.bucket, Key: started.body.objectKey }));
     const document = JSON.parse(await exported.Body!.transformToString());
     expect(document.tenantId).toBe('tenant-a');
     expect(document.items.every((i: { pk: string }) => i.pk === 'TENANT#tenant-a')).toBe(true);
 
-    const status = await alice.get(`/api/backup?id=${started.body.backupId}`);
-    expect(status.body).toMatchObject({ backupId: started.body.backupId, status: 'COMPLETED' });
     expectError(await carol.post('/api/backup'), 403, 'FORBIDDEN');
     expectError(await alice.post('/api/backup', { tenantId: 'tenant-b' }), 400);
   });

@@ -3,13 +3,18 @@ import { createHash } from 'crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { S3Emulator } from '../../../kit/local/s3-emulator';
+import { SqsEmulator } from '../../../kit/local/sqs-emulator';
 import { Identity, ParsedResponse, apiEvent, lambdaContext, parseResponse, expectError } from '../../../kit/test/api-event';
-import { ScheduledBackupResult, handler, timeOrderedUuid, verifyExport } from '../../handlers/backup.lambda';
-import { backupObjectKey, fileKey, folderKey, scheduledBackupKey, shareKey, tenantKey } from '../../handlers/lib/keys';
+import { handler as exportWorker } from '../../handlers/backup-export.lambda';
+import { ScheduledBackupResult, handler, timeOrderedUuid } from '../../handlers/backup.lambda';
+import { backupKey, backupObjectKey, fileKey, folderKey, scheduledBackupKey, shareKey, tenantKey } from '../../handlers/lib/keys';
 import { metrics } from '../../handlers/lib/observability';
+import { verifyExport } from '../../handlers/lib/tenant-export';
+import { QUEUE_SETTINGS } from '../../infra/queue-settings';
 import { HandlerServices, startHandlerServices } from '../support/handler-services';
 
 const ADMIN_A: Identity = { tenantId: 'tenant-a', sub: 'admin-a' };
@@ -74,13 +79,16 @@ let s3: S3Emulator;
 let stub: BackupStub;
 let bucket: string;
 let doc: DynamoDBDocumentClient;
+let sqs: SqsEmulator;
+let exportQueue: string;
+let exportDlq: string;
 
 beforeAll(async () => {
   [services, stub] = await Promise.all([
-    startHandlerServices({ s3: true, tableName: 'cloudvault' }), // the table TABLE_ARN names
+    startHandlerServices({ s3: true, backupExports: true, tableName: 'cloudvault' }), // the table TABLE_ARN names
     startBackupStub(),
   ]);
-  ({ s3, bucket, doc } = services as Required<HandlerServices>);
+  ({ s3, bucket, doc, sqs, backupExportQueueUrl: exportQueue, backupExportDlqUrl: exportDlq } = services as Required<HandlerServices>);
   process.env.BACKUP_ENDPOINT = stub.endpoint;
   process.env.BACKUP_VAULT_NAME = VAULT;
   process.env.BACKUP_ROLE_ARN = ROLE_ARN;
@@ -117,24 +125,50 @@ async function readObject(key: string): Promise<Buffer> {
   return Buffer.from(await res.Body!.transformToByteArray());
 }
 
+/** The export worker as the event source mapping calls it (batch size 1, the stack's setting). */
+const worker = (event: SQSEvent) => exportWorker(event, lambdaContext('backup-export')) as Promise<SQSBatchResponse>;
+const runExports = () => sqs.drain(exportQueue, worker, { batchSize: QUEUE_SETTINGS.backupExports.batchSize });
+
+/** POST /api/backup, then the worker, then the record: what a polling client ends up with. */
+async function exportOf(identity: Identity): Promise<any> {
+  const started = await call(identity, 'POST');
+  expect(started.statusCode).toBe(202);
+  await runExports();
+  return (await call(identity, 'GET', { query: { id: started.body.backupId } })).body;
+}
+
 describe('on-demand export', () => {
   let backupA: any;
 
-  test('an admin exports the tenant: 201, object written, checksum and count verified', async () => {
+  test('an admin starts an export: 202 with the RUNNING record, one job queued, nothing exported yet', async () => {
     const res = await call(ADMIN_A, 'POST');
-    expect(res.statusCode).toBe(201);
-    backupA = res.body;
-    expect(backupA).toEqual({
+    expect(res.statusCode).toBe(202);
+    const backupId = res.body.backupId;
+    expect(res.body).toEqual({
       backupId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
-      status: 'COMPLETED',
-      objectKey: backupObjectKey('tenant-a', backupA.backupId),
+      status: 'RUNNING',
+      objectKey: backupObjectKey('tenant-a', backupId),
       startedAt: expect.any(String),
+      verified: false,
+      requestedBy: 'admin-a',
+    });
+    expect(res.headers.Location).toBe(`/api/backup?id=${backupId}`);
+    expect(sqs.messages(exportQueue).map((m) => JSON.parse(m.body))).toEqual([{ tenantId: 'tenant-a', backupId }]);
+    expect((await call(ADMIN_A, 'GET', { query: { id: backupId } })).body).toEqual(res.body);
+    await expect(readObject(res.body.objectKey)).rejects.toThrow();
+
+    // The worker writes and verifies the export; the record says so.
+    const reports = await runExports();
+    expect(reports.map((r) => r.succeeded.length)).toEqual([1]);
+    backupA = (await call(ADMIN_A, 'GET', { query: { id: backupId } })).body;
+    expect(backupA).toEqual({
+      ...res.body,
+      status: 'COMPLETED',
       completedAt: expect.any(String),
       itemCount: 4,
       sizeBytes: expect.any(Number),
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       verified: true,
-      requestedBy: 'admin-a',
     });
 
     const bytes = await readObject(backupA.objectKey);
@@ -146,29 +180,44 @@ describe('on-demand export', () => {
     expect(exported.items.every((i: any) => i.pk === 'TENANT#tenant-a')).toBe(true);
   });
 
+  test('a redelivered job of a finished export changes nothing', async () => {
+    const job = { tenantId: 'tenant-a', backupId: backupA.backupId };
+    const before = await readObject(backupA.objectKey);
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+    try {
+      const event = { Records: [{ messageId: 'again', body: JSON.stringify(job), attributes: { ApproximateReceiveCount: '2' } }] } as unknown as SQSEvent;
+      expect(await worker(event)).toEqual({ batchItemFailures: [] });
+      expect(addMetric).not.toHaveBeenCalledWith('BackupsCompleted', expect.anything(), expect.anything());
+    } finally {
+      addMetric.mockRestore();
+    }
+    expect((await call(ADMIN_A, 'GET', { query: { id: backupA.backupId } })).body).toEqual(backupA);
+    expect((await readObject(backupA.objectKey)).equals(before)).toBe(true);
+  });
+
   test("tenant B's export holds none of tenant A's items, and B cannot read A's backup", async () => {
-    const res = await call(ADMIN_B, 'POST');
-    expect(res.statusCode).toBe(201);
-    const text = (await readObject(res.body.objectKey)).toString('utf8');
+    const backupB = await exportOf(ADMIN_B);
+    expect(backupB.status).toBe('COMPLETED');
+    const text = (await readObject(backupB.objectKey)).toString('utf8');
     expect(text).not.toMatch(/tenant-a/);
     expect(JSON.parse(text).items.map((i: any) => i.name).filter(Boolean).sort()).toEqual(['tenant-b-docs', 'tenant-b-secret.pdf']);
-    expect(res.body.objectKey).toMatch(/^backups\/tenant-b\//);
+    expect(backupB.objectKey).toMatch(/^backups\/tenant-b\//);
 
     expectError(await call(ADMIN_B, 'GET', { query: { id: backupA.backupId } }), 404, 'NOT_FOUND');
     const listB = await call(ADMIN_B, 'GET');
-    expect(listB.body.items.map((b: any) => b.backupId)).toEqual([res.body.backupId]);
+    expect(listB.body.items.map((b: any) => b.backupId)).toEqual([backupB.backupId]);
   });
 
   test('a second export does not contain the backup records, and the list is newest first', async () => {
-    const second = await call(ADMIN_A, 'POST');
-    expect(second.body.itemCount).toBe(4);
+    const second = await exportOf(ADMIN_A);
+    expect(second.itemCount).toBe(4);
     const list = await call(MEMBER_A, 'GET');
     expect(list.statusCode).toBe(200);
-    expect(list.body.items.map((b: any) => b.backupId)).toEqual([second.body.backupId, backupA.backupId]);
+    expect(list.body.items.map((b: any) => b.backupId)).toEqual([second.backupId, backupA.backupId]);
     expect(list.body.items[1]).toEqual(backupA);
 
     const page1 = await call(MEMBER_A, 'GET', { query: { limit: '1' } });
-    expect(page1.body.items.map((b: any) => b.backupId)).toEqual([second.body.backupId]);
+    expect(page1.body.items.map((b: any) => b.backupId)).toEqual([second.backupId]);
     const page2 = await call(MEMBER_A, 'GET', { query: { limit: '1', nextToken: page1.body.nextToken } });
     expect(page2.body.items.map((b: any) => b.backupId)).toEqual([backupA.backupId]);
     expectError(await call(ADMIN_B, 'GET', { query: { nextToken: page1.body.nextToken } }), 400, 'VALIDATION_FAILED', /query\.nextToken/);
@@ -180,21 +229,61 @@ describe('on-demand export', () => {
     const before = (await call(MEMBER_A, 'GET')).body.count;
     expectError(await call(MEMBER_A, 'POST'), 403, 'FORBIDDEN', /Only tenant admins/);
     expect((await call(MEMBER_A, 'GET')).body.count).toBe(before);
+    expect(sqs.messages(exportQueue)).toHaveLength(0);
   });
 
-  test('a failed export is recorded as FAILED and answered with a 500 that names the backup', async () => {
+  test('an export that cannot be written is retried, then recorded FAILED on the last receive (not left RUNNING)', async () => {
+    const started = await call(ADMIN_B, 'POST');
     process.env.FILES_BUCKET = 'no-such-bucket';
+    let reports;
+    try {
+      reports = await runExports();
+    } finally {
+      process.env.FILES_BUCKET = bucket;
+    }
+    // Two receives fail and return the job; the last one records the failure and deletes it.
+    expect(reports.map((r) => [r.failed.length, r.succeeded.length])).toEqual([[1, 0], [1, 0], [0, 1]]);
+    expect(reports).toHaveLength(QUEUE_SETTINGS.backupExports.maxReceiveCount);
+    expect(sqs.messages(exportDlq)).toHaveLength(0);
+    const record = (await call(ADMIN_B, 'GET', { query: { id: started.body.backupId } })).body;
+    expect(record).toMatchObject({ backupId: started.body.backupId, status: 'FAILED', verified: false, error: 'the export could not be written', completedAt: expect.any(String) });
+    expect(JSON.stringify(record)).not.toMatch(/NoSuchBucket|no-such-bucket/);
+  });
+
+  test('a job the queue refuses is a 500 that names the backup, and the record says FAILED', async () => {
+    process.env.BACKUP_EXPORTS_QUEUE_URL = `${exportQueue}-missing`;
     let res: ParsedResponse;
     try {
       res = await call(ADMIN_B, 'POST');
     } finally {
-      process.env.FILES_BUCKET = bucket;
+      process.env.BACKUP_EXPORTS_QUEUE_URL = exportQueue;
     }
-    expectError(res, 500, 'BACKUP_FAILED', /the export could not be written/);
+    expectError(res, 500, 'BACKUP_FAILED', /the export could not be queued/);
     const backupId = res.body.error.details.backupId;
-    const record = (await call(ADMIN_B, 'GET', { query: { id: backupId } })).body;
-    expect(record).toMatchObject({ backupId, status: 'FAILED', verified: false, error: 'the export could not be written', completedAt: expect.any(String) });
-    expect(JSON.stringify(record)).not.toMatch(/NoSuchBucket|no-such-bucket/);
+    expect((await call(ADMIN_B, 'GET', { query: { id: backupId } })).body).toMatchObject({ backupId, status: 'FAILED', error: 'the export could not be queued' });
+  });
+
+  test.each([
+    ['not JSON', '{"tenantId":'],
+    ['another shape', JSON.stringify({ tenantId: 'tenant-a', backupId: 'x' })],
+    ['a tenant id that is a key fragment', JSON.stringify({ tenantId: 'tenant-a#BACKUP', backupId: timeOrderedUuid() })],
+  ])('a job that is %s ends in the dead-letter queue and touches nothing', async (_case, body) => {
+    const listed = (await call(ADMIN_A, 'GET')).body;
+    sqs.purge(exportDlq);
+    await new SQSClient({ endpoint: sqs.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
+      .send(new SendMessageCommand({ QueueUrl: exportQueue, MessageBody: body }));
+    const reports = await runExports();
+    expect(reports.every((r) => r.failed.length + r.deadLettered.length === 1)).toBe(true);
+    expect(sqs.messages(exportDlq)).toHaveLength(1);
+    expect((await call(ADMIN_A, 'GET')).body).toEqual(listed);
+  });
+
+  test('a job whose record is gone is a no-op', async () => {
+    const backupId = timeOrderedUuid();
+    const event = { Records: [{ messageId: 'gone', body: JSON.stringify({ tenantId: 'tenant-a', backupId }), attributes: { ApproximateReceiveCount: '1' } }] } as unknown as SQSEvent;
+    expect(await worker(event)).toEqual({ batchItemFailures: [] });
+    expect((await doc.send(new GetCommand({ TableName: process.env.TABLE_NAME, Key: backupKey('tenant-a', backupId) }))).Item).toBeUndefined();
+    await expect(readObject(backupObjectKey('tenant-a', backupId))).rejects.toThrow();
   });
 
   test.each([
@@ -205,8 +294,9 @@ describe('on-demand export', () => {
     ['GET', { query: { limit: '1000' } }, 400, 'VALIDATION_FAILED', /query\.limit/],
     ['GET', { query: { tenant: 'tenant-b' } }, 400, 'VALIDATION_FAILED', /tenant/],
     ['DELETE', {}, 405, 'METHOD_NOT_ALLOWED', /DELETE/],
-  ])('%s %j is a %d', async (method, opts, status, code, message) => {
+  ])('%s %j is a %d and queues nothing', async (method, opts, status, code, message) => {
     expectError(await call(ADMIN_A, method, opts as any), status, code, message);
+    expect(sqs.messages(exportQueue)).toHaveLength(0);
   });
 
   test('anonymous calls are 401; unknown ids 404', async () => {

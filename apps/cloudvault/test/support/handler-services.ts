@@ -3,7 +3,8 @@
  * handlers read: DynamoDB Local with the CloudVault table (DYNAMODB_ENDPOINT, TABLE_NAME), and on
  * request the S3 emulator with a files bucket (S3_ENDPOINT, FILES_BUCKET), the SQS emulator with
  * the notification queue (SQS_ENDPOINT, NOTIFICATIONS_QUEUE_URL; optionally with a dead-letter
- * queue) and the SES sink (SES_ENDPOINT). Start it in beforeAll, before the first handler call
+ * queue), the backup export queue (BACKUP_EXPORTS_QUEUE_URL, with its dead-letter queue and the
+ * stack's receive limit) and the SES sink (SES_ENDPOINT). Start it in beforeAll, before the first handler call
  * creates its clients; `stop()` in afterAll. Every emulator-backed handler test starts its
  * services here.
  */
@@ -12,6 +13,7 @@ import { DynamoDbLocal, startDynamoDbLocal } from '../../../kit/local/dynamodb-l
 import { S3Emulator, S3EmulatorOptions, S3_EMULATOR_CREDENTIALS, startS3Emulator } from '../../../kit/local/s3-emulator';
 import { SesSink, startSesSink } from '../../../kit/local/ses-sink';
 import { SqsEmulator, startSqsEmulator } from '../../../kit/local/sqs-emulator';
+import { QUEUE_SETTINGS } from '../../infra/queue-settings';
 import { TABLE_SCHEMA } from '../../infra/table-schema';
 
 export interface HandlerServicesOptions {
@@ -19,6 +21,8 @@ export interface HandlerServicesOptions {
   readonly s3?: boolean | S3EmulatorOptions;
   /** Start the SQS emulator and create the notification queue (with these options: also its dead-letter queue). */
   readonly sqs?: boolean | HandlerQueueOptions;
+  /** Start the SQS emulator and create the backup export queue (QUEUE_SETTINGS.backupExports) with its dead-letter queue. */
+  readonly backupExports?: boolean;
   /** Start the SES sink (SES_ENDPOINT). */
   readonly ses?: boolean;
   /** Name of the table (default: generated). */
@@ -41,6 +45,9 @@ export interface HandlerServices {
   readonly queueUrl?: string;
   /** The notification queue's dead-letter queue, when `sqs` asked for one. */
   readonly dlqUrl?: string;
+  /** The backup export queue and its dead-letter queue, when `backupExports` asked for them. */
+  readonly backupExportQueueUrl?: string;
+  readonly backupExportDlqUrl?: string;
   readonly ses?: SesSink;
   stop(): Promise<void>;
 }
@@ -55,7 +62,7 @@ export async function startHandlerServices(options: HandlerServicesOptions = {})
   const [db, s3, sqs, ses] = await Promise.all([
     startDynamoDbLocal(),
     options.s3 ? startS3Emulator(options.s3 === true ? {} : options.s3) : undefined,
-    options.sqs ? startSqsEmulator() : undefined,
+    options.sqs || options.backupExports ? startSqsEmulator() : undefined,
     options.ses ? startSesSink() : undefined,
   ]);
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
@@ -69,12 +76,21 @@ export async function startHandlerServices(options: HandlerServicesOptions = {})
   }
   let queueUrl: string | undefined;
   let dlqUrl: string | undefined;
-  if (sqs) {
-    process.env.SQS_ENDPOINT = sqs.endpoint;
+  if (sqs) process.env.SQS_ENDPOINT = sqs.endpoint;
+  if (sqs && options.sqs) {
     const queue = options.sqs === true ? undefined : options.sqs;
     dlqUrl = queue ? sqs.createQueue('notifications-dlq') : undefined;
     queueUrl = sqs.createQueue('notifications', queue ? { deadLetterQueue: dlqUrl, maxReceiveCount: queue.maxReceiveCount } : undefined);
     process.env.NOTIFICATIONS_QUEUE_URL = queueUrl;
+  }
+  let backupExportQueueUrl: string | undefined;
+  let backupExportDlqUrl: string | undefined;
+  if (sqs && options.backupExports) {
+    backupExportDlqUrl = sqs.createQueue('backup-exports-dlq');
+    const { maxReceiveCount } = QUEUE_SETTINGS.backupExports;
+    backupExportQueueUrl = sqs.createQueue('backup-exports', { deadLetterQueue: backupExportDlqUrl, maxReceiveCount });
+    process.env.BACKUP_EXPORTS_QUEUE_URL = backupExportQueueUrl;
+    process.env.BACKUP_EXPORT_MAX_RECEIVES = String(maxReceiveCount);
   }
   if (ses) process.env.SES_ENDPOINT = ses.endpoint;
   return {
@@ -86,6 +102,8 @@ export async function startHandlerServices(options: HandlerServicesOptions = {})
     sqs,
     queueUrl,
     dlqUrl,
+    backupExportQueueUrl,
+    backupExportDlqUrl,
     ses,
     async stop() {
       await Promise.all([db.stop(), s3?.stop(), sqs?.stop(), ses?.stop()]);

@@ -11,6 +11,7 @@ export function functionsByName(stage: CloudVault): Record<string, EnhancedLambd
     'notification-worker': stage.events.notificationWorker,
     'analytics-aggregator': stage.events.analyticsAggregator,
     'cleanup': stage.events.cleanup,
+    'backup-export': stage.events.backupExporter,
     'scheduled-backup': stage.recovery.scheduledBackup,
   };
 }
@@ -44,6 +45,7 @@ export function resourceName(resource: unknown): string {
     [/KeysStorage/, 'key/storage'],
     [/CloudVaultDefaultKey/, 'key/default'],
     [/NotificationsQueue/, 'queue/notifications'],
+    [/BackupExportsQueue/, 'queue/backup-exports'],
     [/DeadLetterQueue/, 'queue/dead-letter'],
     [/LogGroup/, 'logs/own'],
     [/BackupVault/, 'backup-vault'],
