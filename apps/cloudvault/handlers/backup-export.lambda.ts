@@ -21,6 +21,7 @@ import { backupKey } from './lib/keys';
 import { MetricUnit, logger, metrics } from './lib/observability';
 import { getItem } from './lib/query';
 import { ExportJob, VerificationError, exportJobSchema, exportTenant } from './lib/tenant-export';
+import { parseMessageBody } from './lib/validation';
 import { QUEUE_SETTINGS } from '../infra/queue-settings';
 
 /** What one record did. */
@@ -93,15 +94,8 @@ async function finish(job: ExportJob, outcome: Record<string, unknown>): Promise
 
 /** The validated job of a record; logs and throws InvalidExportJobError otherwise. */
 export function parseJob(record: SQSRecord): ExportJob {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    return invalid(record, 'body is not JSON');
-  }
-  const result = exportJobSchema.safeParse(body);
-  if (!result.success) return invalid(record, result.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '));
-  return result.data;
+  const parsed = parseMessageBody(record.body, exportJobSchema);
+  return parsed.success ? parsed.data : invalid(record, parsed.reason);
 }
 
 function invalid(record: SQSRecord, reason: string): never {

@@ -33,7 +33,7 @@ import { getItem } from './lib/query';
 import { ADMIN_GROUP } from './lib/roles';
 import { routeHandler } from './lib/routing';
 import { BackupRecord, ExportJob } from './lib/tenant-export';
-import { idSchema, parseBody, parseQuery } from './lib/validation';
+import { describeProblems, idSchema, parseBody, parseQuery } from './lib/validation';
 import './lib/zod-locale';
 
 /** The scheduled invocation's input (the schedule's JSON input). */
@@ -158,7 +158,7 @@ const scheduledHandler = withEventHandler(async (event: unknown): Promise<Schedu
   const parsed = z.safeParse(scheduledInput, event);
   if (!parsed.success) {
     // The schedule's input is wrong: fail loudly (Scheduler retries, then its DLQ) so it gets fixed.
-    throw new Error(`Invalid scheduled event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`);
+    throw new Error(`Invalid scheduled event: ${describeProblems(parsed.error, '(event)')}`);
   }
   try {
     return await scheduledBackup(new Date());

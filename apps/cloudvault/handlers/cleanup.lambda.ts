@@ -26,6 +26,7 @@ import { TransactItem, transact } from './lib/hierarchy';
 import { SHARE_PREFIX, TENANT_OBJECT_PREFIX, parseObjectKey, versionKey } from './lib/keys';
 import { MetricUnit, logger, metrics } from './lib/observability';
 import { releaseReservation } from './lib/quota';
+import { describeProblems } from './lib/validation';
 import './lib/zod-locale';
 
 /** Multipart uploads older than this are abandoned (presigned part URLs expire long before). */
@@ -49,7 +50,7 @@ export interface CleanupResult {
 export const handler = withEventHandler(async (event: unknown, context: Context): Promise<CleanupResult> => {
   const parsed = z.safeParse(cleanupInput, event);
   if (!parsed.success) {
-    throw new Error(`Invalid cleanup event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`);
+    throw new Error(`Invalid cleanup event: ${describeProblems(parsed.error, '(event)')}`);
   }
   const outOfTime = () => context.getRemainingTimeInMillis() < SAFETY_MARGIN_MS;
   const now = new Date();

@@ -31,6 +31,7 @@ import { JSON_PARSE_MAX_BYTES, SAMPLE_BYTES, TextValidator, contentMismatch, isT
 import { logger, metrics, MetricUnit, tracer } from './lib/observability';
 import { getItem } from './lib/query';
 import { releaseReservation, tenantLimits } from './lib/quota';
+import { describeProblems } from './lib/validation';
 import './lib/zod-locale';
 import { THUMBNAIL_MAX_INPUT_PIXELS, THUMBNAIL_MAX_SOURCE_BYTES, THUMBNAIL_SIZE, makeThumbnail } from '../../kit/handlers/image-thumbnail';
 
@@ -79,9 +80,8 @@ export class InvalidEventError extends Error {
 function parseEvent(event: unknown): z.infer<typeof eventSchema> {
   const result = z.safeParse(eventSchema, event);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.map(String).join('.') || '(event)'}: ${i.message}`);
     metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
-    throw new InvalidEventError(`Invalid event: ${problems.join('; ')}`);
+    throw new InvalidEventError(`Invalid event: ${describeProblems(result.error, '(event)')}`);
   }
   return result.data;
 }

@@ -28,6 +28,7 @@ import { idempotentOperation } from './lib/idempotency';
 import { notificationSk, tenantPk } from './lib/keys';
 import { Channel, NOTIFICATION_TTL_DAYS, NotificationMessage, notificationMessageSchema } from './lib/notifications';
 import { MetricUnit, logger, metrics } from './lib/observability';
+import { parseMessageBody } from './lib/validation';
 
 /** A stored result is replayed for redeliveries within this time (SQS duplicates arrive within minutes). */
 const IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
@@ -71,17 +72,8 @@ async function processRecord(record: SQSRecord, context: Context): Promise<Deliv
 
 /** The validated message of a record; logs and throws InvalidNotificationMessageError otherwise. */
 export function parseMessage(record: SQSRecord): NotificationMessage {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    return invalid(record, 'body is not JSON');
-  }
-  const result = notificationMessageSchema.safeParse(body);
-  if (!result.success) {
-    return invalid(record, result.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '));
-  }
-  return result.data;
+  const parsed = parseMessageBody(record.body, notificationMessageSchema);
+  return parsed.success ? parsed.data : invalid(record, parsed.reason);
 }
 
 function invalid(record: SQSRecord, reason: string): never {

@@ -29,6 +29,28 @@ function parse<S extends z.ZodMiniType>(where: string, schema: S, input: unknown
   return result.data;
 }
 
+/**
+ * The problems of an input that is not an API request (event, schedule input, queue message) in
+ * one line, `path: message; ...`, with `root` where the path is empty. Names fields, never values.
+ */
+export function describeProblems(error: z.core.$ZodError, root: string): string {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || root}: ${i.message}`).join('; ');
+}
+
+/** A queue message's JSON body validated by `schema`, or why it is not one (for logs and the DLQ). */
+export type ParsedMessage<T> = { readonly success: true; readonly data: T } | { readonly success: false; readonly reason: string };
+
+export function parseMessageBody<S extends z.ZodMiniType>(body: string, schema: S): ParsedMessage<z.infer<S>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { success: false, reason: 'body is not JSON' };
+  }
+  const result = z.safeParse(schema, json);
+  return result.success ? { success: true, data: result.data } : { success: false, reason: describeProblems(result.error, '(message)') };
+}
+
 /** Parses and validates the JSON body. Missing or malformed JSON is a 400, not a 500. */
 export function parseBody<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
   if (event.body === null || event.body === undefined || event.body === '') {
