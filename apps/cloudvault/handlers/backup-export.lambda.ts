@@ -8,7 +8,7 @@
  *
  * Failures: a verification mismatch finishes the record FAILED at once (writing it again would not
  * change S3's answer); any other error returns the message to the queue (partial batch failure),
- * and on the last receive (BACKUP_EXPORT_MAX_RECEIVES, the queue's maxReceiveCount) the record is
+ * and on the last receive (the queue's maxReceiveCount, infra/queue-settings.ts) the record is
  * finished FAILED before the message moves to the dead-letter queue, so no export stays RUNNING.
  * A message that is not a job can never succeed: logged and reported failed, it ends in the DLQ.
  */
@@ -60,7 +60,7 @@ async function processRecord(record: SQSRecord): Promise<ExportOutcome> {
     return finished ? 'COMPLETED' : 'ALREADY_FINISHED';
   } catch (err) {
     const verification = err instanceof VerificationError;
-    if (!verification && receiveCount(record) < maxReceives()) {
+    if (!verification && receiveCount(record) < QUEUE_SETTINGS.backupExports.maxReceiveCount) {
       logger.warn('backup export failed; the message returns to the queue', { backupId: job.backupId, receiveCount: receiveCount(record), error: err as Error });
       throw err;
     }
@@ -106,9 +106,4 @@ function invalid(record: SQSRecord, reason: string): never {
 
 function receiveCount(record: SQSRecord): number {
   return Number(record.attributes?.ApproximateReceiveCount ?? 1);
-}
-
-function maxReceives(): number {
-  const configured = Number(process.env.BACKUP_EXPORT_MAX_RECEIVES);
-  return Number.isInteger(configured) && configured > 0 ? configured : QUEUE_SETTINGS.backupExports.maxReceiveCount;
 }

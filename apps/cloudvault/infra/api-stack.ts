@@ -57,9 +57,8 @@ export interface CloudVaultApiStackProps extends StackProps {
   readonly apiDomain?: CloudVaultApiDomainOptions;
 }
 
-/** The events stack's queues an API function may send to, and the variable that names each. */
-type ApiQueue = 'notifications' | 'backupExports';
-const QUEUE_ENV: Record<ApiQueue, string> = { notifications: 'NOTIFICATIONS_QUEUE_URL', backupExports: 'BACKUP_EXPORTS_QUEUE_URL' };
+/** The events stack's queues an API function may send to, by the variable that names each. */
+type ApiQueue = 'NOTIFICATIONS_QUEUE_URL' | 'BACKUP_EXPORTS_QUEUE_URL';
 
 /** What one API function needs besides its table and bucket grants (HANDLER_PERMISSIONS): queue, size. */
 interface ApiFunctionSpec {
@@ -77,8 +76,8 @@ const API_FUNCTIONS: Record<ApiHandlerName, ApiFunctionSpec> = {
   'shares': { memorySize: 1024 },
   'share-open': { memorySize: 1024 },
   'analytics': {},
-  'notifications': { queue: 'notifications' },
-  'backup': { queue: 'backupExports' },
+  'notifications': { queue: 'NOTIFICATIONS_QUEUE_URL' },
+  'backup': { queue: 'BACKUP_EXPORTS_QUEUE_URL' },
 };
 
 /** `file-processor` -> `FileProcessor` (construct ids). */
@@ -220,7 +219,7 @@ export class CloudVaultApiStack extends Stack {
   private apiFunction(name: ApiHandlerName, props: CloudVaultApiStackProps): EnhancedLambdaFunction {
     const spec = API_FUNCTIONS[name];
     const permissions = HANDLER_PERMISSIONS[name];
-    const queue = spec.queue && { notifications: props.notificationQueue, backupExports: props.backupExportQueue }[spec.queue];
+    const queue = spec.queue && { NOTIFICATIONS_QUEUE_URL: props.notificationQueue, BACKUP_EXPORTS_QUEUE_URL: props.backupExportQueue }[spec.queue];
     const usesTable = (permissions.table ?? []).length > 0 || (permissions.indexes ?? []).length > 0;
     const fn = new EnhancedLambdaFunction(this, pascalCase(name), {
       code: handlerCode(name),
@@ -228,7 +227,7 @@ export class CloudVaultApiStack extends Stack {
         ...handlerEnvironment(name),
         ...(usesTable ? { TABLE_NAME: props.table.tableName } : {}),
         ...(permissions.files ? { FILES_BUCKET: props.files.bucket.bucketName } : {}),
-        ...(spec.queue && queue ? { [QUEUE_ENV[spec.queue]]: queue.queue.queueUrl } : {}),
+        ...(spec.queue && queue ? { [spec.queue]: queue.queue.queueUrl } : {}),
       },
       memorySize: spec.memorySize ?? 512,
       timeout: spec.timeout ?? Duration.seconds(10),

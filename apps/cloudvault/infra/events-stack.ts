@@ -109,7 +109,7 @@ export class CloudVaultEventsStack extends Stack {
     this.backupExporter = fn('backup-export', {
       memorySize: 1024, // the export is built in memory
       timeout: Duration.minutes(10),
-      environment: { FILES_BUCKET: props.files.bucket.bucketName, BACKUP_EXPORT_MAX_RECEIVES: String(QUEUE_SETTINGS.backupExports.maxReceiveCount) },
+      environment: { FILES_BUCKET: props.files.bucket.bucketName },
     });
     grantHandlerPermissions(this.backupExporter, HANDLER_PERMISSIONS['backup-export'], props.table, props.files);
     this.backupExports = new WorkQueue(this, 'BackupExports', {

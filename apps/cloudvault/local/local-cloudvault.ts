@@ -141,7 +141,6 @@ function configureEnvironment(opts: {
   env.S3_ENDPOINT = opts.s3Endpoint;
   env.SQS_ENDPOINT = opts.sqsEndpoint;
   for (const [name, url] of Object.entries(opts.queueUrls)) env[QUEUES[name as QueueName].env] = url;
-  env.BACKUP_EXPORT_MAX_RECEIVES = String(QUEUES.backupExports.maxReceiveCount);
   env.SES_ENDPOINT = opts.sesEndpoint;
   env.SES_FROM_ADDRESS = 'no-reply@cloudvault.local';
   env.SES_TEMPLATE_PREFIX = 'cloudvault-local-';

@@ -90,7 +90,6 @@ export async function startHandlerServices(options: HandlerServicesOptions = {})
     const { maxReceiveCount } = QUEUE_SETTINGS.backupExports;
     backupExportQueueUrl = sqs.createQueue('backup-exports', { deadLetterQueue: backupExportDlqUrl, maxReceiveCount });
     process.env.BACKUP_EXPORTS_QUEUE_URL = backupExportQueueUrl;
-    process.env.BACKUP_EXPORT_MAX_RECEIVES = String(maxReceiveCount);
   }
   if (ses) process.env.SES_ENDPOINT = ses.endpoint;
   return {
