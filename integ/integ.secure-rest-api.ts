@@ -21,7 +21,7 @@ api.addRoute('Health', {
   authorizationExempt: true,
   authorizationExemptReason: 'Uptime probes call the health check without credentials; it returns a constant body and no data.',
 });
-api.addRoute('ListFiles', { path: '/files', method: 'GET', handler });
+api.addRoute('ListFiles', { path: '/files', method: 'GET', handler, alarms: true }); // the route's own 5xx / 4xx / p99 alarms
 
 const integ = new IntegTest(app, 'SecureRestApiIntegTest', { testCases: [stack] });
 

@@ -59,6 +59,11 @@ export interface ApiRouteOptions {
    * @default - any valid ID or access token of the pools
    */
   readonly authorizationScopes?: string[];
+  /**
+   * Give this route its own 5xx / 4xx / p99 latency alarms in the API's AlarmSet.
+   * @default - the API's `routeAlarms` (off unless set)
+   */
+  readonly alarms?: boolean;
 }
 
 /** Properties of an ApiRoute. */
@@ -75,7 +80,8 @@ const SEGMENT = /^([A-Za-z0-9._-]+|\{[A-Za-z0-9._-]+\}|\{[A-Za-z0-9._-]+\+\})$/;
  * integration on the function's `invocationTarget`, the API's authorizer unless the route is
  * explicitly exempt from authorization, gateway-side validation of parameters and (optionally) a JSON-schema body,
  * per-method throttling and detailed metrics, an optional API key with a usage-plan quota, and
- * 5xx / 4xx / p99 latency alarms of the method in the API's AlarmSet.
+ * (with `alarms`, or the API's `routeAlarms`) 5xx / 4xx / p99 latency alarms of the method in
+ * the API's AlarmSet.
  */
 export class ApiRoute extends Construct {
   /** The API Gateway method. */
@@ -86,7 +92,7 @@ export class ApiRoute extends Construct {
   public readonly requestModel?: apigw.Model;
   /** The route's usage plan, when `apiKeyRequired` is set. Add keys with `usagePlan.addApiKey()`. */
   public readonly usagePlan?: apigw.UsagePlan;
-  /** Alarms of the method (also in the API's AlarmSet). */
+  /** Alarms of the method (also in the API's AlarmSet); empty when the route has none. */
   public readonly alarms: cloudwatch.IAlarm[];
   /** The resource path. */
   public readonly path: string;
@@ -179,14 +185,7 @@ export class ApiRoute extends Construct {
       });
     }
 
-    // A set shared by several APIs needs the API in the alarm id, or two APIs' routes would collide.
-    const alarmPrefix = api.alarms.node.scope === api ? '' : stackRelativeName(api, 64, '');
-    this.alarms = api.alarms.addApiGatewayAlarms(alarmPrefix + alarmId(httpMethod, props.path), {
-      apiName: api.api.restApiName,
-      stageName: api.stageName,
-      resourcePath: props.path,
-      httpMethod,
-    });
+    this.alarms = (props.alarms ?? api.routeAlarms) ? addRouteAlarms(api, httpMethod, props.path) : [];
 
     this.acknowledgeChoices(props, api);
   }
@@ -211,6 +210,18 @@ export class ApiRoute extends Construct {
 /** Method-setting paths encode "/" as "~1" (e.g. "/~1files~1{id}"); the root is "/". */
 function encodeResourcePath(path: string): string {
   return path === '/' ? '/' : `/~1${path.slice(1).split('/').join('~1')}`;
+}
+
+/** 5xx / 4xx / p99 latency of one method, in the API's AlarmSet. */
+function addRouteAlarms(api: ISecureRestApi, httpMethod: string, path: string): cloudwatch.IAlarm[] {
+  // A set shared by several APIs needs the API in the alarm id, or two APIs' routes would collide.
+  const alarmPrefix = api.alarms.node.scope === api ? '' : stackRelativeName(api, 64, '');
+  return api.alarms.addApiGatewayAlarms(alarmPrefix + alarmId(httpMethod, path), {
+    apiName: api.api.restApiName,
+    stageName: api.stageName,
+    resourcePath: path,
+    httpMethod,
+  });
 }
 
 /** `GET /files/{id}` -> `GetFilesId`. */

@@ -16,6 +16,8 @@ export interface ISecureRestApi extends IConstruct {
   readonly stageName: string;
   /** Alarms of the stage and its routes. */
   readonly alarms: AlarmSet;
+  /** Whether routes get their own 5xx / 4xx / p99 latency alarms unless they say otherwise. */
+  readonly routeAlarms: boolean;
   /** The authorizer configuration every route not exempt from authorization uses. */
   readonly authorization: ApiAuthorization;
   /** Validator of request bodies and parameters, used by every route. */

@@ -137,6 +137,15 @@ export interface SecureRestApiProps {
    * @default - a new AlarmSet named after the construct
    */
   readonly alarms?: AlarmSet;
+  /**
+   * Give every route its own 5xx / 4xx / p99 latency alarms (three alarms per route; a route's
+   * `alarms` option overrides this). Off by default: the stage's alarms cover every route together
+   * and an EnhancedLambdaFunction alarms on its own errors and duration, so per-route alarms
+   * mostly repeat them at three resources a route. Turn on where one route's failures would hide
+   * in the stage's average (a rarely called route beside a busy one).
+   * @default false
+   */
+  readonly routeAlarms?: boolean;
 }
 
 const CACHE_SIZES = ['0.5', '1.6', '6.1', '13.5', '28.4', '58.2', '118', '237'];
@@ -149,7 +158,7 @@ const ORIGIN = /^(https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?|http:\/\/(localhost|127\.0
  * KMS-encrypted log groups with retention, X-Ray tracing, detailed metrics, stage throttling,
  * a request validator, a client certificate for backends, optional WAF association, optional
  * encrypted cache, CORS with explicit origins, and 5xx / 4xx / p99 latency alarms for the
- * stage and every route. Add routes with `addRoute()`.
+ * stage (and, with `routeAlarms`, for every route). Add routes with `addRoute()`.
  *
  * REST rather than HTTP API: WAF association, request validation, usage-plan quotas and
  * caching exist only for REST APIs.
@@ -169,6 +178,8 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
   public readonly encryptionKey: kms.IKey;
   /** Alarms of the stage and its routes. */
   public readonly alarms: AlarmSet;
+  /** Whether routes get their own alarms unless they say otherwise. */
+  public readonly routeAlarms: boolean;
   /** The authorizer configuration every non-public route uses. */
   public readonly authorization: ApiAuthorization;
   /** Validator of request bodies and parameters, used by every route. */
@@ -284,6 +295,7 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
     }
 
     this.alarms = alarmSetFor(this, props.alarms);
+    this.routeAlarms = props.routeAlarms ?? false;
     this.alarms.addApiGatewayAlarms(props.alarms ? `${stackRelativeName(this, 64, '')}Stage` : 'Stage', { apiName: this.api.restApiName, stageName: this.stageName });
 
     this.acknowledgeChoices(cfnStage, props);

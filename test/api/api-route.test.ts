@@ -28,7 +28,7 @@ describe('ApiRoute', () => {
     const pool = cognito.UserPool.fromUserPoolId(stack, 'Pool', 'eu-west-1_abc123');
     api = new SecureRestApi(stack, 'Api', { authorizer: ApiAuthorization.cognito([pool]), restApiName: 'files-api' });
     fn = new EnhancedLambdaFunction(stack, 'Fn', { code: CODE, alarms: api.alarms });
-    getFile = api.addRoute('GetFile', { path: '/files/{fileId}', method: 'get', handler: fn, authorizationScopes: ['files/read'] });
+    getFile = api.addRoute('GetFile', { path: '/files/{fileId}', method: 'get', handler: fn, authorizationScopes: ['files/read'], alarms: true });
     createFile = new ApiRoute(stack, 'CreateFile', {
       api,
       path: '/files',
@@ -43,9 +43,10 @@ describe('ApiRoute', () => {
       throttling: { rateLimit: 5, burstLimit: 10 },
       apiKeyRequired: true,
       quota: { limit: 1000, period: apigw.Period.DAY },
+      alarms: true,
     });
     health = api.addRoute('Health', { path: '/health', method: 'GET', handler: fn, authorizationExempt: true, authorizationExemptReason: HEALTH_REASON });
-    proxy = api.addRoute('Proxy', { path: '/legacy/{proxy+}', method: 'ANY', handler: fn });
+    proxy = api.addRoute('Proxy', { path: '/legacy/{proxy+}', method: 'ANY', handler: fn, alarms: true });
     findings = nagFindings(stack);
     template = Template.fromStack(stack);
   });
@@ -139,14 +140,16 @@ describe('ApiRoute', () => {
     expect(getFile.usagePlan).toBeUndefined();
   });
 
-  test('adds 5xx, 4xx and p99 latency alarms per route with the method dimensions', () => {
+  test('adds 5xx, 4xx and p99 latency alarms with the method dimensions to the routes that ask for them, none to the others', () => {
     const expected: Array<[ApiRoute, string, string]> = [
       [getFile, '/files/{fileId}', 'GET'],
       [createFile, '/files', 'POST'],
-      [health, '/health', 'GET'],
       [proxy, '/legacy/{proxy+}', 'ANY'],
     ];
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(health.alarms).toEqual([]);
+    expect(alarms.filter((a) => a.Dimensions?.some((d: any) => d.Name === 'Resource' && d.Value === '/health'))).toEqual([]);
+    expect(alarms.filter((a) => a.Namespace === 'AWS/ApiGateway')).toHaveLength(3 * (expected.length + 1)); // the routes' and the stage's
     for (const [route, path, method] of expected) {
       expect(route.alarms).toHaveLength(3);
       const ofRoute = alarms.filter((a) => a.Dimensions?.some((d: any) => d.Name === 'Resource' && d.Value === path));
@@ -163,6 +166,21 @@ describe('ApiRoute', () => {
       for (const alarm of route.alarms) expect(api.alarms.alarms).toContain(alarm);
     }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Test-Api-GetFilesFileid5xx' });
+  });
+
+  test('routeAlarms gives every route of the API its alarms unless the route says alarms: false', () => {
+    const other = testStack(testApp(), 'RouteAlarms');
+    const pool = cognito.UserPool.fromUserPoolId(other, 'Pool', 'eu-west-1_abc123');
+    const alarmed = new SecureRestApi(other, 'Api', { authorizer: ApiAuthorization.cognito([pool]), routeAlarms: true });
+    const handler = new EnhancedLambdaFunction(other, 'Fn', { code: CODE });
+    const list = alarmed.addRoute('List', { path: '/items', method: 'GET', handler });
+    const quiet = alarmed.addRoute('Create', { path: '/items', method: 'POST', handler, alarms: false });
+    expect(alarmed.routeAlarms).toBe(true);
+    expect(list.alarms).toHaveLength(3);
+    expect(quiet.alarms).toEqual([]);
+    const methods = resourcesOfType(Template.fromStack(other), 'AWS::CloudWatch::Alarm')
+      .flatMap(([, a]) => (a.Properties.Dimensions ?? []).filter((d: any) => d.Name === 'Method').map((d: any) => d.Value));
+    expect(methods).toEqual(['GET', 'GET', 'GET']);
   });
 
   test('exposes the invoke URL of its path', () => {

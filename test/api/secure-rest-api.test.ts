@@ -162,7 +162,10 @@ describe('SecureRestApi with default props (Cognito authorizer, one route)', () 
         { Name: 'Stage', Value: 'v1' },
       ]);
     }
-    expect(api.alarms.alarms.length).toBeGreaterThanOrEqual(6); // stage + route alarms share the set
+    // Routes have no alarms of their own unless asked: the stage's alarms cover them.
+    expect(api.routeAlarms).toBe(false);
+    expect(resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+      .filter(([, a]) => a.Properties.Dimensions?.some((d: any) => d.Name === 'Resource'))).toEqual([]);
   });
 
   test('acknowledges only the WAF and cache rules, on the stage, because no web ACL was given and the cache is off', () => {
