@@ -43,7 +43,7 @@ class ManagedPolicyRole extends iam.Role {
 export interface TenantAccessProps {
   /** The CloudVault table (items of tenant `t` are in partitions `TENANT#t` and `TENANT#t#...`). */
   readonly table: SecureTable;
-  /** The files bucket (objects of tenant `t` under `tenants/t/`, `thumbnails/t/`, `backups/t/`). */
+  /** The files bucket (objects of tenant `t` under `tenants/t/` and `thumbnails/t/`; exports under `backups/t/` are the export worker's). */
   readonly files: SecureBucket;
   /** The API function roles that may assume the role (one session per tenant). */
   readonly assumedBy: readonly iam.IRole[];
@@ -112,8 +112,6 @@ export class TenantAccess extends Construct {
     props.files.grantListMultipartUploadParts(this.role, objects);
     props.files.grantGet(this.role, `thumbnails/${TENANT}/*`);
     props.files.grantDelete(this.role, `thumbnails/${TENANT}/*`);
-    props.files.grantGet(this.role, `backups/${TENANT}/*`);
-    props.files.grantPut(this.role, `backups/${TENANT}/*`);
   }
 
   /** Lets `fn` start (and tag) tenant sessions of this role; the trust policy must name it too. */

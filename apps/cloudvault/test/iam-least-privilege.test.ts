@@ -132,7 +132,6 @@ describe('CloudVault function roles: least privilege per handler', () => {
       ...table('ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'), ...index('FileSearch', 'FolderChildren'), ...TABLE_KEY_WRITE,
       ...tenant('tenants', 'AbortMultipartUpload', 'DeleteObject', 'GetObject', 'GetObjectVersion', 'ListMultipartUploadParts', 'PutObject'),
       ...tenant('thumbnails', 'DeleteObject', 'GetObject', 'GetObjectVersion'),
-      ...tenant('backups', 'AbortMultipartUpload', 'GetObject', 'GetObjectVersion', 'PutObject'),
       'kms:Decrypt on key/storage', 'kms:GenerateDataKey on key/storage',
     ])].sort());
     // Every table statement is bound to the session's tenant partition.

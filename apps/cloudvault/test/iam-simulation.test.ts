@@ -173,17 +173,19 @@ describe('offline IAM evaluation of the synthesized CloudVault policies', () => 
       ], 'Allowed');
     });
 
-    test('tenant B\'s session is denied every object action on tenant A\'s objects, allowed on its own', async () => {
+    test('tenant B\'s session is denied every object action on tenant A\'s objects and on exports, allowed on its own objects and thumbnails', async () => {
       const foreign: [string, string, Context][] = [];
       for (const action of OBJECT_ACTIONS) {
         foreign.push([action, objectOf('tenant-a'), B], [action, objectOf('tenant-bx'), B], [action, `${BUCKET_ARN}/tenants/tenant-b`, B]);
       }
       foreign.push(['s3:GetObject', objectOf('tenant-a', 'thumbnails'), B], ['s3:GetObject', objectOf('tenant-a', 'backups'), B]);
       foreign.push(['s3:DeleteObjectVersion', objectOf('tenant-b'), B], ['s3:ListBucket', BUCKET_ARN, B], ['s3:PutObject', objectOf('tenant-b', 'quarantine'), B]);
+      // Exports are the backup-export worker's (its own role): not even the tenant's own session reaches them.
+      foreign.push(['s3:PutObject', objectOf('tenant-b', 'backups'), B], ['s3:GetObject', objectOf('tenant-b', 'backups'), B]);
       await expectAll(foreign, 'ImplicitlyDenied');
       await expectAll([
         ...OBJECT_ACTIONS.map((action): [string, string, Context] => [action, objectOf('tenant-b'), B]),
-        ['s3:GetObject', objectOf('tenant-b', 'thumbnails'), B], ['s3:PutObject', objectOf('tenant-b', 'backups'), B],
+        ['s3:GetObject', objectOf('tenant-b', 'thumbnails'), B],
       ], 'Allowed');
     });
 
