@@ -14,11 +14,10 @@ import { ApiRoute, ApiRouteOptions } from './api-route';
 import { ISecureRestApi } from './i-secure-rest-api';
 import { validateThrottling } from './throttling';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
-import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
-import { EnvironmentConfig } from '../governance/environment-config';
+import { encryptedLogGroup } from '../governance/encrypted-log-group';
 import { AlarmSet } from '../monitoring/alarm-set';
 import { alarmSetFor } from '../monitoring/alarm-set-for';
 
@@ -208,7 +207,6 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
     args.required('props', props, 'object', 'SecureRestApiProps (an object)');
     args.required('authorizer', props.authorizer, 'object', 'an ApiAuthorization (cognito(), lambdaToken() or none(reason))');
     validate(this, props);
-    const profile = EnvironmentConfig.of(this);
     this.authorization = props.authorizer;
     this.stageName = props.stageName ?? 'v1';
     this.throttling = { rateLimit: props.throttling?.rateLimit ?? 100, burstLimit: props.throttling?.burstLimit ?? 200 };
@@ -218,13 +216,8 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
     this.cacheTtl = this.cachingEnabled ? (props.cacheTtl ?? Duration.minutes(5)) : undefined;
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
-    allowCloudWatchLogs(this.encryptionKey);
-    const retention = props.logRetention ?? profile.logRetention;
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      encryptionKey: this.encryptionKey,
-      retention,
-      removalPolicy: profile.removalPolicy,
-    });
+    const retention = props.logRetention;
+    this.accessLogGroup = encryptedLogGroup(this, 'AccessLogs', { encryptionKey: this.encryptionKey, retention });
 
     this.clientCertificate = new apigw.CfnClientCertificate(this, 'ClientCertificate', {
       description: `Client certificate API Gateway presents to HTTP backends of ${this.node.path}`,
@@ -265,11 +258,10 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
     this.stage = this.api.deploymentStage;
 
     // API Gateway would create this group itself on first use, unencrypted and kept forever.
-    this.executionLogGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+    this.executionLogGroup = encryptedLogGroup(this, 'ExecutionLogs', {
       logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${this.stageName}`,
       encryptionKey: this.encryptionKey,
       retention,
-      removalPolicy: profile.removalPolicy,
     });
     this.stage.node.addDependency(this.executionLogGroup);
 

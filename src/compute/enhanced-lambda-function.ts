@@ -15,10 +15,10 @@ import { Construct, IConstruct } from 'constructs';
 import { IHandlerFunction } from './i-handler-function';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
-import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
+import { encryptedLogGroup } from '../governance/encrypted-log-group';
 import { EnvironmentConfig, LogLevel } from '../governance/environment-config';
 import { AlarmSet, LambdaAlarmOptions } from '../monitoring/alarm-set';
 import { alarmSetFor } from '../monitoring/alarm-set-for';
@@ -215,7 +215,6 @@ export class EnhancedLambdaFunction extends Construct implements IHandlerFunctio
     const logLevel = props.logLevel ?? profile.logLevel;
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
-    allowCloudWatchLogs(this.encryptionKey);
 
     const role = new ManagedPolicyRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -225,11 +224,7 @@ export class EnhancedLambdaFunction extends Construct implements IHandlerFunctio
     this.policy = role.policy;
     this.grantPrincipal = role;
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? profile.logRetention,
-      removalPolicy: profile.removalPolicy,
-    });
+    this.logGroup = encryptedLogGroup(this, 'LogGroup', { encryptionKey: this.encryptionKey, retention: props.logRetention });
     // Written explicitly because the role has no AWS managed policy (AwsSolutions-IAM4).
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'WriteOwnLogGroup',

@@ -13,10 +13,10 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
-import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
+import { encryptedLogGroup } from '../governance/encrypted-log-group';
 import { EnvironmentConfig, EnvironmentName } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
 import { alarmSetFor } from '../monitoring/alarm-set-for';
@@ -192,12 +192,9 @@ export class Database extends Construct {
 
     // Created before the cluster so that RDS writes into our encrypted, retained group rather
     // than creating an unencrypted one that never expires (and no log-retention Lambda is needed).
-    allowCloudWatchLogs(this.encryptionKey);
-    this.logGroup = new logs.LogGroup(this, 'PostgresqlLogs', {
+    this.logGroup = encryptedLogGroup(this, 'PostgresqlLogs', {
       logGroupName: `/aws/rds/cluster/${this.clusterIdentifier}/postgresql`,
       encryptionKey: this.encryptionKey,
-      retention: profile.logRetention,
-      removalPolicy: profile.removalPolicy,
     });
 
     this.monitoringRole = new iam.Role(this, 'MonitoringRole', {

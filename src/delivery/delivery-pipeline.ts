@@ -18,9 +18,10 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge, complianceRuleIds } from '../core/acknowledge';
-import { allowCloudWatchAlarms, allowCloudWatchLogs, limitGrantsToAwsServices } from '../core/key-policies';
+import { allowCloudWatchAlarms, limitGrantsToAwsServices } from '../core/key-policies';
 import { stackRelativeName } from '../core/names';
 import { PropsValidator } from '../core/validation';
+import { encryptedLogGroup } from '../governance/encrypted-log-group';
 import { EnvironmentConfig, EnvironmentName } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
 import { SecureBucket } from '../storage/secure-bucket';
@@ -189,7 +190,6 @@ export class DeliveryPipeline extends Construct {
       removalPolicy: profile.removalPolicy,
     });
     if (!props.encryptionKey) limitGrantsToAwsServices(this.artifactKey as kms.Key);
-    allowCloudWatchLogs(this.artifactKey);
     allowCloudWatchAlarms(this.artifactKey);
     allowCodeStarNotifications(this.artifactKey);
 
@@ -200,11 +200,7 @@ export class DeliveryPipeline extends Construct {
     });
     this.alarms = new AlarmSet(this, 'Alarms', { alarmSetName: stackRelativeName(this), topic: this.topic });
     this.artifactBucket = new SecureBucket(this, 'Artifacts', { encryptionKey: this.artifactKey, alarms: this.alarms });
-    this.buildLogGroup = new logs.LogGroup(this, 'BuildLogs', {
-      encryptionKey: this.artifactKey,
-      retention: profile.logRetention,
-      removalPolicy: profile.removalPolicy,
-    });
+    this.buildLogGroup = encryptedLogGroup(this, 'BuildLogs', { encryptionKey: this.artifactKey });
 
     this.pipelineRole = new ManagedPolicyRole(this, 'PipelineRole', {
       assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),

@@ -12,9 +12,9 @@ import {
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
 import { acknowledge, acknowledgeStackSingleton, complianceRuleIds, controlTowerRule } from '../core/acknowledge';
-import { allowCloudWatchLogs } from '../core/key-policies';
 import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
+import { encryptedLogGroup } from '../governance/encrypted-log-group';
 import { EnvironmentConfig } from '../governance/environment-config';
 
 /** AWS services the Network can reach through interface endpoints (PrivateLink, private DNS on). */
@@ -344,7 +344,7 @@ export class Network extends Construct {
     });
 
     if (props.flowLogsEnabled !== false) {
-      [this.flowLog, this.flowLogGroup] = this.createFlowLog(profile);
+      [this.flowLog, this.flowLogGroup] = this.createFlowLog();
     }
   }
 
@@ -428,13 +428,8 @@ export class Network extends Construct {
     return { subnetType, onePerAz: true };
   }
 
-  private createFlowLog(profile: EnvironmentConfig): [ec2.FlowLog, logs.LogGroup] {
-    allowCloudWatchLogs(this.encryptionKey);
-    const logGroup = new logs.LogGroup(this, 'FlowLogGroup', {
-      encryptionKey: this.encryptionKey,
-      retention: this.logRetention,
-      removalPolicy: profile.removalPolicy,
-    });
+  private createFlowLog(): [ec2.FlowLog, logs.LogGroup] {
+    const logGroup = encryptedLogGroup(this, 'FlowLogGroup', { encryptionKey: this.encryptionKey, retention: this.logRetention });
     const stack = Stack.of(this);
     // Confused-deputy guard: only flow logs of this account may assume the role.
     const role = new ManagedPolicyRole(this, 'FlowLogRole', {
@@ -460,14 +455,8 @@ export class Network extends Construct {
    */
   private prefixListLookup(): CustomResource {
     if (this.prefixLists) return this.prefixLists;
-    const profile = EnvironmentConfig.of(this);
     const scope = new Construct(this, 'PrefixListLookup');
-    allowCloudWatchLogs(this.encryptionKey);
-    const logGroup = new logs.LogGroup(scope, 'LogGroup', {
-      encryptionKey: this.encryptionKey,
-      retention: this.logRetention,
-      removalPolicy: profile.removalPolicy,
-    });
+    const logGroup = encryptedLogGroup(scope, 'LogGroup', { encryptionKey: this.encryptionKey, retention: this.logRetention });
     const role = new ManagedPolicyRole(scope, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Reads the AWS-managed prefix lists for ${this.node.path}`,

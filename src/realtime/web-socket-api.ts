@@ -17,11 +17,10 @@ import { Construct, IConstruct } from 'constructs';
 import { accountLogging } from '../api/account-logging';
 import { validateThrottling } from '../api/throttling';
 import { acknowledge, controlTowerRule } from '../core/acknowledge';
-import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
-import { EnvironmentConfig } from '../governance/environment-config';
+import { encryptedLogGroup } from '../governance/encrypted-log-group';
 import { IUserDirectory } from '../identity/user-directory';
 import { AlarmSet } from '../monitoring/alarm-set';
 import { alarmSetFor } from '../monitoring/alarm-set-for';
@@ -188,12 +187,10 @@ export class WebSocketApi extends Construct {
       args.required(name, props[name], 'object', 'a lambda.IFunction (an EnhancedLambdaFunction\'s invocationTarget)');
     }
     validate(this, props);
-    const profile = EnvironmentConfig.of(this);
     this.userDirectory = props.userDirectory;
     this.stageName = props.stageName ?? 'v1';
     this.throttling = { rateLimit: props.throttling?.rateLimit ?? 100, burstLimit: props.throttling?.burstLimit ?? 200 };
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
-    allowCloudWatchLogs(this.encryptionKey);
 
     this.alarms = alarmSetFor(this, props.alarms);
     if (props.connectionTable === undefined && props.createConnectionTable !== false) {
@@ -218,8 +215,8 @@ export class WebSocketApi extends Construct {
     });
     this.routeIds.push('$disconnect', '$default');
 
-    const retention = props.logRetention ?? profile.logRetention;
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { encryptionKey: this.encryptionKey, retention, removalPolicy: profile.removalPolicy });
+    const retention = props.logRetention;
+    this.accessLogGroup = encryptedLogGroup(this, 'AccessLogs', { encryptionKey: this.encryptionKey, retention });
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', { webSocketApi: this.api, stageName: this.stageName, autoDeploy: true });
     // Access logs, execution logs and route defaults are set on the L1, where cdk-nag reads them.
     const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
@@ -232,11 +229,10 @@ export class WebSocketApi extends Construct {
       throttlingBurstLimit: this.throttling.burstLimit,
     };
     // API Gateway would create this group itself, unencrypted and kept forever.
-    this.executionLogGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+    this.executionLogGroup = encryptedLogGroup(this, 'ExecutionLogs', {
       logGroupName: `/aws/apigateway/${this.api.apiId}/${this.stageName}`,
       encryptionKey: this.encryptionKey,
       retention,
-      removalPolicy: profile.removalPolicy,
     });
     this.stage.node.addDependency(this.executionLogGroup);
     if (props.accountCloudWatchRole !== false) {

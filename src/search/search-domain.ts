@@ -11,10 +11,10 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, controlTowerRule } from '../core/acknowledge';
-import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
+import { encryptedLogGroup } from '../governance/encrypted-log-group';
 import { EnvironmentConfig, EnvironmentName } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
 import { alarmSetFor } from '../monitoring/alarm-set-for';
@@ -145,12 +145,8 @@ export class SearchDomain extends Construct {
     });
     for (const peer of props.allowFrom ?? []) this.allowFrom(peer);
 
-    allowCloudWatchLogs(this.encryptionKey);
-    this.logGroups = ['SlowSearchLogs', 'SlowIndexLogs', 'AppLogs', 'AuditLogs'].map((logId) => new logs.LogGroup(this, logId, {
-      encryptionKey: this.encryptionKey,
-      retention: profile.logRetention,
-      removalPolicy: profile.removalPolicy,
-    }));
+    this.logGroups = ['SlowSearchLogs', 'SlowIndexLogs', 'AppLogs', 'AuditLogs'].map((logId) =>
+      encryptedLogGroup(this, logId, { encryptionKey: this.encryptionKey }));
     // Written as a plain resource: the L2's log policy is a custom-resource Lambda.
     this.logResourcePolicy = new logs.CfnResourcePolicy(this, 'LogResourcePolicy', {
       policyName: uniqueName(this, 255),

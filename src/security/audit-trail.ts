@@ -12,10 +12,10 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { ManagedPolicyRole } from '../compute/managed-policy-role';
-import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
+import { encryptedLogGroup } from '../governance/encrypted-log-group';
 import { EnvironmentConfig } from '../governance/environment-config';
 import { AlarmSet } from '../monitoring/alarm-set';
 import { alarmSetFor } from '../monitoring/alarm-set-for';
@@ -152,12 +152,7 @@ export class AuditTrail extends Construct {
     });
     this.admitCloudTrailToBucket();
 
-    allowCloudWatchLogs(this.encryptionKey);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? profile.logRetention,
-      removalPolicy: profile.removalPolicy,
-    });
+    this.logGroup = encryptedLogGroup(this, 'LogGroup', { encryptionKey: this.encryptionKey, retention: props.logRetention });
     // The L2's sendToCloudWatchLogs builds its role with an inline policy (IAMNoInlinePolicy);
     // this role keeps the same two actions on this log group in a customer-managed policy.
     const logsRole = new ManagedPolicyRole(this, 'LogsRole', {

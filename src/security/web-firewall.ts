@@ -12,11 +12,10 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { ISO_COUNTRY_CODES } from './country-codes';
 import { SecureRestApi } from '../api/secure-rest-api';
-import { allowCloudWatchLogs } from '../core/key-policies';
 import { stackRelativeName, uniqueName } from '../core/names';
 import { PropsValidator } from '../core/validation';
 import { defaultKey } from '../governance/default-key';
-import { EnvironmentConfig } from '../governance/environment-config';
+import { encryptedLogGroup } from '../governance/encrypted-log-group';
 import { AlarmSet } from '../monitoring/alarm-set';
 import { alarmSetFor } from '../monitoring/alarm-set-for';
 
@@ -194,7 +193,6 @@ export class WebFirewall extends Construct {
       ...(linuxRules ? [ManagedRuleGroup.LINUX, ManagedRuleGroup.UNIX] : []),
     ];
     validate(this, stack, this.scope, this.rateLimit, managedGroups, props);
-    const profile = EnvironmentConfig.of(this);
     this.webAclName = props.webAclName ?? uniqueName(this, 128);
     const countRules = props.countRules ?? {};
     const blockedCountries = [...new Set(props.blockedCountries ?? [])];
@@ -275,15 +273,9 @@ export class WebFirewall extends Construct {
     this.webAclArn = this.webAcl.attrArn;
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
-    allowCloudWatchLogs(this.encryptionKey);
     // WAF only delivers to log groups whose name starts with aws-waf-logs-.
     const logGroupName = `aws-waf-logs-${uniqueName(this, 200)}`;
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName,
-      encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? profile.logRetention,
-      removalPolicy: profile.removalPolicy,
-    });
+    this.logGroup = encryptedLogGroup(this, 'Logs', { logGroupName, encryptionKey: this.encryptionKey, retention: props.logRetention });
     // WAF delivers through the log delivery service, which needs this resource policy. Declared
     // here, scoped to this log group, rather than left to WAF to append to a shared policy
     // (which hits the 5120-character limit); it is one of the region's 10 resource policies.
