@@ -1,11 +1,17 @@
-import { awscdk, javascript } from 'projen';
+import { JsonFile, awscdk, javascript } from 'projen';
 import { addApp } from './projenrc/apps';
 import { addPatchTrackerWorkflow } from './projenrc/patch-tracker-workflow';
 
-// Versions in one place: the library supports aws-cdk-lib >= 2.257.0 (cdk-nag 3's floor),
-// while development and tests run on the newest release so tests see what users get.
-const CDK_PEER_MIN = '2.257.0';
+// Versions in one place. The library supports aws-cdk-lib >= 2.271.0, above cdk-nag 3's floor
+// (2.257.0), as measured by `npx projen check:peer-floor` (build-tools/peer-floor.ts): before 2.269
+// `Validations.acknowledge` rejects cdk-nag's granular ids (`AwsSolutions-IAM5[Resource::arn:...]`,
+// synthesis throws), and before 2.271 an acknowledgement applied to every resource of the app with
+// the same rule id, not only to the one it names. Development and tests run on the newest release.
+const CDK_PEER_MIN = '2.271.0';
 const CDK_DEV = '2.276.0';
+const CDK_NAG = '^3.0.2';
+const CFN_GUARD_VALIDATOR = '^0.0.62';
+const INTEG_TESTS_ALPHA = '2.245.0-alpha.0';
 const TS = '~5.9.0'; // ts-node fails under TypeScript 6 (ts.sys undefined); jsii tracks TypeScript.
 
 const project = new awscdk.AwsCdkConstructLibrary({
@@ -40,10 +46,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     `aws-cdk-lib@${CDK_DEV}`,
     'constructs@^10.8.1',
-    'cdk-nag@^3.0.2',
+    `cdk-nag@${CDK_NAG}`,
     // AWS Control Tower proactive controls as cfn-guard rules (ships the cfn-guard binary; offline).
-    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
-    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    `@cdklabs/cdk-validator-cfnguard@${CFN_GUARD_VALIDATOR}`,
+    `@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`,
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/cloudformation-diff@^2.187.5',
     'esbuild@^0.28.2',
@@ -133,10 +139,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsJestOptions: { transformOptions: { isolatedModules: true } },
 
   // /node_modules without a slash: a git worktree's node_modules symlink is ignored too.
-  gitignore: ['/node_modules', 'cdk.out/', '/.tmp/', '/apps/*/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
+  gitignore: ['/node_modules', '/peer-floor/node_modules/', '/peer-floor/.apps/', 'cdk.out/', '/.tmp/', '/apps/*/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
   npmignoreEnabled: true,
   // Synth output (npx cdk synth, npx projen cloudvault) and test scratch files never ship.
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/apps/', 'tsconfig.dev.json', '/cdk.out/', '/.tmp/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/bench/', '/.ci/', '/docs/', '/build-tools/', '/apps/', '/peer-floor/', 'tsconfig.dev.json', '/cdk.out/', '/.tmp/'] },
 
   // Release: conventional commits drive the version bump; jsii-pacmak packages every target.
   release: true,
@@ -161,6 +167,8 @@ const checkLockfile = project.addTask('check:lockfile', {
   description: 'Fail when a package-lock.json entry lacks version or integrity (npm ci on a fresh machine would fail)',
   exec: 'node -r esbuild-register build-tools/check-lockfile.ts',
 });
+// The peer floor's lock (peer-floor/, see check:peer-floor) installs on a fresh machine too.
+checkLockfile.exec('node -r esbuild-register build-tools/check-lockfile.ts peer-floor/package-lock.json');
 project.preCompileTask.spawn(checkLockfile);
 // npm 12 runs a dependency's install script only when package.json's `allowScripts` approves it
 // (npm 11.16+ only warns). esbuild's postinstall checks its platform binary; @parcel/watcher (jest's
@@ -222,6 +230,30 @@ project.watchTask.reset('jsii -w');
 const packageJs = project.tasks.tryFind('package:js')!;
 project.packageTask.reset();
 project.packageTask.spawn(packageJs);
+
+// The peer floor (CDK_PEER_MIN above): the packed library is installed in peer-floor/ beside that
+// aws-cdk-lib and must synthesize the integ apps with the same results as on CDK_DEV.
+// peer-floor/package.json is written here so the floor has one source.
+new JsonFile(project, 'peer-floor/package.json', {
+  obj: {
+    name: 'cloudvault-constructs-peer-floor',
+    private: true,
+    description: 'The lowest aws-cdk-lib the library supports, for build-tools/peer-floor.ts (npx projen check:peer-floor)',
+    dependencies: {
+      'aws-cdk-lib': CDK_PEER_MIN,
+      'constructs': '10.5.1',
+      'cdk-nag': CDK_NAG,
+      '@cdklabs/cdk-validator-cfnguard': CFN_GUARD_VALIDATOR,
+      '@aws-cdk/integ-tests-alpha': INTEG_TESTS_ALPHA,
+    },
+  },
+});
+const checkPeerFloor = project.addTask('check:peer-floor', {
+  description: 'Install the packed library beside the lowest supported aws-cdk-lib (peer-floor/) and fail if the integ apps synthesize differently there than on the dev version',
+  exec: 'node -r esbuild-register build-tools/peer-floor.ts',
+});
+// After the npm package is made (the build task itself is locked): `build` and `package` check it.
+project.packageTask.spawn(checkPeerFloor);
 
 // Each app's handlers are bundled (one esbuild call per app, all its entry points) into
 // apps/<app>/assets/handlers/<name>/index.mjs; synthesis only reads them (apps/kit/infra/handler-code.ts).
