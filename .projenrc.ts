@@ -136,7 +136,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   // Type checking happens in `jsii` (src) and `tsc -p tsconfig.dev.json` (tests); ts-jest only transpiles.
-  tsJestOptions: { transformOptions: { isolatedModules: true } },
+  // transpile-only follows tsconfig.dev.json's isolatedModules (ts-jest's own option is deprecated).
+  tsJestOptions: { transformOptions: {} },
 
   // /node_modules without a slash: a git worktree's node_modules symlink is ignored too.
   gitignore: ['/node_modules', '/peer-floor/node_modules/', '/peer-floor/.apps/', 'cdk.out/', '/.tmp/', '/apps/*/assets/', 'integ/**/cdk-integ.out.*', 'integ/**/*.snapshot/asset.*', 'integ/**/*.snapshot/.cache'],
