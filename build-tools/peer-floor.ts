@@ -79,9 +79,16 @@ async function main(): Promise<void> {
 
   const npm = (...args: string[]) => execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: FLOOR, stdio: ['ignore', 'ignore', 'inherit'] });
   npm('ci', '--prefer-offline');
+  const name: string = readJson(path.join(ROOT, 'package.json')).name;
   npm('install', '--no-save', '--prefer-offline', path.join(ROOT, 'dist', 'js', tarballs[0]));
-
-  const floor = run(path.join(FLOOR, '.apps'), await bundle(path.join(FLOOR, '.apps'), 'cloudvault-constructs'));
+  let floor: Map<string, AppResult>;
+  try {
+    floor = run(path.join(FLOOR, '.apps'), await bundle(path.join(FLOOR, '.apps'), name));
+  } finally {
+    // jsii-docgen finds a package's assembly in any node_modules below the project: left here, the
+    // packed copy would stand in for the freshly compiled .jsii and API.md would go stale.
+    rmSync(path.join(FLOOR, 'node_modules', name), { recursive: true, force: true });
+  }
   const devDir = path.join(ROOT, '.tmp', 'peer-floor-dev');
   const dev = run(devDir, await bundle(devDir, path.join(ROOT, 'lib', 'index.js')));
 

@@ -93,7 +93,8 @@ const NAME = /^[a-z](?!.*--)[a-z0-9-]{0,39}$/;
  * replication group (`mode`); encryption at rest with a customer-managed key and in transit
  * (TLS required); IAM authentication through an RBAC user group (no auth token, no password);
  * a security group that lets in only the peers given; daily snapshots kept 15 days; automatic
- * minor version upgrades; alarms on throttling, connections and (replication group) CPU and memory.
+ * minor version upgrades; alarms on throttling, connections and (replication group) CPU and memory,
+ * each one alarm over every node.
  */
 export class Cache extends Construct {
   /** The serverless cache (serverless mode). */
@@ -118,6 +119,8 @@ export class Cache extends Construct {
   public readonly cacheName: string;
   /** The ARN of the serverless cache or replication group. */
   public readonly cacheArn: string;
+  /** Node ids of the replication group (`<id>-001` onwards; empty in serverless mode). */
+  public readonly nodeIds: string[];
   /** Host name of the primary (write) endpoint. */
   public readonly endpointAddress: string;
 
@@ -131,6 +134,9 @@ export class Cache extends Construct {
     const profile = EnvironmentConfig.of(this);
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     this.cacheName = cacheNameFor(this);
+    // One shard with cluster mode off: the primary at creation and its replicas are <id>-001, -002, ...
+    const nodeCount = this.mode === CacheMode.REPLICATION_GROUP ? (props.replicas ?? 1) + 1 : 0;
+    this.nodeIds = Array.from({ length: nodeCount }, (_, i) => `${this.cacheName}-${String(i + 1).padStart(3, '0')}`);
     const subnetType = props.vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
     const subnetIds = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType }).subnetIds;
     const retention = props.snapshotRetentionDays ?? 15;
@@ -232,23 +238,39 @@ export class Cache extends Construct {
     return iam.Grant.addToPrincipal({ grantee, actions: ['elasticache:Connect'], resourceArns: [this.cacheArn, this.user.attrArn] });
   }
 
-  /** A metric of the cache (namespace AWS/ElastiCache). */
-  public metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  /** A metric of the cache (namespace AWS/ElastiCache): the serverless cache's, or one node's (default: the first). */
+  public metric(metricName: string, props: cloudwatch.MetricOptions = {}, nodeId?: string): cloudwatch.Metric {
     const dimensionsMap: cloudwatch.DimensionsMap = this.mode === CacheMode.SERVERLESS
       ? { clusterId: this.cacheName }
-      : { CacheClusterId: `${this.cacheName}-001` }; // the first node, primary at creation
+      : { CacheClusterId: nodeId ?? this.nodeIds[0] };
     return new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName, dimensionsMap, period: Duration.minutes(5), statistic: 'Average', ...props });
+  }
+
+  /**
+   * A metric over every node: the serverless cache's own, or the nodes' `MAX` or `SUM` in one
+   * metric-math expression (at most 6 nodes, within an alarm's 10 metrics), so the alarm keeps
+   * watching whichever node is primary after a failover without an alarm per node.
+   */
+  private everyNode(metricName: string, statistic: string, combine: 'MAX' | 'SUM'): cloudwatch.IMetric {
+    if (this.mode === CacheMode.SERVERLESS) return this.metric(metricName, { statistic });
+    const usingMetrics = Object.fromEntries(this.nodeIds.map((id, i) => [`node${i + 1}`, this.metric(metricName, { statistic }, id)]));
+    return new cloudwatch.MathExpression({
+      expression: `${combine}([${Object.keys(usingMetrics).join(', ')}])`,
+      usingMetrics,
+      period: Duration.minutes(5),
+      label: `${metricName} (${combine === 'MAX' ? 'highest node' : 'all nodes'})`,
+    });
   }
 
   private addAlarms(prefix: string, connections: number): void {
     const path = this.node.path;
     this.alarms.addMetricAlarm(`${prefix}ThrottledCommands`, {
-      metric: this.metric('ThrottledCmds', { statistic: 'Sum' }),
+      metric: this.everyNode('ThrottledCmds', 'Sum', 'SUM'),
       threshold: 1,
       description: `${path}: commands were throttled`,
     });
     this.alarms.addMetricAlarm(`${prefix}Connections`, {
-      metric: this.metric('CurrConnections', { statistic: 'Maximum' }),
+      metric: this.everyNode('CurrConnections', 'Maximum', 'MAX'),
       threshold: connections,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
@@ -256,18 +278,18 @@ export class Cache extends Construct {
     });
     if (this.mode === CacheMode.REPLICATION_GROUP) {
       this.alarms.addMetricAlarm(`${prefix}EngineCpu`, {
-        metric: this.metric('EngineCPUUtilization'),
+        metric: this.everyNode('EngineCPUUtilization', 'Average', 'MAX'),
         threshold: 80,
         evaluationPeriods: 3,
         datapointsToAlarm: 3,
-        description: `${path}: engine CPU above 80% for 15 minutes`,
+        description: `${path}: engine CPU of a node above 80% for 15 minutes`,
       });
       this.alarms.addMetricAlarm(`${prefix}Memory`, {
-        metric: this.metric('DatabaseMemoryUsagePercentage', { statistic: 'Maximum' }),
+        metric: this.everyNode('DatabaseMemoryUsagePercentage', 'Maximum', 'MAX'),
         threshold: 85,
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
-        description: `${path}: memory above 85% (evictions follow)`,
+        description: `${path}: memory of a node above 85% (evictions follow)`,
       });
     }
   }

@@ -162,12 +162,26 @@ describe('Cache as a replication group (rich configuration, dev profile)', () =>
     template.hasResourceProperties('AWS::ElastiCache::User', { UserName: 'sessions-app', UserId: 'sessions-app' });
   });
 
-  test('puts throttling, connection, CPU and memory alarms into the shared set', () => {
+  test('puts throttling, connection, CPU and memory alarms over every node (one alarm each) into the shared set', () => {
     expect(cache.alarms).toBe(shared);
     expect(shared.alarms).toHaveLength(4);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CurrConnections', Threshold: 1000 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EngineCPUUtilization', Dimensions: [{ Name: 'CacheClusterId', Value: `${cache.cacheName}-001` }] });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DatabaseMemoryUsagePercentage' });
+    // The primary and two replicas: after a failover the primary is another node, still watched.
+    expect(cache.nodeIds).toEqual([1, 2, 3].map((i) => `${cache.cacheName}-00${i}`));
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const expected: Array<[string, string, string, number]> = [
+      ['ThrottledCmds', 'Sum', 'SUM', 1],
+      ['CurrConnections', 'Maximum', 'MAX', 1000],
+      ['EngineCPUUtilization', 'Average', 'MAX', 80],
+      ['DatabaseMemoryUsagePercentage', 'Maximum', 'MAX', 85],
+    ];
+    for (const [metricName, stat, combine, threshold] of expected) {
+      const alarm = alarms.find((a) => a.Metrics?.some((m: any) => m.MetricStat?.Metric.MetricName === metricName));
+      expect(alarm?.Threshold).toBe(threshold);
+      expect(alarm.Metrics.find((m: any) => m.Expression).Expression).toBe(`${combine}([node1, node2, node3])`);
+      const nodes = alarm.Metrics.filter((m: any) => m.MetricStat);
+      expect(nodes.map((m: any) => [m.MetricStat.Stat, m.MetricStat.Metric.Dimensions])).toEqual(
+        cache.nodeIds.map((id) => [stat, [{ Name: 'CacheClusterId', Value: id }]]));
+    }
   });
 });
 
