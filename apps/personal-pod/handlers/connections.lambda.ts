@@ -1,53 +1,18 @@
-import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
-import { z } from 'zod';
 import { userIdFromClaims } from './lib/caller';
-import { logger, metrics, MetricUnit, tracer } from './lib/observability';
+import { logger, metrics, tracer } from './lib/observability';
 import { addConnection, removeConnection, sendTo } from './lib/realtime';
-import { HttpError } from '../../kit/handlers/http';
-
-/** What API Gateway passes for $connect: the authorizer's context next to the usual fields. */
-type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
-  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
-};
-
-const Message = z.object({ action: z.literal('ping') });
+import { webSocketRouteHandler } from '../../kit/handlers/websocket-routes';
 
 /**
  * The WebSocket routes: $connect records the connection under the user the authorizer vouched
  * for, $disconnect forgets it, $default answers `{"action":"ping"}` with a pong (clients receive
  * entry events; they change entries through the REST API).
  */
-export const handler = async (event: WebSocketEvent, context: Context): Promise<APIGatewayProxyResult> => {
-  logger.addContext(context);
-  metrics.captureColdStartMetric();
-  tracer.annotateColdStart();
-  const { routeKey, connectionId } = event.requestContext;
-  metrics.addMetric(routeKey === '$connect' ? 'Connects' : routeKey === '$disconnect' ? 'Disconnects' : 'Messages', MetricUnit.Count, 1);
-  try {
-    switch (routeKey) {
-      case '$connect':
-        await addConnection(connectionId, userIdFromClaims(event.requestContext.authorizer));
-        return { statusCode: 200, body: '' };
-      case '$disconnect':
-        await removeConnection(connectionId);
-        return { statusCode: 200, body: '' };
-      default: {
-        let body: unknown;
-        try {
-          body = JSON.parse(event.body ?? '');
-        } catch {
-          body = undefined;
-        }
-        const message = Message.safeParse(body);
-        await sendTo(connectionId, message.success ? { type: 'pong' } : { type: 'error', message: 'unknown message; send {"action":"ping"}' });
-        return { statusCode: 200, body: '' };
-      }
-    }
-  } catch (err) {
-    if (err instanceof HttpError) return { statusCode: err.statusCode, body: err.message };
-    logger.error('websocket route failed', err as Error);
-    return { statusCode: 500, body: 'internal error' };
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler = webSocketRouteHandler({
+  logger,
+  metrics,
+  tracer,
+  connect: (connectionId, authorizer) => addConnection(connectionId, userIdFromClaims(authorizer)),
+  disconnect: removeConnection,
+  send: sendTo,
+});
