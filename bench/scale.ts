@@ -103,8 +103,9 @@ export function scaleSection(results: ScaleResult[], runs: number, cloudVault: A
   // Issue 12's budget: synth + nag time per added service at N = 20, i.e. (T(20) - T(10)) / 10
   // with both sizes in one stack; construct time is shown beside it.
   const perAdded = (kind: Kind, part: (r: ScaleResult) => number) => (part(get(kind, 20)) - part(get(kind, 10))) / 10;
+  const synthNag = (r: ScaleResult) => r.synthMs + r.nagMs;
   const parts: Array<[string, (r: ScaleResult) => number]> = [
-    ['synth + nag', (r) => r.synthMs + r.nagMs],
+    ['synth + nag', synthNag],
     ['construct', (r) => r.constructMs],
     ['synth', (r) => r.synthMs],
     ['nag', (r) => r.nagMs],
@@ -115,8 +116,8 @@ export function scaleSection(results: ScaleResult[], runs: number, cloudVault: A
     return [name, ms(a), ms(b), `${(a / b).toFixed(2)}x`];
   });
   const resourcesPer = (kind: Kind) => (get(kind, 20).resources - get(kind, 10).resources) / 10;
-  const perResource = (kind: Kind) => perAdded(kind, (r) => r.synthMs + r.nagMs) / resourcesPer(kind);
-  const budget = perAdded('library', (r) => r.synthMs + r.nagMs) / perAdded('l2', (r) => r.synthMs + r.nagMs);
+  const perResource = (kind: Kind) => perAdded(kind, synthNag) / resourcesPer(kind);
+  const budget = perAdded('library', synthNag) / perAdded('l2', synthNag);
   return `## Scale
 
 Issue 12's yardstick (\`bench/scale-app.ts\`): N services of function + table + bucket + one GET route with read/write grants, built with the library (\`EnhancedLambdaFunction\`, \`SecureTable\`, \`SecureBucket\`, \`SecureRestApi\` with a Cognito authorizer) or with plain aws-cdk-lib L2s (same shape, L2 defaults), at most 20 services a stack (N = 40 is two stacks). Each (kind, N) runs in a fresh process with \`CDK_VALIDATION=false\`: construct the tree, \`app.synth()\`, then the five cdk-nag packs over the app; ${runs} round-robin rounds, medians. Findings are the five packs' unacknowledged findings (the plain-L2 composition is not meant to pass them).

@@ -9,7 +9,7 @@
  */
 import * as path from 'path';
 import type { App, AppProps } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { allNagPacks } from '../test/support/nag-harness';
 
 // The apps create their App with `new App()`; a subclass put in its place records them. require,
 // not import: the patched object must be the module's own exports, not a namespace copy.
@@ -50,8 +50,7 @@ for (const file of process.argv.slice(2)) {
         result.synth.push(['failed', ...pathsNamedIn(app, String((e as Error).message))].join(' '));
         continue;
       }
-      const packs = [new AwsSolutionsChecks(), new HIPAASecurityChecks(), new NIST80053R5Checks(), new PCIDSS321Checks(), new ServerlessChecks()];
-      for (const pack of packs) {
+      for (const pack of allNagPacks()) {
         for (const v of pack.validateScope(app).violations) {
           for (const r of v.violatingResources) result.findings.push(`${v.ruleName} ${r.constructPath ?? ''}`);
         }

@@ -216,8 +216,7 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
     this.cacheTtl = this.cachingEnabled ? (props.cacheTtl ?? Duration.minutes(5)) : undefined;
 
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
-    const retention = props.logRetention;
-    this.accessLogGroup = encryptedLogGroup(this, 'AccessLogs', { encryptionKey: this.encryptionKey, retention });
+    this.accessLogGroup = encryptedLogGroup(this, 'AccessLogs', { encryptionKey: this.encryptionKey, retention: props.logRetention });
 
     this.clientCertificate = new apigw.CfnClientCertificate(this, 'ClientCertificate', {
       description: `Client certificate API Gateway presents to HTTP backends of ${this.node.path}`,
@@ -261,7 +260,7 @@ export class SecureRestApi extends Construct implements ISecureRestApi {
     this.executionLogGroup = encryptedLogGroup(this, 'ExecutionLogs', {
       logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${this.stageName}`,
       encryptionKey: this.encryptionKey,
-      retention,
+      retention: props.logRetention,
     });
     this.stage.node.addDependency(this.executionLogGroup);
 

@@ -135,7 +135,8 @@ export class Cache extends Construct {
     this.encryptionKey = props.encryptionKey ?? defaultKey(this);
     this.cacheName = cacheNameFor(this);
     // One shard with cluster mode off: the primary at creation and its replicas are <id>-001, -002, ...
-    const nodeCount = this.mode === CacheMode.REPLICATION_GROUP ? (props.replicas ?? 1) + 1 : 0;
+    const replicas = props.replicas ?? 1;
+    const nodeCount = this.mode === CacheMode.REPLICATION_GROUP ? replicas + 1 : 0;
     this.nodeIds = Array.from({ length: nodeCount }, (_, i) => `${this.cacheName}-${String(i + 1).padStart(3, '0')}`);
     const subnetType = props.vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
     const subnetIds = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType }).subnetIds;
@@ -198,7 +199,7 @@ export class Cache extends Construct {
         engineVersion: '8.0',
         cacheNodeType: props.nodeType ?? 'cache.t4g.small',
         numNodeGroups: 1,
-        replicasPerNodeGroup: props.replicas ?? 1,
+        replicasPerNodeGroup: replicas,
         multiAzEnabled: true,
         automaticFailoverEnabled: true,
         atRestEncryptionEnabled: true,

@@ -215,8 +215,7 @@ export class WebSocketApi extends Construct {
     });
     this.routeIds.push('$disconnect', '$default');
 
-    const retention = props.logRetention;
-    this.accessLogGroup = encryptedLogGroup(this, 'AccessLogs', { encryptionKey: this.encryptionKey, retention });
+    this.accessLogGroup = encryptedLogGroup(this, 'AccessLogs', { encryptionKey: this.encryptionKey, retention: props.logRetention });
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', { webSocketApi: this.api, stageName: this.stageName, autoDeploy: true });
     // Access logs, execution logs and route defaults are set on the L1, where cdk-nag reads them.
     const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
@@ -232,7 +231,7 @@ export class WebSocketApi extends Construct {
     this.executionLogGroup = encryptedLogGroup(this, 'ExecutionLogs', {
       logGroupName: `/aws/apigateway/${this.api.apiId}/${this.stageName}`,
       encryptionKey: this.encryptionKey,
-      retention,
+      retention: props.logRetention,
     });
     this.stage.node.addDependency(this.executionLogGroup);
     if (props.accountCloudWatchRole !== false) {
